@@ -1,0 +1,1 @@
+"""The arithmetics through which the one definition of each cell is read."""

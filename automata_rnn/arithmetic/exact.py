@@ -1,0 +1,156 @@
+"""Exact arithmetic: affine forms over named parameters with rational coefficients.
+
+An :class:`Affine` is ``c + sum(a_p * p)``.  With no parameters it is just a
+rational number, so the same class carries exact simulation (every weight
+known) and symbolic case analysis (some weights free).  Standard library only:
+the certificate checker is built on it.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Iterable, Mapping, Union
+
+Number = Union[int, Fraction]
+
+
+def parse_rational(text: str) -> Fraction:
+    """Parse an exact rational such as ``3``, ``-1/2`` or ``0.25``; raise ValueError otherwise."""
+    if isinstance(text, bool):
+        raise ValueError(f"not a number: {text!r}")
+    if isinstance(text, (int, Fraction)):
+        return Fraction(text)
+    if isinstance(text, float):
+        if text != text or text in (float("inf"), float("-inf")):
+            raise ValueError(f"not a finite number: {text!r}")
+        return Fraction(text)
+    s = str(text).strip()
+    low = s.lower()
+    if not s or any(w in low for w in ("nan", "inf")):
+        raise ValueError(f"not a finite number: {text!r}")
+    try:
+        return Fraction(s)
+    except (ValueError, ZeroDivisionError):
+        raise ValueError(f"not an exact number: {text!r} (use forms like 2, -1/2, 0.25)") from None
+
+
+def format_rational(q: Number) -> str:
+    """Render an exact rational as ``"p/q"`` or an integer string."""
+    q = Fraction(q)
+    return str(q.numerator) if q.denominator == 1 else f"{q.numerator}/{q.denominator}"
+
+
+class Affine:
+    """An immutable affine form ``const + sum(coeffs[name] * name)`` with rational coefficients."""
+
+    __slots__ = ("coeffs", "const", "_hash")
+
+    def __init__(self, coeffs: Mapping[str, Number] | None = None, const: Number = 0):
+        items = {} if coeffs is None else {k: Fraction(v) for k, v in coeffs.items() if v != 0}
+        self.coeffs: dict[str, Fraction] = dict(sorted(items.items()))
+        self.const: Fraction = Fraction(const)
+        self._hash = hash((tuple(self.coeffs.items()), self.const))
+
+    @staticmethod
+    def var(name: str) -> "Affine":
+        return Affine({name: 1})
+
+    @staticmethod
+    def lift(x: "Affine | Number") -> "Affine":
+        return x if isinstance(x, Affine) else Affine(None, x)
+
+    @property
+    def is_constant(self) -> bool:
+        return not self.coeffs
+
+    @property
+    def value(self) -> Fraction:
+        """The rational value of a constant form; ValueError if parameters remain."""
+        if self.coeffs:
+            raise ValueError(f"{self} is not constant")
+        return self.const
+
+    def __add__(self, other):
+        o = Affine.lift(other)
+        c = dict(self.coeffs)
+        for k, v in o.coeffs.items():
+            c[k] = c.get(k, 0) + v
+        return Affine(c, self.const + o.const)
+
+    __radd__ = __add__
+
+    def __neg__(self):
+        return Affine({k: -v for k, v in self.coeffs.items()}, -self.const)
+
+    def __sub__(self, other):
+        return self + (-Affine.lift(other))
+
+    def __rsub__(self, other):
+        return Affine.lift(other) - self
+
+    def __mul__(self, other):
+        o = Affine.lift(other)
+        if o.is_constant:
+            k = o.const
+            return Affine({n: v * k for n, v in self.coeffs.items()}, self.const * k)
+        if self.is_constant:
+            return o * self
+        raise ValueError(f"product of two non-constant forms ({self}) * ({o}) is not affine")
+
+    __rmul__ = __mul__
+
+    def __eq__(self, other):
+        if isinstance(other, (int, Fraction)):
+            other = Affine(None, other)
+        return isinstance(other, Affine) and self.coeffs == other.coeffs and self.const == other.const
+
+    def __hash__(self):
+        return self._hash
+
+    def substitute(self, values: Mapping[str, Number]) -> "Affine":
+        """Replace the named parameters by exact values; the rest stay symbolic."""
+        out = Affine(None, self.const)
+        for k, v in self.coeffs.items():
+            out = out + (Affine(None, Fraction(values[k]) * v) if k in values else Affine({k: v}))
+        return out
+
+    def evaluate(self, values: Mapping[str, Number]) -> Fraction:
+        """The exact value at a full assignment of the parameters."""
+        return self.substitute(values).value
+
+    def to_json(self) -> dict:
+        return {"coeffs": {k: format_rational(v) for k, v in self.coeffs.items()},
+                "const": format_rational(self.const)}
+
+    @staticmethod
+    def from_json(obj) -> "Affine":
+        if not isinstance(obj, dict) or not isinstance(obj.get("coeffs", {}), dict):
+            raise ValueError("an affine form is an object {coeffs: {name: value}, const: value}")
+        return Affine({str(k): parse_rational(v) for k, v in obj.get("coeffs", {}).items()},
+                      parse_rational(obj.get("const", 0)))
+
+    def terms_text(self, order: Iterable[str] = ()) -> str:
+        """The parameter part only, e.g. ``U_h + 2 W_h`` (``0`` if none), in the given name order."""
+        rank = {n: i for i, n in enumerate(order)}
+        names = sorted(self.coeffs, key=lambda n: (rank.get(n, len(rank)), n))
+        parts: list[str] = []
+        for n in names:
+            v = self.coeffs[n]
+            mag = abs(v)
+            body = n if mag == 1 else f"{format_rational(mag)} {n}"
+            if not parts:
+                parts.append(body if v > 0 else f"-{body}")
+            else:
+                parts.append(("+ " if v > 0 else "- ") + body)
+        return " ".join(parts) if parts else "0"
+
+    def __str__(self) -> str:
+        if self.is_constant:
+            return format_rational(self.const)
+        s = self.terms_text()
+        if self.const:
+            s += (" + " if self.const > 0 else " - ") + format_rational(abs(self.const))
+        return s
+
+    def __repr__(self) -> str:
+        return f"Affine({self})"

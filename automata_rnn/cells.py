@@ -1,0 +1,130 @@
+"""The equations of every cell, written once.
+
+A cell is a step function ``step(ops, params, x, state) -> (state, gates)``
+that only uses the vector operations of an arithmetic ``ops``:
+
+* ``ops.linear(v, M)``  row vector times matrix (``x U`` or ``h W``);
+* ``ops.add(a, b)``, ``ops.mul(a, b)`` (elementwise), ``ops.one_minus(a)``;
+* ``ops.sigmoid(v, name)``, ``ops.tanh(v, name)``: the gates, named so that
+  an arithmetic can record or decide them (exact, symbolic, numeric, interval).
+
+Row-vector convention of the textbook: ``U`` multiplies the input, ``W`` the
+previous state; ``U`` is (inputs x units), ``W`` is (units x units), ``b`` has
+one entry per unit.  Standard library only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+
+def _pre(ops, p, gate, x, h):
+    """The pre-activation ``x U_g + h W_g + b_g`` of gate ``g``."""
+    return ops.add(ops.add(ops.linear(x, p["U_" + gate]), ops.linear(h, p["W_" + gate])), p["b_" + gate])
+
+
+def rnn_step(ops, p, x, state):
+    """Elman cell of the textbook: h' = sigmoid(x U_h + h W_h + b_h)."""
+    (h,) = state
+    h_new = ops.sigmoid(_pre(ops, p, "h", x, h), "h")
+    return (h_new,), {"h": h_new}
+
+
+def gru_step(ops, p, x, state):
+    """GRU with the reset gate applied before the product (textbook, TF1, Keras reset_after=False)."""
+    (h,) = state
+    z = ops.sigmoid(_pre(ops, p, "z", x, h), "z")
+    r = ops.sigmoid(_pre(ops, p, "r", x, h), "r")
+    cand = ops.tanh(_pre(ops, p, "h", x, ops.mul(r, h)), "h~")
+    h_new = ops.add(ops.mul(z, h), ops.mul(ops.one_minus(z), cand))
+    return (h_new,), {"z": z, "r": r, "h~": cand}
+
+
+def gru_after_step(ops, p, x, state):
+    """GRU with the reset gate applied after the product (PyTorch, Keras 3):
+    h~ = tanh(x U_h + b_h + r * (h W_h + b_hn)); b_hn is the recurrent bias that the reset gate scales."""
+    (h,) = state
+    z = ops.sigmoid(_pre(ops, p, "z", x, h), "z")
+    r = ops.sigmoid(_pre(ops, p, "r", x, h), "r")
+    recurrent = ops.add(ops.linear(h, p["W_h"]), p["b_hn"])
+    cand = ops.tanh(ops.add(ops.add(ops.linear(x, p["U_h"]), p["b_h"]), ops.mul(r, recurrent)), "h~")
+    h_new = ops.add(ops.mul(z, h), ops.mul(ops.one_minus(z), cand))
+    return (h_new,), {"z": z, "r": r, "h~": cand}
+
+
+def lstm_step(ops, p, x, state):
+    """LSTM with gates i, f, g, o (PyTorch order): c' = f c + i g, h' = o tanh(c')."""
+    h, c = state
+    i = ops.sigmoid(_pre(ops, p, "i", x, h), "i")
+    f = ops.sigmoid(_pre(ops, p, "f", x, h), "f")
+    g = ops.tanh(_pre(ops, p, "g", x, h), "g")
+    o = ops.sigmoid(_pre(ops, p, "o", x, h), "o")
+    c_new = ops.add(ops.mul(f, c), ops.mul(i, g))
+    h_new = ops.mul(o, ops.tanh(c_new, "tanh(c)"))
+    return (h_new, c_new), {"i": i, "f": f, "g": g, "o": o, "c": c_new}
+
+
+@dataclass(frozen=True)
+class Block:
+    """A named parameter array: ``kind`` is 'input' (m x n), 'state' (n x n) or 'bias' (n)."""
+
+    name: str
+    kind: str
+
+    def shape(self, units: int, inputs: int) -> tuple[int, ...]:
+        return {"input": (inputs, units), "state": (units, units), "bias": (units,)}[self.kind]
+
+
+def _gate_blocks(*gates: str) -> tuple[Block, ...]:
+    out: list[Block] = []
+    for g in gates:
+        out += [Block("U_" + g, "input"), Block("W_" + g, "state"), Block("b_" + g, "bias")]
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A recurrent cell: its parameter blocks, the parts of its state, and its step equations."""
+
+    name: str
+    summary: str
+    blocks: tuple[Block, ...]
+    state_parts: tuple[str, ...]
+    step: Callable
+
+    def element_names(self, units: int, inputs: int) -> list[str]:
+        """Names of the scalar parameters, in display order: ``U_h`` for a 1 x 1 block,
+        ``U_h[i,j]`` / ``b_h[j]`` otherwise."""
+        names: list[str] = []
+        for b in self.blocks:
+            names += element_names(b.name, b.shape(units, inputs))
+        return names
+
+
+def element_names(block: str, shape: tuple[int, ...]) -> list[str]:
+    """Scalar names of one parameter block of the given shape."""
+    if all(s == 1 for s in shape):
+        return [block]
+    if len(shape) == 1:
+        return [f"{block}[{j}]" for j in range(shape[0])]
+    return [f"{block}[{i},{j}]" for i in range(shape[0]) for j in range(shape[1])]
+
+
+CELLS: dict[str, Cell] = {
+    "rnn": Cell("rnn", "Elman RNN with a sigmoid (the textbook)", _gate_blocks("h"), ("h",), rnn_step),
+    "gru": Cell("gru", "GRU, reset before the product (the textbook)", _gate_blocks("z", "r", "h"),
+                ("h",), gru_step),
+    "gru-after": Cell("gru-after", "GRU, reset after the product (PyTorch, Keras 3)",
+                      _gate_blocks("z", "r", "h") + (Block("b_hn", "bias"),), ("h",), gru_after_step),
+    "lstm": Cell("lstm", "LSTM with gates i, f, g, o", _gate_blocks("i", "f", "g", "o"), ("h", "c"),
+                 lstm_step),
+}
+
+
+def get_cell(name: str) -> Cell:
+    """The cell called ``name``; ValueError naming the known cells otherwise."""
+    try:
+        return CELLS[name]
+    except KeyError:
+        raise ValueError(f"unknown cell {name!r} (known: {', '.join(CELLS)})") from None

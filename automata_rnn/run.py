@@ -1,0 +1,241 @@
+"""Exact runs of a cell against an automaton, with gates decided by known facts.
+
+:class:`CaseOps` is the exact arithmetic of the cells (affine forms over the
+weights) in which every gate is decided by a semantics from what is known of
+its pre-activation.  With all weights given, every gate is decided by its
+value and :func:`explore` is an exhaustive exact simulation: it walks the
+finite product of network codes and automaton states and finds a shortest
+failing input if there is one.  With some weights free, it stops at the first
+gate that the known facts leave open.  Standard library only (the certificate
+checker uses it).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Callable, Mapping
+
+from .arithmetic.exact import Affine
+from .problem import Problem, encode_symbol
+from .semantics import ALL, Decision, sign_of
+
+Signs = Callable[[Affine], frozenset]
+Code = tuple  # one tuple of Fractions per state part
+
+
+class Undecided(Exception):
+    """A gate whose pre-activation the known facts leave open."""
+
+    def __init__(self, decision: Decision, gate: str):
+        super().__init__(f"gate {gate} undecided on {decision.expr}")
+        self.decision, self.gate = decision, gate
+
+
+class IllDefined(Exception):
+    """A gate whose pre-activation lies where the semantics defines no value."""
+
+    def __init__(self, gate: str, pre: Affine):
+        super().__init__(f"gate {gate} has pre-activation {pre} where the semantics is undefined")
+        self.gate, self.pre = gate, pre
+
+
+def path_signs(facts: Mapping[Affine, frozenset]) -> Signs:
+    """The sign oracle of a set of facts: constants by value, others by lookup."""
+    def signs(e: Affine) -> frozenset:
+        if e.is_constant:
+            return sign_of(e.const)
+        return facts.get(e, ALL)
+    return signs
+
+
+class CaseOps:
+    """Vector operations over affine forms; gates are decided through ``semantics.decide``."""
+
+    def __init__(self, semantics, signs: Signs):
+        self.semantics, self.signs = semantics, signs
+        self.log: list[tuple[str, int, Affine, int]] = []
+
+    def linear(self, v, m):
+        cols = len(m[0]) if m else 0
+        return tuple(sum((v[i] * m[i][j] for i in range(len(v))), Affine()) for j in range(cols))
+
+    def add(self, a, b):
+        return tuple(Affine.lift(x) + y for x, y in zip(a, b))
+
+    def mul(self, a, b):
+        return tuple(Affine.lift(x) * y for x, y in zip(a, b))
+
+    def one_minus(self, a):
+        return tuple(1 - Affine.lift(x) for x in a)
+
+    def sigmoid(self, v, name):
+        return tuple(self._gate("sigmoid", name, j, x) for j, x in enumerate(v))
+
+    def tanh(self, v, name):
+        return tuple(self._gate("tanh", name, j, x) for j, x in enumerate(v))
+
+    def _gate(self, kind, name, unit, pre):
+        pre = Affine.lift(pre)
+        gate = name if unit == 0 and self._scalar else f"{name}[{unit}]"
+        d = self.semantics.decide(pre, self.signs)
+        if d.kind == "split":
+            raise Undecided(d, gate)
+        if d.kind == "ill":
+            raise IllDefined(gate, pre)
+        value = self.semantics.gate_value(kind, d.kind == "on")
+        self.log.append((gate, unit, pre, value))
+        return Affine(None, value)
+
+    _scalar = True
+
+
+def _ops(problem: Problem, signs: Signs) -> CaseOps:
+    ops = CaseOps(problem.semantics, signs)
+    ops._scalar = problem.units == 1
+    return ops
+
+
+def initial_code(problem: Problem) -> Code:
+    return tuple(tuple(Fraction(0) for _ in range(problem.units)) for _ in problem.cell.state_parts)
+
+
+def _constant(code) -> Code:
+    return tuple(tuple(Affine.lift(x).value for x in part) for part in code)
+
+
+def step(problem: Problem, params, code: Code, symbol: str, signs: Signs):
+    """One exact step from ``code`` on ``symbol``: (next code, gate log)."""
+    ops = _ops(problem, signs)
+    x = encode_symbol(problem.automaton, symbol)
+    state = tuple(tuple(Affine(None, v) for v in part) for part in code)
+    new, _ = problem.cell.step(ops, params, x, state)
+    return _constant(new), ops.log
+
+
+def read_output(problem: Problem, params, code: Code, signs: Signs):
+    """The network's output bit on ``code``: [h_0 > 1/2], or the read-out gate. (bit, gate log)."""
+    h = code[0]
+    if problem.output == "state":
+        return int(h[0] > Fraction(1, 2)), []
+    ops = _ops(problem, signs)
+    y = ops.sigmoid(ops.add(ops.linear(h, params["W_y"]), params["b_y"]), "y")
+    return int(y[0].value), ops.log
+
+
+@dataclass
+class Failure:
+    """A shortest input on which the network's output differs from the automaton's (or a gate is ill-defined)."""
+
+    word: tuple[str, ...]
+    reason: str
+
+
+@dataclass
+class Open:
+    """Exploration reached a gate the facts leave open (``decision`` says how to split)."""
+
+    decision: Decision
+    gate: str
+    word: tuple[str, ...]
+
+
+@dataclass
+class Implements:
+    """Every reachable (code, automaton state) pair agrees: the network implements the automaton."""
+
+    pairs: list[tuple[Code, str]] = field(default_factory=list)
+
+
+class TooLarge(Exception):
+    """Exploration exceeded its limit on reachable pairs (a cell state that counts, for instance)."""
+
+
+def explore(problem: Problem, signs: Signs, params=None, limit: int = 100_000):
+    """Breadth-first walk of the reachable (code, state) pairs, inputs in alphabet order.
+
+    Returns :class:`Failure` with a shortest failing word, :class:`Open` at the
+    first undecided gate, or :class:`Implements`.  Raises :class:`TooLarge`
+    past ``limit`` pairs.
+    """
+    a = problem.automaton
+    params = problem.parameters() if params is None else params
+    start = (initial_code(problem), a.start)
+    words = {start: ()}
+    queue = deque([start])
+    order = [start]
+
+    def check_output(pair, word):
+        try:
+            bit, _ = read_output(problem, params, pair[0], signs)
+        except Undecided as u:
+            return Open(u.decision, u.gate, word)
+        except IllDefined as e:
+            return Failure(word, f"read-out: {e}")
+        if bit != a.output[pair[1]]:
+            return Failure(word, f"output {bit}, expected {a.output[pair[1]]}")
+        return None
+
+    bad = check_output(start, ())
+    if bad:
+        return bad
+    while queue:
+        pair = queue.popleft()
+        code, q = pair
+        for sym in a.alphabet:
+            word = words[pair] + (sym,)
+            try:
+                nxt, _ = step(problem, params, code, sym, signs)
+            except Undecided as u:
+                return Open(u.decision, u.gate, word)
+            except IllDefined as e:
+                return Failure(word, str(e))
+            new = (nxt, a.step(q, sym))
+            if new in words:
+                continue
+            words[new] = word
+            bad = check_output(new, word)
+            if bad:
+                return bad
+            if len(words) > limit:
+                raise TooLarge(f"more than {limit} reachable (code, state) pairs")
+            queue.append(new)
+            order.append(new)
+    return Implements(order)
+
+
+def weight_signs() -> Signs:
+    """The sign oracle for fully known weights: every form is a constant."""
+    return path_signs({})
+
+
+@dataclass
+class TraceRow:
+    t: int
+    symbol: str | None
+    expected: int
+    got: int | None
+    gates: list[tuple[str, int]]
+    code: Code | None
+    note: str = ""
+
+
+def trace(problem: Problem, weights: Mapping[str, Fraction], word) -> list[TraceRow]:
+    """The exact run of the network with all weights given on ``word``: one row per time step."""
+    params = problem.parameters(weights)
+    signs = weight_signs()
+    a = problem.automaton
+    code, q = initial_code(problem), a.start
+    bit, _ = read_output(problem, params, code, signs)
+    rows = [TraceRow(0, None, a.output[q], bit, [], code)]
+    for t, sym in enumerate(word, 1):
+        q = a.step(q, sym)
+        try:
+            code, log = step(problem, params, code, sym, signs)
+            bit, log_y = read_output(problem, params, code, signs)
+        except IllDefined as e:
+            rows.append(TraceRow(t, sym, a.output[q], None, [], None, str(e)))
+            break
+        rows.append(TraceRow(t, sym, a.output[q], bit, [(g, v) for g, _, _, v in log + log_y], code))
+    return rows
