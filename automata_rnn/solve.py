@@ -12,6 +12,7 @@ unchecked.  Every z3 query gets a fresh context and a fixed seed.
 from __future__ import annotations
 
 import time
+from math import gcd
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -162,11 +163,18 @@ def farkas(problem: Problem, facts: dict, budget: Budget | None = None) -> list[
     if not check_sat(s, budget):
         raise RuntimeError("no Farkas certificate: the facts are feasible")
     m = s.model()
+    values = [Fraction(m.eval(v, model_completion=True).as_fraction()) for v in lam]
+    scale = 1
+    for q in values:
+        scale = scale * q.denominator // gcd(scale, q.denominator)
+    ints = [int(q * scale) for q in values]
+    common = 0
+    for k in ints:
+        common = gcd(common, k)
     out = []
-    for i, (e, r) in enumerate(rows):
-        q = Fraction(m.eval(lam[i], model_completion=True).as_fraction())
-        if q:
-            out.append({"expr": e.to_json(), "rel": r, "multiplier": format_rational(q)})
+    for (e, r), k in zip(rows, ints):
+        if k:
+            out.append({"expr": e.to_json(), "rel": r, "multiplier": format_rational(Fraction(k, common))})
     return out
 
 
@@ -188,7 +196,7 @@ class Proof:
 
     tree: dict
     regions: list[Region] = field(default_factory=list)
-    counterexamples: list[tuple[dict, tuple]] = field(default_factory=list)
+    counterexamples: list[tuple[dict, tuple, dict]] = field(default_factory=list)
     nodes: int = 0
 
 
@@ -264,7 +272,7 @@ def prove(problem: Problem, hypotheses: dict | None = None, clauses: list | None
                     known = path_signs(facts)(e)
                     if known & s and not known <= s:
                         return split(e, (known & s, known - s), facts)
-        proof.counterexamples.append((point, result.word))
+        proof.counterexamples.append((point, result.word, dict(facts)))
         return {"word": list(result.word)}
 
     initial = dict(hypotheses or {})

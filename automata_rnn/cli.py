@@ -1,0 +1,244 @@
+"""The command line: parse, call the library, print. Exit codes: 0 answered, 1 check failed,
+2 bad input, 3 unknown."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from fractions import Fraction
+
+from .arithmetic.exact import parse_rational
+from .automata import load_automaton
+from .cells import CELLS, get_cell
+from .io import dumps, load_weights, parse_assignments
+from .problem import Problem
+from .semantics import Semantics
+
+EXIT_OK, EXIT_FAILS, EXIT_BAD_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
+
+
+class BadInput(Exception):
+    """A user error: reported in one line, exit code 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise BadInput(message)
+
+
+def _rational(text: str) -> Fraction:
+    try:
+        return parse_rational(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not v > 0 or v != v or v == float("inf"):
+        raise argparse.ArgumentTypeError(f"the timeout must be a positive number of seconds, not {text!r}")
+    return v
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {v}")
+    return v
+
+
+def _problem_args(p: argparse.ArgumentParser, fix: bool = True) -> None:
+    p.add_argument("automaton", help="built-in automaton name (latch, toggle, ...)")
+    p.add_argument("--cell", default="rnn", help=f"cell: {', '.join(CELLS)} (default rnn)")
+    p.add_argument("--units", "--hidden", dest="units", type=_positive_int, default=1,
+                   help="number of hidden units (default 1)")
+    p.add_argument("--semantics", default="indicator", help="indicator (textbook, default) or saturated")
+    p.add_argument("--output", choices=("state", "readout"), default=None,
+                   help="the output is the state [h > 1/2] (default for one unit) or a threshold read-out")
+    if fix:
+        p.add_argument("--fix", nargs="+", default=[], metavar="NAME=VALUE", help="pin parameters to exact values")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _with_timeout(p):
+    p.add_argument("--timeout", type=_positive_seconds, default=None, help="give up after this many seconds (exit 3)")
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="automata-rnn", description="Exact, certified answers about threshold recurrent cells.")
+    sub = parser.add_subparsers(dest="command", parser_class=Parser)
+
+    c = sub.add_parser("conditions", help="the exact condition on the weights, with its derivation")
+    _problem_args(c)
+    _with_timeout(c)
+    c.add_argument("--latex", action="store_true", help="print the condition as LaTeX")
+    c.add_argument("--against", metavar="EXPR", help='judge a claimed condition, e.g. "U_z + W_z > 0"')
+
+    s = sub.add_parser("solve", help="weights that implement the automaton, or a certificate that none exist")
+    _problem_args(s)
+    _with_timeout(s)
+    s.add_argument("--margin", type=_rational, default=Fraction(0),
+                   help="every reachable pre-activation at least this far from 0 (needs a weight bound)")
+    s.add_argument("--bound", type=_rational, default=None, help="every free weight in [-B, B] (default 10 with --margin)")
+
+    k = sub.add_parser("check", help="do these weights implement the automaton? (exit 1 if not)")
+    _problem_args(k, fix=False)
+    k.add_argument("--set", nargs="+", default=[], metavar="NAME=VALUE", help="weights (unnamed ones are 0)")
+    k.add_argument("--weights", metavar="FILE", help="a JSON weights file (solve --json output, or name -> value)")
+
+    pr = sub.add_parser("proofs", help="write (or --check) the proof pages and certificates of published claims")
+    pr.add_argument("--out", default="proofs", help="folder (default ./proofs)")
+    pr.add_argument("--check", action="store_true", help="re-check every certificate and fail on a stale page")
+    pr.add_argument("--json", action="store_true", help="print JSON")
+
+    a = sub.add_parser("audit", help="check certificate files with the independent checker")
+    a.add_argument("files", nargs="+")
+    a.add_argument("--json", action="store_true", help="print JSON")
+
+    t = sub.add_parser("tour", help="every textbook question, answered and checked")
+    t.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def make_problem(args, fixed_items=()) -> Problem:
+    automaton = load_automaton(args.automaton)
+    cell = get_cell(args.cell)
+    output = args.output or ("state" if args.units == 1 else "readout")
+    semantics = Semantics(args.semantics, getattr(args, "margin", 0) or 0)
+    bound = getattr(args, "bound", None)
+    if semantics.margin > 0 and bound is None:
+        bound = Fraction(10)
+    base = Problem(automaton, cell, args.units, semantics, output, {}, bound)
+    fixed = parse_assignments(list(fixed_items), base.parameter_names(), "--fix")
+    return Problem(automaton, cell, args.units, semantics, output, fixed, bound)
+
+
+def _emit(args, text: str, obj) -> None:
+    if getattr(args, "json", False):
+        sys.stdout.write(dumps(obj))
+    else:
+        print(text)
+
+
+def cmd_solve(args) -> int:
+    from .questions import solve
+    from .report import answer_json, answer_text
+
+    problem = make_problem(args, args.fix)
+    answer = solve(problem, timeout=args.timeout)
+    _emit(args, answer_text(answer), answer_json(answer))
+    return EXIT_UNKNOWN if answer.verdict == "unknown" else EXIT_OK
+
+
+def cmd_conditions(args) -> int:
+    from .claims import parse_claim
+    from .conditions import derive, judge
+    from .report import conditions_json, conditions_latex, conditions_text, judgement_json, judgement_text
+    from .solve import Budget, Timeout, TreeLimit
+
+    problem = make_problem(args, args.fix)
+    claim = parse_claim(args.against, problem.parameter_names(), problem.fixed) if args.against else None
+    if problem.semantics.margin:
+        raise BadInput("conditions take no margin")
+    budget = Budget(args.timeout)
+    try:
+        cond = derive(problem, budget)
+        judgement = judge(problem, args.against, claim, budget) if claim is not None else None
+    except (Timeout, TreeLimit) as e:
+        _emit(args, f"UNKNOWN: {e}", {"verdict": "unknown", "reason": str(e)})
+        return EXIT_UNKNOWN
+    text = conditions_text(cond)
+    obj = conditions_json(cond)
+    if args.latex:
+        obj["latex"] = conditions_latex(cond)
+        text += "\nLaTeX:\n  " + obj["latex"]
+    if judgement is not None:
+        text += "\n\n" + judgement_text(problem, judgement)
+        obj.update(judgement_json(problem, judgement))
+    _emit(args, text, obj)
+    return EXIT_OK
+
+
+def cmd_check(args) -> int:
+    from .questions import check_weights
+    from .report import check_json, check_text
+
+    problem = make_problem(args)
+    names = problem.parameter_names()
+    weights = {n: Fraction(0) for n in names}
+    if args.weights:
+        weights.update(load_weights(args.weights, names))
+    weights.update(parse_assignments(args.set, names, "--set"))
+    if not args.weights and not args.set:
+        raise BadInput("check needs weights: --set NAME=VALUE ... or --weights FILE")
+    result = check_weights(problem, weights)
+    _emit(args, check_text(problem, weights, result), check_json(problem, weights, result))
+    return EXIT_OK if result.implements else EXIT_FAILS
+
+
+def cmd_audit(args) -> int:
+    from .certificates import check
+
+    results = []
+    for path in args.files:
+        try:
+            with open(path, encoding="utf-8") as f:
+                obj = json.load(f)
+        except (OSError, ValueError) as e:
+            raise BadInput(f"certificate file {path!r}: cannot read ({e})") from None
+        certs = obj if isinstance(obj, list) else [obj]
+        for i, cert in enumerate(certs):
+            ok, why = check(cert)
+            results.append({"file": path, "index": i, "accepted": ok, "reason": why})
+    text = "\n".join(f"{r['file']}[{r['index']}]: {'ACCEPTED' if r['accepted'] else 'REJECTED'}: {r['reason']}"
+                     for r in results)
+    _emit(args, text, results)
+    return EXIT_OK if all(r["accepted"] for r in results) else EXIT_FAILS
+
+
+def cmd_proofs(args) -> int:
+    from .proofs import check_pages, write_pages
+
+    if args.check:
+        problems = check_pages(args.out)
+        text = "\n".join(problems) if problems else f"all proof pages in {args.out} are current and their certificates accepted"
+        _emit(args, text, {"ok": not problems, "problems": problems})
+        return EXIT_FAILS if problems else EXIT_OK
+    written = write_pages(args.out)
+    _emit(args, "\n".join(f"wrote {w}" for w in written), {"written": written})
+    return EXIT_OK
+
+
+def cmd_tour(args) -> int:
+    from .tour import tour
+
+    text, obj = tour()
+    _emit(args, text, obj)
+    return EXIT_OK
+
+
+COMMANDS = {"solve": cmd_solve, "conditions": cmd_conditions, "check": cmd_check, "audit": cmd_audit,
+            "proofs": cmd_proofs, "tour": cmd_tour}
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return EXIT_BAD_INPUT
+        return COMMANDS[args.command](args)
+    except (BadInput, ValueError) as e:
+        print(f"automata-rnn: error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("automata-rnn: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,93 @@
+"""Weights and output files: exact JSON forms, atomic writes."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from fractions import Fraction
+from typing import Mapping
+
+from .arithmetic.exact import format_rational, parse_rational
+from .problem import canonical_name
+
+
+def parse_assignments(items: list[str], names: list[str], what: str = "--set") -> dict[str, Fraction]:
+    """``NAME=VALUE`` items (exact rationals, lowercase aliases) as a name -> Fraction map."""
+    out: dict[str, Fraction] = {}
+    for item in items:
+        if "=" not in item:
+            raise ValueError(f"{what} {item!r}: expected NAME=VALUE")
+        name, value = item.split("=", 1)
+        n = canonical_name(name.strip(), names)
+        try:
+            out[n] = parse_rational(value)
+        except ValueError as e:
+            raise ValueError(f"{what} {item!r}: {e}") from None
+    return out
+
+
+def json_number(q: Fraction):
+    """An exact value in JSON: an integer, or the string "p/q"."""
+    return int(q) if q.denominator == 1 else format_rational(q)
+
+
+def weights_json(weights: Mapping[str, Fraction], order: list[str]) -> dict:
+    return {n: json_number(weights[n]) for n in order if n in weights}
+
+
+def _value(name: str, v) -> Fraction:
+    if isinstance(v, bool) or not isinstance(v, (int, float, str)):
+        raise ValueError(f"weight {name!r}: {v!r} is not a number")
+    if isinstance(v, float) and not math.isfinite(v):
+        raise ValueError(f"weight {name!r}: {v} is not finite")
+    try:
+        return parse_rational(v)
+    except ValueError as e:
+        raise ValueError(f"weight {name!r}: {e}") from None
+
+
+def load_weights(path: str, names: list[str]) -> dict[str, Fraction]:
+    """A weights file: the object ``solve --json`` prints (its ``weights``) or a flat name -> value object."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            obj = json.load(f)
+    except FileNotFoundError:
+        raise ValueError(f"weights file {path!r} not found") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ValueError(f"weights file {path!r}: cannot read ({e})") from None
+    except json.JSONDecodeError as e:
+        raise ValueError(f"weights file {path!r}: malformed JSON at line {e.lineno} column {e.colno}") from None
+    if isinstance(obj, dict) and "weights" in obj:
+        obj = obj["weights"]
+    if not isinstance(obj, dict):
+        raise ValueError(f"weights file {path!r}: expected an object mapping names to values")
+    out = {}
+    for k, v in obj.items():
+        try:
+            n = canonical_name(str(k), names)
+        except ValueError as e:
+            raise ValueError(f"weights file {path!r}: {e}") from None
+        out[n] = _value(n, v)
+    return out
+
+
+def write_atomic(path: str, text: str) -> None:
+    """Write a file whole or not at all: a temporary file in the same folder, then a rename."""
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def dumps(obj) -> str:
+    """Canonical JSON: sorted keys where order is not meaningful is left to the caller; two-space indent."""
+    return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"

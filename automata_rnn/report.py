@@ -1,0 +1,241 @@
+"""Rendering answers for a person: text, LaTeX, and JSON-ready objects."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from .arithmetic.exact import Affine, format_rational
+from .conditions import Conditions, Judgement
+from .io import json_number, weights_json
+from .problem import Problem
+from .questions import Answer, CheckResult
+from .semantics import parse_signs
+from .text import LATEX_REL, clause_text, code_text, literal_parts, literal_text, table, weights_text
+
+
+def problem_line(p: Problem) -> str:
+    units = f"{p.units} unit" + ("s" if p.units > 1 else "")
+    out = "state" if p.output == "state" else "threshold read-out"
+    s = f"{p.automaton.name} on a {p.cell.name} cell ({units}, output = {out}), {p.semantics.describe()}"
+    if p.fixed:
+        s += "\n  fixed: " + weights_text(p.fixed, p.parameter_names())
+    if p.bound is not None:
+        s += f"\n  every free weight in [-{format_rational(p.bound)}, {format_rational(p.bound)}]"
+    return s
+
+
+def word_text(word) -> str:
+    return '"' + "".join(word) + '"' if word else "the empty input"
+
+
+def _fact_text(item: dict, order) -> str:
+    e = Affine.from_json(item["expr"])
+    lam = Fraction(item["multiplier"])
+    factor = "" if lam == 1 else f"{format_rational(lam)}*"
+    return f"{factor}({e.terms_text(order)}{'' if not e.const else (' + ' if e.const > 0 else ' - ') + format_rational(abs(e.const))})"
+
+
+def tree_lines(node: dict, order: list[str], indent: str = "  ") -> list[str]:
+    """A case-split certificate as indented text: one line per case."""
+    if "split" in node:
+        e = Affine.from_json(node["split"])
+        lines = []
+        for b in node["branches"]:
+            head = f"{indent}case {literal_text(e, parse_signs(b['signs']), order)}:"
+            sub = tree_lines(b["node"], order, indent + "  ")
+            if len(sub) == 1 and not sub[0].strip().startswith("case"):
+                lines.append(f"{head} {sub[0].strip()}")
+            else:
+                lines += [head] + sub
+        return lines
+    if "word" in node:
+        return [f"{indent}fails on input {word_text(node['word'])}"]
+    if "farkas" in node:
+        items = node["farkas"]
+        total = sum((Affine.from_json(i["expr"]) * Fraction(i["multiplier"]) for i in items), Affine())
+        strict = any(i["rel"] == ">" and Fraction(i["multiplier"]) > 0 for i in items)
+        rel = ">" if strict else ">="
+        return [f"{indent}impossible: the facts make each term below {'>= 0, one > 0' if strict else '>= 0'}, "
+                f"yet " + " + ".join(_fact_text(i, order) for i in items)
+                + f" = {format_rational(total.const)}, so {format_rational(total.const)} {rel} 0"]
+    if "clause" in node:
+        return [f"{indent}excluded by clause {node['clause'] + 1}"]
+    if node.get("verified"):
+        return [f"{indent}implements (exhaustive exact run)"]
+    return [f"{indent}?"]
+
+
+def answer_text(a: Answer) -> str:
+    p = a.problem
+    order = p.parameter_names()
+    lines = [problem_line(p)]
+    if a.verdict == "sat":
+        lines.append("YES: these exact weights implement it")
+        lines.append("  " + weights_text(a.weights, order))
+        lines.append(f"  checked: {a.checked}")
+        if a.margin_achieved is not None:
+            lines.append(f"  smallest |pre-activation| on reachable cases: {format_rational(a.margin_achieved)}")
+    elif a.verdict == "unsat":
+        lines.append("NO: no weights implement it. Certificate (case split over the weights):")
+        lines += tree_lines(a.certificate["tree"], order)
+        lines.append(f"  independent checker: {a.checked}")
+    else:
+        lines.append(f"UNKNOWN: {a.reason}")
+    return "\n".join(lines)
+
+
+def answer_json(a: Answer) -> dict:
+    order = a.problem.parameter_names()
+    return {
+        "problem": a.problem.to_json(),
+        "verdict": a.verdict,
+        "weights": None if a.weights is None else weights_json(a.weights, order),
+        "certificate": a.certificate,
+        "verified": a.verified,
+        "checked": a.checked,
+        "reason": a.reason or None,
+        "margin_achieved": None if a.margin_achieved is None else json_number(a.margin_achieved),
+    }
+
+
+def trace_table(result: CheckResult) -> str:
+    gates: list[str] = []
+    for r in result.rows:
+        for g, _ in r.gates:
+            if g not in gates:
+                gates.append(g)
+    rows = []
+    for r in result.rows:
+        vals = dict(r.gates)
+        rows.append([str(r.t), r.symbol or "-", str(r.expected), "ill" if r.got is None else str(r.got)]
+                    + [str(vals[g]) if g in vals else "" for g in gates]
+                    + ["" if r.code is None else code_text(r.code), "<-- wrong" if r.got != r.expected else r.note])
+    return table(["t", "x", "expected", "got"] + gates + ["state", "note"], rows)
+
+
+def check_text(p: Problem, weights: dict, result: CheckResult) -> str:
+    lines = [problem_line(p), "  weights: " + weights_text(weights, p.parameter_names())]
+    if result.implements:
+        lines.append(f"IMPLEMENTS: every input agrees (exhaustive exact run over {result.pairs} reachable "
+                     "(state, automaton state) pairs)")
+    else:
+        lines.append(f"DOES NOT IMPLEMENT: shortest failing input {word_text(result.word)} ({result.reason})")
+        lines.append(trace_table(result))
+    return "\n".join(lines)
+
+
+def check_json(p: Problem, weights: dict, result: CheckResult) -> dict:
+    ce = None
+    if not result.implements:
+        ce = {"inputs": "".join(result.word), "reason": result.reason,
+              "expected": [r.expected for r in result.rows],
+              "got": [r.got for r in result.rows],
+              "trace": [{"t": r.t, "x": r.symbol, "expected": r.expected, "got": r.got,
+                         "gates": {g: v for g, v in r.gates}} for r in result.rows]}
+    return {"problem": p.to_json(), "weights": weights_json(weights, p.parameter_names()),
+            "implements": result.implements, "counterexample": ce}
+
+
+def table_text(c: Conditions) -> str:
+    order = c.problem.parameter_names()
+    rows = []
+    for r in c.rows:
+        alts = r.alternatives or [None]
+        for i, a in enumerate(alts):
+            head = [format_rational(r.h), r.symbol, format_rational(r.required)] if i == 0 else ["", "", ""]
+            if a is None:
+                rows.append(head + ["(none)", "impossible"])
+                continue
+            gates = " ".join(f"{g}={v}" for g, v in a.gates)
+            atoms = " and ".join(literal_text(e, s, order) for e, s in a.facts.items()) or "always"
+            rows.append(head + [("or " if i else "") + gates, atoms])
+    return table(["h(t-1)", "x(t)", "h(t) required", "gates", "imposes"], rows)
+
+
+def conditions_text(c: Conditions) -> str:
+    order = c.problem.parameter_names()
+    lines = [problem_line(c.problem), "  free: " + (", ".join(c.problem.free_names()) or "none")]
+    if c.rows is not None:
+        lines += ["", "Derivation, one row per reachable (h(t-1), x(t)) case:", table_text(c)]
+    lines.append("")
+    if c.cnf == [[]]:
+        lines.append("Exact condition: none exists (no weights implement it)")
+    elif not c.cnf:
+        lines.append("Exact condition: always (every choice of the free weights implements it)")
+    else:
+        lines.append(f"Exact condition (irredundant CNF, {len(c.cnf)} clause{'s' * (len(c.cnf) != 1)}, all must hold):")
+        lines += [f"  {i + 1}. {clause_text(cl, order)}" for i, cl in enumerate(c.cnf)]
+    if c.equivalent:
+        lines.append(f"Equivalent to the specification: proved ({len(c.certificates)} certificates "
+                     "accepted by the independent checker)")
+    else:
+        lines.append("Equivalent to the specification: NOT proved")
+    return "\n".join(lines)
+
+
+def cnf_strings(c: Conditions) -> list[list[str]]:
+    order = c.problem.parameter_names()
+    return [[literal_text(e, s, order) for e, s in cl] for cl in c.cnf]
+
+
+def conditions_latex(c: Conditions) -> str:
+    """The CNF as LaTeX, rendered with sympy."""
+    import sympy
+
+    order = c.problem.parameter_names()
+    syms = {n: sympy.Symbol(n) for n in order}
+    rels = {">": sympy.StrictGreaterThan, ">=": sympy.GreaterThan, "<": sympy.StrictLessThan,
+            "<=": sympy.LessThan, "=": sympy.Eq, "!=": sympy.Ne}
+
+    def lit(e, s):
+        terms, rel, rhs = literal_parts(e, s, order)
+        lhs = sum((sympy.Rational(v.numerator, v.denominator) * syms[n] for n, v in terms.coeffs.items()),
+                  sympy.Integer(0))
+        return sympy.latex(rels[rel](lhs, sympy.Rational(rhs.numerator, rhs.denominator), evaluate=False))
+
+    if c.cnf == [[]]:
+        return r"\text{no weights exist}"
+    if not c.cnf:
+        return r"\text{true}"
+    clauses = []
+    for cl in c.cnf:
+        parts = [lit(e, s) for e, s in cl]
+        clauses.append(parts[0] if len(parts) == 1 else r"\left(" + r" \lor ".join(parts) + r"\right)")
+    return r" \land ".join(clauses)
+
+
+def conditions_json(c: Conditions) -> dict:
+    order = c.problem.parameter_names()
+    out = {"problem": c.problem.to_json(), "cnf": cnf_strings(c), "equivalent": c.equivalent,
+           "certificates": c.certificates}
+    if c.rows is not None:
+        out["table"] = [{"h_prev": json_number(r.h), "x": r.symbol, "h_required": json_number(r.required),
+                         "alternatives": [{"gates": {g: v for g, v in a.gates},
+                                           "atoms": [literal_text(e, s, order) for e, s in a.facts.items()]}
+                                          for a in r.alternatives]} for r in c.rows]
+    return out
+
+
+def judgement_text(p: Problem, j: Judgement) -> str:
+    order = p.parameter_names()
+    lines = [f'Claimed condition: {j.claim}']
+    if j.necessary:
+        lines.append("  necessary: YES (every implementing choice satisfies it; certificates accepted)")
+    else:
+        lines.append("  necessary: NO. These weights implement the automaton yet violate the claim:")
+        lines.append("    " + weights_text(j.necessary_witness, order))
+    if j.sufficient:
+        lines.append("  sufficient: YES (every choice satisfying it implements; certificate accepted)")
+    else:
+        lines.append(f"  sufficient: NO. These weights satisfy the claim yet fail on {word_text(j.failing_word)}:")
+        lines.append("    " + weights_text(j.sufficient_witness, order))
+    return "\n".join(lines)
+
+
+def judgement_json(p: Problem, j: Judgement) -> dict:
+    order = p.parameter_names()
+    return {"claim": j.claim, "necessary": j.necessary, "sufficient": j.sufficient,
+            "necessary_witness": None if j.necessary_witness is None else weights_json(j.necessary_witness, order),
+            "sufficient_witness": None if j.sufficient_witness is None else weights_json(j.sufficient_witness, order),
+            "sufficient_witness_fails_on": None if j.failing_word is None else "".join(j.failing_word),
+            "certificates": j.certificates}
