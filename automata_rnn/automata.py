@@ -2,14 +2,29 @@
 
 An :class:`Automaton` has a finite input alphabet, states, a start state, a
 total transition function and an output (0 or 1) per state; the output of the
-start state is the output on the empty word.  Standard library only.
+start state is the output on the empty word.
+
+Automata come from the built-in :data:`LIBRARY` (latch, toggle, parity,
+first-bit, the seven Tomita grammars, mod-k counters), from specification
+files (JSON or YAML), or from regular expressions; :func:`load_automaton`
+accepts all three and returns the minimal machine.
+
+Importing this module needs the standard library only: regular expressions
+use automata-lib and YAML files use PyYAML, each imported when first needed.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import re
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Callable, Iterable, Mapping
+
+SPEC_SUFFIXES = (".json", ".yaml", ".yml")
+FIELDS = ("name", "alphabet", "states", "start", "transitions", "accepting", "output")
+YAML_QUOTING = "quote it in YAML, e.g. '0' or 'on'"
 
 
 @dataclass(frozen=True)
@@ -66,43 +81,130 @@ class Automaton:
 
     @staticmethod
     def from_json(obj, name: str = "automaton") -> "Automaton":
-        """Build from the file form; ValueError with a clear message on any defect."""
+        """Build from the file form; ValueError with a one-line message on any defect.
+
+        The form is an object with ``alphabet`` (a list of symbols, strings),
+        ``states`` (a list of strings), ``start``, ``transitions`` (state ->
+        {symbol: state}, one entry per pair) and either ``accepting`` (the
+        states whose output is 1) or ``output`` (state -> 0 or 1); ``name`` is
+        optional.  Mappings read by :func:`read_spec` also report duplicate keys.
+        """
         if not isinstance(obj, dict):
-            raise ValueError("an automaton is an object with alphabet, states, start, transitions, accepting")
-        for key in ("alphabet", "states", "start", "transitions"):
-            if key not in obj:
-                raise ValueError(f"automaton: missing field {key!r}")
-        alphabet, states = obj["alphabet"], obj["states"]
-        if not isinstance(alphabet, list) or not all(isinstance(a, str) for a in alphabet):
-            raise ValueError("automaton: 'alphabet' must be a list of strings")
-        if not isinstance(states, list) or not all(isinstance(q, str) for q in states):
-            raise ValueError("automaton: 'states' must be a list of strings")
-        table = obj["transitions"]
-        if not isinstance(table, dict):
-            raise ValueError("automaton: 'transitions' must map each state to {symbol: state}")
-        transitions: dict[tuple[str, str], str] = {}
-        for q, row in table.items():
-            if not isinstance(row, dict):
-                raise ValueError(f"automaton: transitions of state {q!r} must be an object")
-            for a, t in row.items():
-                if not isinstance(t, str):
-                    raise ValueError(f"automaton: transition ({q!r}, {a!r}) must name a state")
-                transitions[(str(q), str(a))] = t
-        accepting = obj.get("accepting", [])
-        if "output" in obj:
-            out = obj["output"]
-            if not isinstance(out, dict):
-                raise ValueError("automaton: 'output' must map each state to 0 or 1")
-            output = dict(out)
-        else:
-            if not isinstance(accepting, list):
-                raise ValueError("automaton: 'accepting' must be a list of states")
-            unknown = [q for q in accepting if q not in states]
-            if unknown:
-                raise ValueError(f"automaton: accepting state {unknown[0]!r} is not among the states")
-            output = {q: int(q in accepting) for q in states}
-        return Automaton(str(obj.get("name", name)), tuple(alphabet), tuple(states), obj["start"],
-                         transitions, output)
+            raise ValueError("automaton: expected an object with alphabet, states, start, transitions, accepting")
+        _check_fields(obj)
+        alphabet = _alphabet_field(obj["alphabet"])
+        states = _states_field(obj["states"])
+        start = obj["start"]
+        if not isinstance(start, str):
+            raise ValueError(f"automaton: start state {start!r} is not a string ({YAML_QUOTING})")
+        transitions = _transitions_field(obj["transitions"])
+        output = _output_field(obj, states)
+        label = obj.get("name", name)
+        if not isinstance(label, str):
+            raise ValueError(f"automaton: name {label!r} is not a string")
+        return Automaton(label, alphabet, states, start, transitions, output)
+
+
+def _duplicates(mapping) -> list:
+    """Keys that occurred more than once where the mapping was read (see :class:`_Pairs`)."""
+    return list(getattr(mapping, "duplicates", ()))
+
+
+class _Pairs(dict):
+    """A dict read from a file that remembers which keys were given twice."""
+
+    def __init__(self, pairs: Iterable[tuple] = ()):
+        super().__init__()
+        self.duplicates: list = []
+        for k, v in pairs:
+            if k in self and k not in self.duplicates:
+                self.duplicates.append(k)
+            self[k] = v
+
+
+def _check_fields(obj: dict) -> None:
+    for key in _duplicates(obj):
+        raise ValueError(f"automaton: duplicate field {key!r}")
+    for key in obj:
+        if key not in FIELDS:
+            raise ValueError(f"automaton: unknown field {key!r} (fields: {', '.join(FIELDS)})")
+    for key in ("alphabet", "states", "start", "transitions"):
+        if key not in obj:
+            raise ValueError(f"automaton: missing field {key!r}")
+    if "accepting" in obj and "output" in obj:
+        raise ValueError("automaton: give either 'accepting' or 'output', not both")
+    if "accepting" not in obj and "output" not in obj:
+        raise ValueError("automaton: missing field 'accepting' (or an 'output' map from states to 0 or 1)")
+
+
+def _alphabet_field(alphabet) -> tuple[str, ...]:
+    if not isinstance(alphabet, list):
+        raise ValueError("automaton: 'alphabet' must be a list of symbols")
+    if not alphabet:
+        raise ValueError("automaton: empty alphabet")
+    for a in alphabet:
+        if not isinstance(a, str):
+            raise ValueError(f"automaton: symbol {a!r} is not a string ({YAML_QUOTING})")
+        if not a:
+            raise ValueError("automaton: the empty string is not a symbol")
+    return tuple(alphabet)
+
+
+def _states_field(states) -> tuple[str, ...]:
+    if not isinstance(states, list):
+        raise ValueError("automaton: 'states' must be a list of state names")
+    for q in states:
+        if not isinstance(q, str):
+            raise ValueError(f"automaton: state {q!r} is not a string ({YAML_QUOTING})")
+    return tuple(states)
+
+
+def _transitions_field(table) -> dict[tuple[str, str], str]:
+    if not isinstance(table, dict):
+        raise ValueError("automaton: 'transitions' must map each state to {symbol: state}")
+    for q in _duplicates(table):
+        raise ValueError(f"automaton: transitions of state {q!r} are given twice")
+    transitions: dict[tuple[str, str], str] = {}
+    for q, row in table.items():
+        if not isinstance(q, str):
+            raise ValueError(f"automaton: state {q!r} in 'transitions' is not a string ({YAML_QUOTING})")
+        if not isinstance(row, dict):
+            raise ValueError(f"automaton: transitions of state {q!r} must map symbols to states")
+        for a in _duplicates(row):
+            raise ValueError(f"automaton: duplicate transition from {q!r} on {a!r}")
+        for a, t in row.items():
+            if not isinstance(a, str):
+                raise ValueError(f"automaton: symbol {a!r} in the transitions of {q!r} is not a string "
+                                 f"({YAML_QUOTING})")
+            if not isinstance(t, str):
+                raise ValueError(f"automaton: transition ({q!r}, {a!r}) must name a state, not {t!r}")
+            transitions[(q, a)] = t
+    return transitions
+
+
+def _output_field(obj: dict, states: tuple[str, ...]) -> dict[str, int]:
+    if "output" in obj:
+        return _output_map(obj["output"])
+    accepting = obj["accepting"]
+    if not isinstance(accepting, list):
+        raise ValueError("automaton: 'accepting' must be a list of states")
+    for q in accepting:
+        if q not in states:
+            raise ValueError(f"automaton: accepting state {q!r} is not among the states")
+    return {q: int(q in accepting) for q in states}
+
+
+def _output_map(out) -> dict[str, int]:
+    if not isinstance(out, dict):
+        raise ValueError("automaton: 'output' must map each state to 0 or 1")
+    for q in _duplicates(out):
+        raise ValueError(f"automaton: output of state {q!r} is given twice")
+    output = {}
+    for q, v in out.items():
+        if v not in (0, 1) or not isinstance(v, (int, bool)):
+            raise ValueError(f"automaton: output of state {q!r} must be 0 or 1, not {v!r}")
+        output[q] = int(v)
+    return output
 
 
 def validation_errors(m: Automaton) -> list[str]:
@@ -110,12 +212,10 @@ def validation_errors(m: Automaton) -> list[str]:
     errs: list[str] = []
     if not m.alphabet:
         errs.append("empty alphabet")
-    if len(set(m.alphabet)) != len(m.alphabet):
-        errs.append("duplicate symbol in the alphabet")
+    errs += [f"duplicate symbol {a!r} in the alphabet" for a in _repeated(m.alphabet)]
     if not m.states:
         errs.append("no states")
-    if len(set(m.states)) != len(m.states):
-        errs.append("duplicate state")
+    errs += [f"duplicate state {q!r}" for q in _repeated(m.states)]
     if m.start not in m.states:
         errs.append(f"start state {m.start!r} is not among the states")
     for (q, a), t in m.transitions.items():
@@ -130,9 +230,348 @@ def validation_errors(m: Automaton) -> list[str]:
             if (q, a) not in m.transitions:
                 errs.append(f"missing transition from {q!r} on {a!r}")
     for q in m.states:
-        if m.output.get(q) not in (0, 1):
+        if q not in m.output:
+            errs.append(f"missing output for state {q!r}")
+        elif m.output[q] not in (0, 1):
             errs.append(f"output of state {q!r} must be 0 or 1")
+    errs += [f"output given for unknown state {q!r}" for q in m.output if q not in m.states]
     return errs
+
+
+def _repeated(items: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    repeated: list[str] = []
+    for x in items:
+        if x in seen and x not in repeated:
+            repeated.append(x)
+        seen.add(x)
+    return repeated
+
+
+# --- minimisation and equivalence -------------------------------------------
+
+def equivalence_classes(a: Automaton, states: Iterable[str] | None = None) -> dict[str, int]:
+    """Moore equivalence on ``states`` (default: all): q ~ p iff every word gives both the same outputs.
+
+    Returns a class number per state; equal numbers mean equivalent states.
+    Computed by partition refinement, starting from the split by output.
+    """
+    states = list(a.states if states is None else states)
+    block = {q: a.output[q] for q in states}
+    count = len(set(block.values()))
+    while True:
+        ids: dict[tuple, int] = {}
+        refined = {q: ids.setdefault(_signature(a, q, block), len(ids)) for q in states}
+        if len(ids) == count:
+            return refined
+        block, count = refined, len(ids)
+
+
+def _signature(a: Automaton, q: str, block: Mapping[str, int]) -> tuple:
+    return (block[q],) + tuple(block[a.step(q, s)] for s in a.alphabet)
+
+
+def minimize(a: Automaton, *, rename: bool = False) -> Automaton:
+    """The minimal Moore machine with the same outputs on every word.
+
+    Unreachable states are dropped and equivalent states merged.  States are
+    listed in breadth-first order from the start (successors in alphabet
+    order).  Each state keeps the name of the first of its merged states in
+    that order, or is named ``q0``, ``q1``, ... in that order if ``rename``.
+    The result depends only on ``a``, and ``minimize(minimize(a)) ==
+    minimize(a)``.
+    """
+    order = a.reachable()
+    cls = equivalence_classes(a, order)
+    first: dict[int, str] = {}
+    for q in order:
+        first.setdefault(cls[q], q)
+    classes = _class_order(a, cls, first)
+    names = {c: (f"q{i}" if rename else first[c]) for i, c in enumerate(classes)}
+    transitions = {(names[c], s): names[cls[a.step(first[c], s)]] for c in classes for s in a.alphabet}
+    output = {names[c]: a.output[first[c]] for c in classes}
+    return Automaton(a.name, a.alphabet, tuple(names[c] for c in classes), names[cls[a.start]],
+                     transitions, output)
+
+
+def _class_order(a: Automaton, cls: Mapping[str, int], first: Mapping[int, str]) -> list[int]:
+    """Classes in breadth-first order of the quotient machine, successors in alphabet order."""
+    seen = [cls[a.start]]
+    queue = deque(seen)
+    while queue:
+        c = queue.popleft()
+        for s in a.alphabet:
+            d = cls[a.step(first[c], s)]
+            if d not in seen:
+                seen.append(d)
+                queue.append(d)
+    return seen
+
+
+def is_minimal(a: Automaton) -> bool:
+    """Every state is reachable and no two states are equivalent."""
+    return len(a.reachable()) == len(a.states) and len(set(equivalence_classes(a).values())) == len(a.states)
+
+
+def distinguishing_word(a: Automaton, b: Automaton) -> tuple[str, ...] | None:
+    """A shortest word on which ``a`` and ``b`` end with different outputs, or None if they agree on all words.
+
+    Both machines must have the same alphabet (as a set); ValueError otherwise.
+    """
+    if set(a.alphabet) != set(b.alphabet):
+        raise ValueError(f"automata {a.name!r} and {b.name!r} have different alphabets")
+    start = (a.start, b.start)
+    parent: dict[tuple[str, str], tuple[tuple[str, str], str] | None] = {start: None}
+    queue = deque([start])
+    while queue:
+        p, q = pair = queue.popleft()
+        if a.output[p] != b.output[q]:
+            return _word_to(pair, parent)
+        for s in a.alphabet:
+            nxt = (a.step(p, s), b.step(q, s))
+            if nxt not in parent:
+                parent[nxt] = (pair, s)
+                queue.append(nxt)
+    return None
+
+
+def _word_to(node, parent) -> tuple[str, ...]:
+    word: list[str] = []
+    while parent[node] is not None:
+        node, s = parent[node]
+        word.append(s)
+    return tuple(reversed(word))
+
+
+# --- specification files ----------------------------------------------------
+
+def read_spec(path: str | os.PathLike) -> Automaton:
+    """The automaton in a JSON or YAML file (``.json``, ``.yaml``, ``.yml``), as written (not minimised).
+
+    The file holds the form of :meth:`Automaton.from_json`; the automaton is
+    named after the file unless it has a ``name``.  Every defect (missing
+    file, syntax error, duplicate key, bad transition table) raises
+    ValueError with a one-line message that starts with the file name.
+    """
+    path = os.fspath(path)
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in SPEC_SUFFIXES:
+        raise ValueError(f"{path}: unsupported file type {suffix or '(none)'!r} (use .json, .yaml or .yml)")
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        raise ValueError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ValueError(f"{path}: cannot read: {e}") from None
+    obj = _parse_json(text, path) if suffix == ".json" else _parse_yaml(text, path)
+    stem = os.path.splitext(os.path.basename(path))[0]
+    try:
+        return Automaton.from_json(obj, name=stem)
+    except ValueError as e:
+        raise ValueError(f"{path}: {e}") from None
+
+
+def _parse_json(text: str, path: str):
+    try:
+        return json.loads(text, object_pairs_hook=_Pairs)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path}: JSON syntax error at line {e.lineno}, column {e.colno}: {e.msg}") from None
+
+
+def _parse_yaml(text: str, path: str):
+    import yaml
+
+    try:
+        return yaml.load(text, Loader=_yaml_loader())
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ValueError(f"{path}: YAML syntax error{where}: {e.problem or e.context}") from None
+    except yaml.YAMLError as e:
+        raise ValueError(f"{path}: YAML error: {' '.join(str(e).split())}") from None
+    except TypeError as e:
+        raise ValueError(f"{path}: unusable YAML key: {e}") from None
+
+
+_LOADER = None
+
+
+def _yaml_loader():
+    """PyYAML's safe loader, with mappings read as :class:`_Pairs` so duplicate keys are reported."""
+    global _LOADER
+    if _LOADER is None:
+        import yaml
+
+        class SpecLoader(yaml.SafeLoader):
+            pass
+
+        def mapping(loader, node):
+            loader.flatten_mapping(node)
+            return _Pairs((loader.construct_object(k, deep=True), loader.construct_object(v, deep=True))
+                          for k, v in node.value)
+
+        SpecLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+        _LOADER = SpecLoader
+    return _LOADER
+
+
+# --- regular expressions ----------------------------------------------------
+
+REGEX_OPERATORS = frozenset("*|()?&+.^{}[]")
+
+
+def from_regex(pattern: str, alphabet: Iterable[str] = ("0", "1"), name: str | None = None) -> Automaton:
+    """The minimal complete Moore machine whose output after a prefix is 1 iff the prefix matches ``pattern``.
+
+    Symbols are single characters.  Syntax (automata-lib's): literals,
+    concatenation, ``|``, ``*``, ``+``, ``?``, ``{m}``, ``{m,n}``, ``{m,}``,
+    grouping ``( )``, classes ``[01]``, ``[0-1]``, ``[^0]`` (matching those of
+    their symbols that are in the alphabet), ``.`` (any symbol), ``&``
+    (intersection) and ``^`` (shuffle).  The empty word is ``()``, the empty
+    pattern, or an empty alternative as in ``0|`` or ``(|1)``.  Quantifiers
+    may be stacked (``0+?`` is ``(0+)?``).  States are named ``q0``, ``q1``,
+    ... in breadth-first order.  ValueError with a one-line message for a
+    malformed pattern, a literal outside the alphabet, or an alphabet that
+    cannot be written in a pattern.
+    """
+    alphabet = _regex_alphabet(alphabet)
+    if not isinstance(pattern, str):
+        raise ValueError(f"a regular expression is a string, not {pattern!r}")
+    prepared = _explicit_empty_alternatives(pattern, alphabet)
+    dfa = _regex_dfa(pattern, prepared, alphabet)
+    return minimize(_complete(dfa, alphabet, name or f"re:{pattern}"), rename=True)
+
+
+def _regex_alphabet(alphabet: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(alphabet, str):
+        alphabet = tuple(alphabet)
+    alphabet = tuple(alphabet)
+    if not alphabet:
+        raise ValueError("empty alphabet")
+    for a in alphabet:
+        if not isinstance(a, str) or len(a) != 1:
+            raise ValueError(f"regular expressions need one-character symbols, not {a!r}")
+        if a in REGEX_OPERATORS or a.isspace() or a == "\\":
+            raise ValueError(f"symbol {a!r} is a regular-expression operator and cannot be in the alphabet")
+    if len(set(alphabet)) != len(alphabet):
+        raise ValueError(f"duplicate symbol {_repeated(alphabet)[0]!r} in the alphabet")
+    return alphabet
+
+
+def _explicit_empty_alternatives(pattern: str, alphabet: tuple[str, ...]) -> str:
+    """``pattern`` with ``()`` written for each empty alternative; checks literals against the alphabet."""
+    out: list[str] = []
+    last = "start"  # kind of the previous token: start, (, |, or atom
+    opened: list[int] = []  # positions of the open parentheses
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c.isspace():
+            raise ValueError(f"bad regular expression {pattern!r}: blanks are not allowed")
+        if c == "(":
+            opened.append(i)
+        if c == ")" and not opened:
+            raise ValueError(f"bad regular expression {pattern!r}: unmatched ')' at position {i}")
+        if c == ")":
+            opened.pop()
+        if (c == "|" and last in ("start", "(", "|")) or (c == ")" and last == "|"):
+            out.append("()")
+        j = _token_end(pattern, i, alphabet)
+        out.append(pattern[i:j])
+        last = c if c in "(|" else "atom"
+        i = j
+    if opened:
+        raise ValueError(f"bad regular expression {pattern!r}: unclosed '(' at position {opened[-1]}")
+    if last == "|":
+        out.append("()")
+    return "".join(out)
+
+
+def _token_end(pattern: str, i: int, alphabet: tuple[str, ...]) -> int:
+    """Where the token starting at ``pattern[i]`` ends: a class, a quantifier, an escape, or one character."""
+    c = pattern[i]
+    if c in "[{":
+        j = pattern.find("]" if c == "[" else "}", i + 1)
+        what = "character class" if c == "[" else "quantifier"
+        if j < 0:
+            raise ValueError(f"bad regular expression {pattern!r}: unterminated {what} at position {i}")
+        if c == "{" and not re.fullmatch(r"\d+(,\d*)?", pattern[i + 1:j]):
+            raise ValueError(f"bad regular expression {pattern!r}: bad quantifier {pattern[i:j + 1]!r} "
+                             "(use {m}, {m,n} or {m,})")
+        return j + 1
+    if c == "\\":
+        if i + 1 == len(pattern):
+            raise ValueError(f"bad regular expression {pattern!r}: it ends with a backslash")
+        literal = pattern[i + 1]
+        if literal.isalpha() and literal.lower() in "dsw":
+            return i + 2
+        _check_literal(pattern, literal, alphabet)
+        return i + 2
+    if c not in REGEX_OPERATORS:
+        _check_literal(pattern, c, alphabet)
+    return i + 1
+
+
+def _check_literal(pattern: str, symbol: str, alphabet: tuple[str, ...]) -> None:
+    if symbol not in alphabet:
+        raise ValueError(f"bad regular expression {pattern!r}: symbol {symbol!r} is not in the alphabet "
+                         f"({', '.join(map(repr, alphabet))})")
+
+
+def _regex_dfa(pattern: str, prepared: str, alphabet: tuple[str, ...]):
+    from automata.base.exceptions import AutomatonException, RegexException
+    from automata.fa.dfa import DFA
+    from automata.fa.nfa import NFA
+
+    try:
+        return DFA.from_nfa(NFA.from_regex(prepared, input_symbols=set(alphabet)))
+    except (AutomatonException, RegexException) as e:
+        raise ValueError(f"bad regular expression {pattern!r}: {_readable(str(e))}") from None
+
+
+def _readable(message: str) -> str:
+    """automata-lib's parser message with its token names (``<UnionToken: |>``) shown as the characters."""
+    message = re.sub(r"'?<(?:\w+Token: )?([^<>]*)>'?", r"'\1'", message)
+    return " ".join(message.split()).rstrip(".")
+
+
+def _complete(dfa, alphabet: tuple[str, ...], name: str) -> Automaton:
+    """An automata-lib DFA as a complete Moore machine over ``alphabet`` (a sink for missing moves)."""
+    names = {dfa.initial_state: "q0"}
+    queue = deque([dfa.initial_state])
+    transitions: dict[tuple[str, str], str] = {}
+    sink = False
+    while queue:
+        d = queue.popleft()
+        row = dfa.transitions.get(d, {})
+        for s in alphabet:
+            if s not in row:
+                transitions[(names[d], s)] = "sink"
+                sink = True
+                continue
+            if row[s] not in names:
+                names[row[s]] = f"q{len(names)}"
+                queue.append(row[s])
+            transitions[(names[d], s)] = names[row[s]]
+    output = {n: int(d in dfa.final_states) for d, n in names.items()}
+    if sink:
+        transitions.update({("sink", s): "sink" for s in alphabet})
+        output["sink"] = 0
+    return Automaton(name, alphabet, tuple(output), "q0", transitions, output)
+
+
+# --- built-in automata ------------------------------------------------------
+
+BINARY = ("0", "1")
+
+
+def from_table(name: str, start: str, rows: Mapping[str, tuple[str, str]], accepting: Iterable[str]) -> Automaton:
+    """A machine over {0, 1} from rows ``state: (next on 0, next on 1)``; states in the order of ``rows``."""
+    accepting = set(accepting)
+    transitions = {(q, a): t for q, row in rows.items() for a, t in zip(BINARY, row)}
+    output = {q: int(q in accepting) for q in rows}
+    return Automaton(name, BINARY, tuple(rows), start, transitions, output)
 
 
 def latch() -> Automaton:
@@ -147,11 +586,122 @@ def toggle() -> Automaton:
     return Automaton("toggle", ("0", "1"), ("even", "odd"), "even", t, {"even": 0, "odd": 1})
 
 
-LIBRARY = {"latch": latch, "toggle": toggle}
+def parity() -> Automaton:
+    """Output 1 iff an odd number of 1s has been read: the language of :func:`toggle`."""
+    return from_table("parity", "even", {"even": ("even", "odd"), "odd": ("odd", "even")}, ["odd"])
+
+
+def first_bit() -> Automaton:
+    """Output 1 iff the first symbol read is 1; 0 on the empty word."""
+    rows = {"empty": ("zero", "one"), "zero": ("zero", "zero"), "one": ("one", "one")}
+    return from_table("first-bit", "empty", rows, ["one"])
+
+
+def tomita1() -> Automaton:
+    """Tomita 1: 1*."""
+    return from_table("tomita1", "ones", {"ones": ("dead", "ones"), "dead": ("dead", "dead")}, ["ones"])
+
+
+def tomita2() -> Automaton:
+    """Tomita 2: (10)*."""
+    rows = {"even": ("dead", "one"), "dead": ("dead", "dead"), "one": ("even", "dead")}
+    return from_table("tomita2", "even", rows, ["even"])
+
+
+def tomita3() -> Automaton:
+    """Tomita 3: no odd-length run of 1s is followed, anywhere later, by an odd-length run of 0s.
+
+    Runs are maximal.  ``odd1`` is inside an odd run of 1s with none completed
+    before; ``marked`` is after a completed odd run of 1s and not inside an odd
+    run of 0s; ``odd0`` is inside an odd run of 0s after one (rejected if the
+    run ends here); ``dead`` is after such a run has ended.
+    """
+    rows = {
+        "clean": ("clean", "odd1"),
+        "odd1": ("odd0", "clean"),
+        "odd0": ("marked", "dead"),
+        "marked": ("odd0", "marked"),
+        "dead": ("dead", "dead"),
+    }
+    return from_table("tomita3", "clean", rows, ["clean", "odd1", "marked"])
+
+
+def tomita4() -> Automaton:
+    """Tomita 4: no 000 substring."""
+    rows = {"z0": ("z1", "z0"), "z1": ("z2", "z0"), "z2": ("dead", "z0"), "dead": ("dead", "dead")}
+    return from_table("tomita4", "z0", rows, ["z0", "z1", "z2"])
+
+
+def tomita5() -> Automaton:
+    """Tomita 5: an even number of 0s and an even number of 1s."""
+    rows = {"ee": ("oe", "eo"), "oe": ("ee", "oo"), "eo": ("oo", "ee"), "oo": ("eo", "oe")}
+    return from_table("tomita5", "ee", rows, ["ee"])
+
+
+def tomita6() -> Automaton:
+    """Tomita 6: (#0 - #1) = 0 mod 3."""
+    rows = {"d0": ("d1", "d2"), "d1": ("d2", "d0"), "d2": ("d0", "d1")}
+    return from_table("tomita6", "d0", rows, ["d0"])
+
+
+def tomita7() -> Automaton:
+    """Tomita 7: 0*1*0*1*."""
+    rows = {
+        "zeros1": ("zeros1", "ones1"),
+        "ones1": ("zeros2", "ones1"),
+        "zeros2": ("zeros2", "ones2"),
+        "ones2": ("dead", "ones2"),
+        "dead": ("dead", "dead"),
+    }
+    return from_table("tomita7", "zeros1", rows, ["zeros1", "ones1", "zeros2", "ones2"])
+
+
+def counter(k: int) -> Automaton:
+    """Output 1 iff the number of 1s read is 0 mod ``k`` (k >= 1); states ``c0`` .. ``c{k-1}``."""
+    if not isinstance(k, int) or k < 1:
+        raise ValueError(f"a counter needs a modulus k >= 1, not {k!r}")
+    rows = {f"c{i}": (f"c{i}", f"c{(i + 1) % k}") for i in range(k)}
+    return from_table(f"mod{k}", "c0", rows, ["c0"])
+
+
+def _counter(k: int) -> Callable[[], Automaton]:
+    def make() -> Automaton:
+        return counter(k)
+
+    make.__name__ = f"mod{k}"
+    make.__doc__ = f"Output 1 iff the number of 1s read is 0 mod {k}."
+    return make
+
+
+LIBRARY: dict[str, Callable[[], Automaton]] = {
+    "latch": latch,
+    "toggle": toggle,
+    "parity": parity,
+    "first-bit": first_bit,
+    "tomita1": tomita1,
+    "tomita2": tomita2,
+    "tomita3": tomita3,
+    "tomita4": tomita4,
+    "tomita5": tomita5,
+    "tomita6": tomita6,
+    "tomita7": tomita7,
+    **{f"mod{k}": _counter(k) for k in range(2, 6)},
+}
 
 
 def load_automaton(spec: str) -> Automaton:
-    """A built-in automaton by name; ValueError naming the known ones otherwise."""
+    """The minimal automaton named by ``spec``: a built-in name, a .json/.yaml/.yml file, or ``re:PATTERN``.
+
+    Regular expressions are over {0, 1} (see :func:`from_regex`).  ValueError
+    with a one-line message otherwise, naming the built-ins.
+    """
+    if not isinstance(spec, str):
+        raise ValueError(f"an automaton is named by a string, not {spec!r}")
     if spec in LIBRARY:
-        return LIBRARY[spec]()
-    raise ValueError(f"unknown automaton {spec!r} (built in: {', '.join(LIBRARY)})")
+        return minimize(LIBRARY[spec]())
+    if spec.startswith("re:"):
+        return from_regex(spec[3:])
+    if spec.lower().endswith(SPEC_SUFFIXES) or os.path.exists(spec):
+        return minimize(read_spec(spec))
+    raise ValueError(f"unknown automaton {spec!r}: give a built-in ({', '.join(LIBRARY)}), "
+                     f"a .json/.yaml/.yml file, or re:PATTERN")
