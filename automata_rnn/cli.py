@@ -242,3 +242,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("automata-rnn: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader (e.g. `head`) closed the pipe: stop quietly
+        import os
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK

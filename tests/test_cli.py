@@ -1,0 +1,95 @@
+"""The command line: exit codes, one-line errors, JSON fields, reproducibility."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from automata_rnn.cli import main
+
+
+def run(*argv):
+    r = subprocess.run([sys.executable, "-m", "automata_rnn", *argv], capture_output=True, text=True)
+    return r.returncode, r.stdout, r.stderr
+
+
+@pytest.mark.parametrize("argv", [
+    ["solve", "toggle", "--cell", "lstmx"],
+    ["solve", "nosuch", "--cell", "rnn"],
+    ["solve", "latch", "--fix", "U_h=nan"],
+    ["solve", "latch", "--fix", "U_h=inf"],
+    ["solve", "latch", "--fix", "V_q=1"],
+    ["solve", "latch", "--fix", "U_h"],
+    ["solve", "latch", "--timeout", "-1"],
+    ["solve", "latch", "--semantics", "fuzzy"],
+    ["conditions", "latch", "--against", "U_h >"],
+    ["conditions", "latch", "--against", "U_h * W_h > 0"],
+    ["check", "latch"],
+    ["check", "latch", "--weights", "/nonexistent.json"],
+    ["solve", "--units", "0", "latch"],
+    [],
+])
+def test_bad_input_is_one_line_and_exit_2(argv):
+    code, out, err = run(*argv)
+    assert code == 2
+    if argv:
+        assert err.count("\n") == 1 and err.startswith("automata-rnn: error:"), err
+        assert "Traceback" not in err
+
+
+def test_malformed_weights_file(tmp_path):
+    bad = tmp_path / "w.json"
+    bad.write_text("{ not json")
+    code, _, err = run("check", "latch", "--weights", str(bad))
+    assert code == 2 and "malformed JSON" in err
+    bad.write_text('{"U_h": NaN}')
+    code, _, err = run("check", "latch", "--weights", str(bad))
+    assert code == 2 and err.count("\n") == 1
+
+
+def test_solve_json_round_trips_into_check(tmp_path, capsys):
+    assert main(["solve", "toggle", "--cell", "gru", "--fix", "W_r=0", "U_r=0", "b_z=0", "b_h=0", "--json"]) == 0
+    obj = json.loads(capsys.readouterr().out)
+    assert obj["verdict"] == "sat" and obj["verified"] is True
+    f = tmp_path / "w.json"
+    f.write_text(json.dumps(obj))
+    assert main(["check", "toggle", "--cell", "gru", "--weights", str(f), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["implements"] is True
+
+
+def test_check_failure_exit_1_with_counterexample(capsys):
+    code = main(["check", "toggle", "--cell", "gru", "--set", "b_r=1", "U_z=1", "U_h=0", "b_h=0", "W_h=-2", "--json"])
+    assert code == 1
+    obj = json.loads(capsys.readouterr().out)
+    assert obj["implements"] is False and obj["counterexample"]["inputs"] == "1"
+    assert obj["counterexample"]["expected"] == [0, 1] and obj["counterexample"]["got"] == [0, 0]
+
+
+def test_unsat_json_has_checkable_certificate(capsys):
+    from automata_rnn.certificates import check
+    assert main(["solve", "toggle", "--cell", "rnn", "--json"]) == 0
+    obj = json.loads(capsys.readouterr().out)
+    assert obj["verdict"] == "unsat" and check(obj["certificate"])[0]
+
+
+def test_same_command_same_bytes():
+    argv = ("conditions", "toggle", "--cell", "gru", "--fix", "W_r=0", "U_r=0", "b_z=0", "b_h=0", "--json")
+    a, b = run(*argv), run(*argv)
+    assert a[0] == 0 and a[1] == b[1]
+
+
+def test_conditions_against_json(capsys):
+    assert main(["conditions", "latch", "--cell", "gru", "--fix", "W_r=0", "U_r=0", "b_r=0", "b_z=0", "b_h=0",
+                 "--against", "U_z + W_z > 0", "--json"]) == 0
+    obj = json.loads(capsys.readouterr().out)
+    assert obj["equivalent"] is True
+    assert obj["necessary"] is False and obj["sufficient"] is False
+    assert obj["necessary_witness"] and obj["sufficient_witness"]
+
+
+def test_proof_pages_are_current():
+    from automata_rnn.proofs import check_pages
+    import os
+    here = os.path.join(os.path.dirname(__file__), "..", "proofs")
+    assert check_pages(here) == []
