@@ -211,7 +211,8 @@ def irredundant_cnf(problem: Problem, regions: list[Region], budget: Budget | No
             clauses = others
         else:
             i += 1
-    return clauses
+    # a canonical order, independent of the order in which models were found
+    return sorted(clauses, key=lambda c: (len(c), [atom_key(e) for e, _ in c], [sorted(s) for _, s in c]))
 
 
 def negation_facts(clause: Clause) -> dict:

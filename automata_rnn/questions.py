@@ -59,6 +59,8 @@ def smallest_margin(problem: Problem, weights: dict) -> Fraction | None:
 
 def solve(problem: Problem, timeout: float | None = None, integers: bool = True) -> Answer:
     """Decide whether weights exist; every answer is checked before it is returned."""
+    if problem.units > 1 and problem.cell.state_parts == ("h",):
+        return solve_encoded(problem, timeout)
     budget = Budget(timeout)
     try:
         proof = prove(problem, budget=budget)
@@ -87,6 +89,25 @@ def solve(problem: Problem, timeout: float | None = None, integers: bool = True)
         return Answer(problem, "unknown", reason=str(e))
     except TooLarge as e:
         return Answer(problem, "unknown", reason=f"the network's reachable codes do not stay small: {e}")
+
+
+def solve_encoded(problem: Problem, timeout: float | None = None) -> Answer:
+    """Several units: z3 on the direct encoding; a "no" needs a certificate or z3 and cvc5 agreeing."""
+    from .minimal import exclude, find_weights
+
+    verdict, weights, reason = find_weights(problem, timeout)
+    if verdict == "sat":
+        return Answer(problem, "sat", weights=weights, verified=True,
+                      checked="re-verified by exhaustive exact simulation",
+                      margin_achieved=smallest_margin(problem, weights))
+    if verdict == "unknown":
+        return Answer(problem, "unknown", reason=reason)
+    excl = exclude(problem, certificate_seconds=min(5.0, timeout or 5.0), timeout=timeout)
+    if excl is None:
+        return Answer(problem, "unknown", reason="z3 finds no weights, but neither a certificate nor a second "
+                                                 "solver confirms it (install automata-rnn[cvc5])")
+    return Answer(problem, "unsat", certificate=excl.certificate, verified=True,
+                  checked=excl.checked if excl.method == "certificate" else f"{excl.method}: {excl.checked}")
 
 
 @dataclass

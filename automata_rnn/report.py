@@ -76,9 +76,12 @@ def answer_text(a: Answer) -> str:
         if a.margin_achieved is not None:
             lines.append(f"  smallest |pre-activation| on reachable cases: {format_rational(a.margin_achieved)}")
     elif a.verdict == "unsat":
-        lines.append("NO: no weights implement it. Certificate (case split over the weights):")
-        lines += tree_lines(a.certificate["tree"], order)
-        lines.append(f"  independent checker: {a.checked}")
+        if a.certificate is not None:
+            lines.append("NO: no weights implement it. Certificate (case split over the weights):")
+            lines += tree_lines(a.certificate["tree"], order)
+            lines.append(f"  independent checker: {a.checked}")
+        else:
+            lines.append(f"NO: no weights implement it ({a.checked})")
     else:
         lines.append(f"UNKNOWN: {a.reason}")
     return "\n".join(lines)
@@ -239,3 +242,69 @@ def judgement_json(p: Problem, j: Judgement) -> dict:
             "sufficient_witness": None if j.sufficient_witness is None else weights_json(j.sufficient_witness, order),
             "sufficient_witness_fails_on": None if j.failing_word is None else "".join(j.failing_word),
             "certificates": j.certificates}
+
+
+def exclusion_json(e) -> dict | None:
+    if e is None:
+        return None
+    return {"units": e.units, "method": e.method, "checked": e.checked, "certificate": e.certificate}
+
+
+def minimal_json(m) -> dict:
+    order = m.problem.parameter_names()
+    return {
+        "problem": m.problem.to_json(),
+        "automaton": m.problem.automaton.name,
+        "cell": m.problem.cell.name,
+        "minimal_hidden": m.minimal,
+        "weights": None if m.weights is None else weights_json(m.weights, order),
+        "verified": m.weights is not None,
+        "lower_bound": (None if m.minimal is None else
+                        {"units": m.minimal - 1, "method": "none needed: one unit is the least"} if m.minimal == 1
+                        else exclusion_json(m.lower_bound)),
+        "sizes": [{"units": s.units, "verdict": s.verdict, "seconds": round(s.seconds, 3)} for s in m.sizes],
+        "reason": m.reason or None,
+    }
+
+
+def minimal_text(m) -> str:
+    p = m.problem
+    lines = [f"{p.automaton.name} ({len(p.automaton.states)} states) on {p.cell.name} cells, "
+             f"output = {'state' if p.output == 'state' else 'threshold read-out'}, {p.semantics.describe()}"]
+    for s in m.sizes:
+        lines.append(f"  {s.units} unit{'s' * (s.units > 1)}: {s.verdict}" + (f" ({s.reason})" if s.reason else ""))
+    if m.minimal is not None:
+        lines.append(f"MINIMAL: {m.minimal} unit{'s' * (m.minimal > 1)}; weights re-verified by exhaustive exact simulation:")
+        lines.append("  " + weights_text(m.weights, p.parameter_names()))
+        if m.minimal == 1:
+            lines.append("  fewer: none possible (one unit is the least)")
+        else:
+            e = m.lower_bound
+            lines.append(f"  {e.units} unit{'s' * (e.units > 1)} excluded by {e.method}" + (f": {e.checked}" if e.checked else ""))
+            lines.append("  (a unit can always be added and ignored, so every smaller size is excluded too)")
+    else:
+        lines.append(f"UNKNOWN: {m.reason}")
+        if m.weights is not None:
+            lines.append("  verified weights: " + weights_text(m.weights, p.parameter_names()))
+    return "\n".join(lines)
+
+
+def table_markdown(rows: list[dict], cells: list[str]) -> str:
+    """The minimal-units table: one row per automaton, one column per cell."""
+    by = {(r["automaton"], r["cell"]): r for r in rows}
+    names = list(dict.fromkeys(r["automaton"] for r in rows))
+    head = "| automaton | states | " + " | ".join(cells) + " |"
+    lines = [head, "|" + "---|" * (2 + len(cells))]
+    for n in names:
+        states = len(next(r for r in rows if r["automaton"] == n)["problem"]["automaton"]["states"])
+        cellstr = []
+        for c in cells:
+            r = by[(n, c)]
+            if r["minimal_hidden"] is None:
+                cellstr.append("unknown")
+            else:
+                lb = r["lower_bound"]["method"]
+                tag = "" if r["minimal_hidden"] == 1 else (" (cert.)" if lb == "certificate" else " (2 solvers)")
+                cellstr.append(f"{r['minimal_hidden']}{tag}")
+        lines.append(f"| {n} | {states} | " + " | ".join(cellstr) + " |")
+    return "\n".join(lines)

@@ -91,6 +91,100 @@ class CaseOps:
     _scalar = True
 
 
+class _Beyond(Exception):
+    """Raised by :class:`ForcedOps` at the first gate past its forced decisions."""
+
+    def __init__(self, pre: Affine, gate: str):
+        self.pre, self.gate = pre, gate
+
+
+class ForcedOps(CaseOps):
+    """CaseOps whose gates take a given sequence of decisions ('on'/'off'), then stop at the next gate."""
+
+    def __init__(self, semantics, kinds, scalar: bool):
+        super().__init__(semantics, lambda e: ALL)
+        self.kinds, self.i, self._scalar = kinds, 0, scalar
+
+    def _gate(self, kind, name, unit, pre):
+        pre = Affine.lift(pre)
+        gate = name if unit == 0 and self._scalar else f"{name}[{unit}]"
+        if self.i == len(self.kinds):
+            raise _Beyond(pre, gate)
+        on = self.kinds[self.i] == "on"
+        self.i += 1
+        value = self.semantics.gate_value(kind, on)
+        self.log.append((gate, unit, pre, value))
+        return Affine(None, value)
+
+
+class _Node:
+    __slots__ = ("pre", "gate", "e_on", "e_off", "children", "result", "log")
+
+    def __init__(self):
+        self.children: dict = {}
+        self.result = None
+
+
+class Stepper:
+    """Exact steps of one problem's network, memoised as lazily built trees of gate decisions.
+
+    For each (code, input) the cell is run once per distinct sequence of gate
+    decisions; later steps under any facts just walk the tree.  Results are
+    exactly those of running the cell under the same facts.
+    """
+
+    def __init__(self, problem: Problem, params=None):
+        self.problem = problem
+        self.params = problem.parameters() if params is None else params
+        self.trees: dict = {}
+        self.margin = problem.semantics.margin
+
+    def _compute(self, key, kinds):
+        p, params = self.problem, self.params
+        ops = ForcedOps(p.semantics, kinds, p.units == 1)
+        node = _Node()
+        try:
+            if key[1] is None:
+                h = tuple(Affine(None, v) for v in key[0][0])
+                if p.output == "state":
+                    node.result = int(key[0][0][0] > Fraction(1, 2))
+                else:
+                    y = ops.sigmoid(ops.add(ops.linear(h, params["W_y"]), params["b_y"]), "y")
+                    node.result = int(y[0].value)
+            else:
+                x = encode_symbol(p.automaton, key[1])
+                state = tuple(tuple(Affine(None, v) for v in part) for part in key[0])
+                new, _ = p.cell.step(ops, params, x, state)
+                node.result = _constant(new)
+            node.log = ops.log
+        except _Beyond as b:
+            node.pre, node.gate = b.pre, b.gate
+            node.e_on = b.pre - self.margin if self.margin else b.pre
+            node.e_off = b.pre + self.margin if self.margin else b.pre
+        return node
+
+    def run(self, code: Code, symbol: str | None, signs: Signs):
+        """(result, gate log) of one step (``symbol``) or of the output (``symbol`` None) from ``code``."""
+        key = (code, symbol)
+        node = self.trees.get(key)
+        if node is None:
+            node = self.trees[key] = self._compute(key, [])
+        kinds: list[str] = []
+        sem = self.problem.semantics
+        while node.result is None:
+            d = sem.decide_bounds(node.e_on, node.e_off, signs)
+            if d.kind == "split":
+                raise Undecided(d, node.gate)
+            if d.kind == "ill":
+                raise IllDefined(node.gate, node.pre)
+            kinds.append(d.kind)
+            child = node.children.get(d.kind)
+            if child is None:
+                child = node.children[d.kind] = self._compute(key, kinds)
+            node = child
+        return node.result, node.log
+
+
 def _ops(problem: Problem, signs: Signs) -> CaseOps:
     ops = CaseOps(problem.semantics, signs)
     ops._scalar = problem.units == 1
@@ -152,15 +246,16 @@ class TooLarge(Exception):
     """Exploration exceeded its limit on reachable pairs (a cell state that counts, for instance)."""
 
 
-def explore(problem: Problem, signs: Signs, params=None, limit: int = 100_000):
+def explore(problem: Problem, signs: Signs, params=None, limit: int = 100_000, stepper: Stepper | None = None):
     """Breadth-first walk of the reachable (code, state) pairs, inputs in alphabet order.
 
     Returns :class:`Failure` with a shortest failing word, :class:`Open` at the
     first undecided gate, or :class:`Implements`.  Raises :class:`TooLarge`
-    past ``limit`` pairs.
+    past ``limit`` pairs.  A ``stepper`` (for the same problem and params)
+    memoises steps across calls.
     """
     a = problem.automaton
-    params = problem.parameters() if params is None else params
+    stepper = Stepper(problem, params) if stepper is None else stepper
     start = (initial_code(problem), a.start)
     words = {start: ()}
     queue = deque([start])
@@ -168,7 +263,7 @@ def explore(problem: Problem, signs: Signs, params=None, limit: int = 100_000):
 
     def check_output(pair, word):
         try:
-            bit, _ = read_output(problem, params, pair[0], signs)
+            bit, _ = stepper.run(pair[0], None, signs)
         except Undecided as u:
             return Open(u.decision, u.gate, word)
         except IllDefined as e:
@@ -186,7 +281,7 @@ def explore(problem: Problem, signs: Signs, params=None, limit: int = 100_000):
         for sym in a.alphabet:
             word = words[pair] + (sym,)
             try:
-                nxt, _ = step(problem, params, code, sym, signs)
+                nxt, _ = stepper.run(code, sym, signs)
             except Undecided as u:
                 return Open(u.decision, u.gate, word)
             except IllDefined as e:

@@ -88,7 +88,12 @@ class Semantics:
 
     def decide(self, pre: Affine, signs: Callable[[Affine], frozenset]) -> Decision:
         """Decide a gate with pre-activation ``pre``; ``signs(E)`` gives what is known of ``E``."""
-        e_on, e_off = pre - self.margin, pre + self.margin
+        if self.margin:
+            return self.decide_bounds(pre - self.margin, pre + self.margin, signs)
+        return self.decide_bounds(pre, pre, signs)
+
+    def decide_bounds(self, e_on: Affine, e_off: Affine, signs: Callable[[Affine], frozenset]) -> Decision:
+        """:meth:`decide` given ``pre - margin`` and ``pre + margin`` already formed."""
         s_on, s_off = signs(e_on), signs(e_off)
         if s_on <= self.on_signs:
             return Decision("on")

@@ -21,7 +21,7 @@ import z3
 from .arithmetic.exact import Affine, format_rational
 from .certificates import FORMAT
 from .problem import Problem
-from .run import Failure, Implements, Open, TooLarge, explore, path_signs, weight_signs
+from .run import Failure, Implements, Open, Stepper, TooLarge, explore, path_signs, weight_signs
 from .semantics import ALL, NEG, POS, ZERO, constraints_of, sign_text
 
 SEED = 0
@@ -54,6 +54,7 @@ class Z3:
         make = z3.Int if integer else z3.Real
         self.vars = {n: make(n, self.ctx) for n in names}
         self.integer = integer
+        self._facts: dict = {}
 
     def term(self, e: Affine):
         t = z3.RealVal(str(e.const), self.ctx)
@@ -63,6 +64,12 @@ class Z3:
         return t
 
     def fact(self, e: Affine, signs: frozenset):
+        key = (e, signs)
+        if key not in self._facts:
+            self._facts[key] = self._fact(e, signs)
+        return self._facts[key]
+
+    def _fact(self, e: Affine, signs: frozenset):
         t, zero = self.term(e), z3.RealVal(0, self.ctx)
         opts = {"+": t > zero, "0": t == zero, "-": t < zero}
         parts = [opts[s] for s in "+0-" if s in signs]
@@ -114,6 +121,23 @@ class Feasibility:
         self.budget = budget
         self.solver = self.z.solver(budget)
         self.solver.add(self.z.conj(bound_facts(problem)))
+
+    def enter(self, facts: dict) -> None:
+        """Assert more facts on top of the current ones (undone by :meth:`leave`)."""
+        self.solver.push()
+        self.solver.add(self.z.conj(list(facts.items())))
+
+    def leave(self) -> None:
+        self.solver.pop()
+
+    def current_point(self) -> dict | None:
+        """An exact point satisfying every fact entered so far, or None."""
+        s = self.solver
+        if self.budget is not None and self.budget.remaining_ms() is not None:
+            s.set("timeout", self.budget.remaining_ms())
+        if not check_sat(s, self.budget):
+            return None
+        return self.z.model_values(s.model())
 
     def point(self, facts: dict) -> dict | None:
         """An exact point satisfying the facts and the bound, or None if there is none."""
@@ -226,6 +250,7 @@ def prove(problem: Problem, hypotheses: dict | None = None, clauses: list | None
     """
     proof = Proof(tree={})
     feasibility = Feasibility(problem, budget)
+    stepper = Stepper(problem)
 
     def satisfied(facts, clause):
         return any(path_signs(facts)(e) <= s for e, s in clause)
@@ -236,7 +261,11 @@ def prove(problem: Problem, hypotheses: dict | None = None, clauses: list | None
     def split(e, parts, facts):
         branches = []
         for p in parts:
-            branches.append({"signs": sign_text(p), "node": build({**facts, e: p})})
+            feasibility.enter({e: p})
+            try:
+                branches.append({"signs": sign_text(p), "node": build({**facts, e: p})})
+            finally:
+                feasibility.leave()
         return {"split": e.to_json(), "branches": branches}
 
     def build(facts: dict) -> dict:
@@ -251,13 +280,13 @@ def prove(problem: Problem, hypotheses: dict | None = None, clauses: list | None
             for i, c in enumerate(clauses):
                 if falsified(facts, c):
                     return {"clause": i}
-        result = explore(problem, path_signs(facts), limit=max_pairs)
+        result = explore(problem, path_signs(facts), limit=max_pairs, stepper=stepper)
         if isinstance(result, Failure) and clauses is None:
             return {"word": list(result.word)}
         two_sided = _first_two_sided(facts)
         if two_sided is not None:
             return split(two_sided, (POS, NEG), facts)
-        point = feasibility.point(facts)
+        point = feasibility.current_point()
         if point is None:
             return {"farkas": farkas(problem, facts, budget)}
         if isinstance(result, Open):
@@ -276,6 +305,7 @@ def prove(problem: Problem, hypotheses: dict | None = None, clauses: list | None
         return {"word": list(result.word)}
 
     initial = dict(hypotheses or {})
+    feasibility.enter(initial)
     proof.tree = build(initial)
     return proof
 

@@ -46,10 +46,19 @@ class Affine:
     __slots__ = ("coeffs", "const", "_hash")
 
     def __init__(self, coeffs: Mapping[str, Number] | None = None, const: Number = 0):
-        items = {} if coeffs is None else {k: Fraction(v) for k, v in coeffs.items() if v != 0}
-        self.coeffs: dict[str, Fraction] = dict(sorted(items.items()))
-        self.const: Fraction = Fraction(const)
+        items = {} if not coeffs else {k: Fraction(v) for k, v in coeffs.items() if v != 0}
+        self.coeffs: dict[str, Fraction] = dict(sorted(items.items())) if len(items) > 1 else items
+        self.const: Fraction = const if type(const) is Fraction else Fraction(const)
         self._hash = hash((tuple(self.coeffs.items()), self.const))
+
+    @classmethod
+    def _raw(cls, coeffs: dict, const: Fraction) -> "Affine":
+        """Internal: coefficients already Fractions, non-zero; sorted here."""
+        self = object.__new__(cls)
+        self.coeffs = dict(sorted(coeffs.items())) if len(coeffs) > 1 else coeffs
+        self.const = const
+        self._hash = hash((tuple(self.coeffs.items()), const))
+        return self
 
     @staticmethod
     def var(name: str) -> "Affine":
@@ -71,11 +80,24 @@ class Affine:
         return self.const
 
     def __add__(self, other):
-        o = Affine.lift(other)
+        if not isinstance(other, Affine):
+            if other == 0:
+                return self
+            return Affine._raw(dict(self.coeffs), self.const + Fraction(other))
+        if not other.coeffs:
+            if not other.const:
+                return self
+            return Affine._raw(dict(self.coeffs), self.const + other.const)
+        if not self.coeffs and not self.const:
+            return other
         c = dict(self.coeffs)
-        for k, v in o.coeffs.items():
-            c[k] = c.get(k, 0) + v
-        return Affine(c, self.const + o.const)
+        for k, v in other.coeffs.items():
+            t = c.get(k, 0) + v
+            if t:
+                c[k] = t
+            else:
+                c.pop(k, None)
+        return Affine._raw(c, self.const + other.const)
 
     __radd__ = __add__
 
@@ -92,7 +114,11 @@ class Affine:
         o = Affine.lift(other)
         if o.is_constant:
             k = o.const
-            return Affine({n: v * k for n, v in self.coeffs.items()}, self.const * k)
+            if k == 1:
+                return self
+            if k == 0:
+                return Affine._raw({}, Fraction(0))
+            return Affine._raw({n: v * k for n, v in self.coeffs.items()}, self.const * k)
         if self.is_constant:
             return o * self
         raise ValueError(f"product of two non-constant forms ({self}) * ({o}) is not affine")

@@ -1,0 +1,82 @@
+"""Symbolic arithmetic: the cells read over z3 terms, with every gate an if-then-else.
+
+Hidden states are concrete codes (the encoding enumerates them) and weights are
+z3 reals, so every pre-activation stays linear: a product with a gate value is
+pushed inside the gate's if-then-else instead of multiplying two terms.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import z3
+
+
+def _is_ite(t) -> bool:
+    return z3.is_expr(t) and z3.is_app_of(t, z3.Z3_OP_ITE)
+
+
+class Z3Ops:
+    """The cells' vector operations over z3 terms; gates are recorded in ``log`` as (name, unit, pre)."""
+
+    def __init__(self, semantics, ctx: z3.Context):
+        self.semantics, self.ctx = semantics, ctx
+        self.log: list[tuple[str, int, object]] = []
+
+    def const(self, q) -> object:
+        return z3.RealVal(str(Fraction(q)), self.ctx)
+
+    def _lift(self, v):
+        return v if z3.is_expr(v) else self.const(v)
+
+    def _mul(self, a, b):
+        if not z3.is_expr(a):
+            a = Fraction(a)
+            if a == 0:
+                return self.const(0)
+            return b if (a == 1 and z3.is_expr(b)) else (self.const(a) * self._lift(b) if z3.is_expr(b) else a * b)
+        if not z3.is_expr(b):
+            return self._mul(b, a)
+        if _is_ite(a):
+            return z3.If(a.arg(0), self._mul(a.arg(1), b), self._mul(a.arg(2), b))
+        if _is_ite(b):
+            return z3.If(b.arg(0), self._mul(a, b.arg(1)), self._mul(a, b.arg(2)))
+        if z3.is_rational_value(a) or z3.is_rational_value(b):
+            return a * b
+        raise ValueError("product of two non-constant terms is not linear")
+
+    def _add(self, a, b):
+        if not z3.is_expr(a) and not z3.is_expr(b):
+            return Fraction(a) + Fraction(b)
+        return self._lift(a) + self._lift(b)
+
+    def linear(self, v, m):
+        cols = len(m[0]) if m else 0
+        out = []
+        for j in range(cols):
+            acc = Fraction(0)
+            for i in range(len(v)):
+                acc = self._add(acc, self._mul(v[i], m[i][j]))
+            out.append(acc)
+        return tuple(out)
+
+    def add(self, a, b):
+        return tuple(self._add(x, y) for x, y in zip(a, b))
+
+    def mul(self, a, b):
+        return tuple(self._mul(x, y) for x, y in zip(a, b))
+
+    def one_minus(self, a):
+        return tuple(self._add(1, self._mul(-1, x)) for x in a)
+
+    def _gate(self, kind, name, j, pre):
+        pre = self._lift(pre)
+        self.log.append((name, j, pre))
+        off = self.semantics.gate_value(kind, False)
+        return z3.If(pre > self.const(0), self.const(1), self.const(off))
+
+    def sigmoid(self, v, name):
+        return tuple(self._gate("sigmoid", name, j, x) for j, x in enumerate(v))
+
+    def tanh(self, v, name):
+        return tuple(self._gate("tanh", name, j, x) for j, x in enumerate(v))

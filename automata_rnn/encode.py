@@ -1,0 +1,162 @@
+"""A problem as one z3 formula over the weights: the direct encoding for any number of units.
+
+The network's hidden state lives in a finite set of codes (values {0, 1} per
+unit, or {-1, 0, 1} for a saturated GRU).  A Boolean ``R[c, q]`` says "code c
+may be reached together with automaton state q".  The formula asks for
+weights and an ``R`` that contains the start pair, is closed under every
+input (the next code is the cell's step, an if-then-else term of the
+weights), and only pairs codes with states of the same output; in the
+saturated semantics or with a margin, every gate met at a code in ``R`` must
+also be decided.  Such an ``R`` contains every reachable pair, so the formula
+is satisfiable exactly when some weights implement the automaton: a
+satisfying assignment is an implementation, and unsatisfiability means none
+exists at this size.  (Asking for one fixed code per automaton state instead
+would be wrong: parity needs two codes for one state with two units.)
+"""
+
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+
+import z3
+
+from .arithmetic.symbolic import Z3Ops
+from .problem import Problem, encode_symbol
+from .solve import SEED
+
+#: Codes per unit, by whether the cell's state can be a tanh value and the semantics.
+def unit_values(problem: Problem) -> tuple[Fraction, ...]:
+    if problem.cell.state_parts != ("h",):
+        raise ValueError(f"the {problem.cell.name} cell's state is not confined to finitely many codes "
+                         "(its cell state can count); use the case-split prover")
+    if problem.cell.name == "rnn" or problem.semantics.name == "indicator":
+        return (Fraction(0), Fraction(1))
+    return (Fraction(-1), Fraction(0), Fraction(1))
+
+
+MAX_CODES = 4096
+
+
+class Encoding:
+    """The direct encoding of a problem; ``solver`` holds it, ``weights(model)`` reads a model back."""
+
+    def __init__(self, problem: Problem, symmetry_breaking: bool = True):
+        self.problem = problem
+        self.ctx = z3.Context()
+        values = unit_values(problem)
+        count = len(values) ** problem.units
+        if count > MAX_CODES:
+            raise ValueError(f"{count} codes for {problem.units} units exceed the limit of {MAX_CODES}")
+        self.codes = [tuple(c) for c in itertools.product(values, repeat=problem.units)]
+        self.vars = {n: z3.Real(n, self.ctx) for n in problem.free_names()}
+        self.assertions: list = []
+        self._build(symmetry_breaking)
+
+    def _params(self):
+        p = self.problem
+        out = {}
+        for block, forms in p.parameters().items():
+            def conv(f):
+                if f.is_constant:
+                    return f.const
+                (name,) = f.coeffs
+                return self.vars[name]
+            out[block] = tuple(conv(f) if not isinstance(f, tuple) else tuple(conv(g) for g in f) for f in forms)
+        return out
+
+    def _valid(self, pre):
+        sem, zero = self.problem.semantics, z3.RealVal(0, self.ctx)
+        m = z3.RealVal(str(sem.margin), self.ctx)
+        if sem.margin > 0:
+            return z3.Or(pre >= m, pre <= -m)
+        if sem.name == "saturated":
+            return pre != zero
+        return None
+
+    def _build(self, symmetry_breaking: bool) -> None:
+        p, a, ctx = self.problem, self.problem.automaton, self.ctx
+        params = self._params()
+        R = {(c, q): z3.Bool(f"R_{'_'.join(map(str, c))}_{q}", ctx) for c in self.codes for q in a.states}
+        self.R = R
+        add = self.assertions.append
+        start = tuple(Fraction(0) for _ in range(p.units))
+        add(R[(start, a.start)])
+        index = {c: i for i, c in enumerate(self.codes)}
+        for c in self.codes:
+            reach = z3.Or(*[R[(c, q)] for q in a.states])
+            # output
+            if p.output == "state":
+                bit = int(c[0] > Fraction(1, 2))
+                for q in a.states:
+                    if a.output[q] != bit:
+                        add(z3.Not(R[(c, q)]))
+            else:
+                ops = Z3Ops(p.semantics, ctx)
+                y = ops.sigmoid(ops.add(ops.linear(c, params["W_y"]), params["b_y"]), "y")[0]
+                on = y == z3.RealVal(1, ctx)
+                for q in a.states:
+                    add(z3.Implies(R[(c, q)], on if a.output[q] == 1 else z3.Not(on)))
+                self._validity(ops, reach)
+            for sym in a.alphabet:
+                ops = Z3Ops(p.semantics, ctx)
+                (nxt,), _ = p.cell.step(ops, params, encode_symbol(a, sym), (c,))
+                self._validity(ops, reach)
+                lands = {}
+                for d in self.codes:
+                    cond = z3.And(*[self._eq(nxt[j], d[j]) for j in range(p.units)])
+                    lands[d] = z3.Bool(f"T_{index[c]}_{sym}_{index[d]}", ctx)
+                    add(lands[d] == cond)
+                add(z3.Or(*lands.values()))
+                for q in a.states:
+                    t = a.step(q, sym)
+                    for d in self.codes:
+                        add(z3.Implies(z3.And(R[(c, q)], lands[d]), R[(d, t)]))
+        if p.bound is not None:
+            b = z3.RealVal(str(p.bound), ctx)
+            for v in self.vars.values():
+                add(v <= b)
+                add(v >= -b)
+        if symmetry_breaking:
+            self._break_symmetry()
+
+    def _eq(self, term, value: Fraction):
+        if not z3.is_expr(term):
+            return z3.BoolVal(Fraction(term) == value, self.ctx)
+        return term == z3.RealVal(str(value), self.ctx)
+
+    def _validity(self, ops: Z3Ops, reach) -> None:
+        conds = [v for v in (self._valid(pre) for _, _, pre in ops.log) if v is not None]
+        if conds:
+            self.assertions.append(z3.Implies(reach, z3.And(*conds)))
+
+    def _break_symmetry(self) -> None:
+        """Units are interchangeable (unit 0 excepted when it is the output): order them by a bias."""
+        p = self.problem
+        first = 1 if p.output == "state" else 0
+        if p.units - first < 2 or p.fixed:
+            return
+        bias = next(b.name for b in p.cell.blocks if b.kind == "bias")
+        names = [f"{bias}[{j}]" for j in range(first, p.units)]
+        for u, w in zip(names, names[1:]):
+            self.assertions.append(self.vars[u] <= self.vars[w])
+
+    def solver(self, timeout_ms: int | None = None) -> z3.Solver:
+        s = z3.Solver(ctx=self.ctx)
+        s.set("random_seed", SEED)
+        if timeout_ms is not None:
+            s.set("timeout", timeout_ms)
+        s.add(*self.assertions)
+        return s
+
+    def weights(self, model) -> dict[str, Fraction]:
+        out = dict(self.problem.fixed)
+        for n, v in self.vars.items():
+            out[n] = Fraction(model.eval(v, model_completion=True).as_fraction())
+        return out
+
+    def smt2(self) -> str:
+        """The encoding as an SMT-LIB 2 script (declarations, assertions, check-sat)."""
+        s = z3.Solver(ctx=self.ctx)
+        s.add(*self.assertions)
+        return "(set-logic QF_LRA)\n" + s.to_smt2()

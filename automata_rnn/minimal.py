@@ -1,0 +1,180 @@
+"""Networks of any size: solving by the direct encoding, lower bounds, the smallest number of units.
+
+A "no" at a given size is backed, in this order of preference, by a
+certificate from the case-split prover that the independent checker accepts
+(tried within a budget), or by z3 and cvc5 both finding the direct encoding
+unsatisfiable, said plainly.  If neither is available the size stays
+unknown.  Adding a unit never hurts (give it zero weights and a negative
+bias: it stays 0 and the read-out ignores it), so excluding n - 1 units
+excludes every smaller size.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+
+import z3
+
+from .certificates import check
+from .encode import Encoding
+from .problem import Problem
+from .second_opinion import cvc5_verdict
+from .solve import Budget, Timeout, TreeLimit, certificate, implements, prove
+
+
+@dataclass
+class Exclusion:
+    """Why no network of ``units`` units exists: ``method`` is 'certificate' or 'two solvers (z3, cvc5)'."""
+
+    units: int
+    method: str
+    certificate: dict | None = None
+    checked: str = ""
+
+
+@dataclass
+class SizeResult:
+    units: int
+    verdict: str            # sat / unsat / unknown
+    seconds: float
+    weights: dict | None = None
+    exclusion: Exclusion | None = None
+    reason: str = ""
+
+
+def _sized(problem: Problem, units: int) -> Problem:
+    return dataclasses.replace(problem, units=units)
+
+
+def find_weights(problem: Problem, timeout: float | None = None, enc: Encoding | None = None) -> tuple[str, dict | None, str]:
+    """z3 on the direct encoding: ('sat', verified weights) / ('unsat', None) / ('unknown', reason)."""
+    enc = Encoding(problem) if enc is None else enc
+    s = enc.solver(None if timeout is None else max(1, int(timeout * 1000)))
+    r = s.check()
+    if r == z3.unknown:
+        return "unknown", None, f"z3: {s.reason_unknown()}"
+    if r == z3.unsat:
+        return "unsat", None, ""
+    weights = enc.weights(s.model())
+    weights = _simpler(enc, weights, timeout)
+    if not implements(problem, weights):
+        raise RuntimeError("a model of the encoding failed exact re-verification")
+    return "sat", weights, ""
+
+
+def _simpler(enc: Encoding, weights: dict, timeout: float | None) -> dict:
+    """Small integer weights when the encoding admits them within a short search (else the model's)."""
+    names = list(enc.vars)
+    for b in (1, 2, 3):
+        s = enc.solver(1500)
+        for n in names:
+            iv = z3.Int(f"int_{n}", enc.ctx)
+            s.add(enc.vars[n] == z3.ToReal(iv), iv <= b, iv >= -b)
+        if s.check() == z3.sat:
+            w = enc.weights(s.model())
+            if implements(enc.problem, w):
+                return w
+    return weights
+
+
+def exclude(problem: Problem, certificate_seconds: float = 2.0, timeout: float | None = None,
+            enc: Encoding | None = None) -> Exclusion | None:
+    """Back "no network of this size" by a checked certificate or two agreeing solvers; None if neither."""
+    try:
+        if certificate_seconds <= 0:
+            raise Timeout("no time for a certificate")
+        proof = prove(problem, budget=Budget(certificate_seconds), max_nodes=5000, stop_at_region=True)
+        if not proof.regions:
+            cert = certificate(problem, proof.tree)
+            ok, why = check(cert)
+            if ok:
+                return Exclusion(problem.units, "certificate", cert, why)
+    except (Timeout, TreeLimit):
+        pass
+    enc = Encoding(problem) if enc is None else enc
+    s = enc.solver(None if timeout is None else max(1, int(timeout * 1000)))
+    if s.check() != z3.unsat:
+        return None
+    second = cvc5_verdict(enc.smt2(), timeout)
+    if second == "unsat":
+        return Exclusion(problem.units, "two solvers (z3, cvc5)", None, "z3 and cvc5 both report the encoding unsatisfiable")
+    return None
+
+
+@dataclass
+class Minimal:
+    """The smallest number of units: verified weights at ``minimal``, and the exclusion of ``minimal - 1``."""
+
+    problem: Problem
+    minimal: int | None
+    weights: dict | None
+    lower_bound: Exclusion | None
+    sizes: list[SizeResult] = field(default_factory=list)
+    reason: str = ""
+
+
+def minimize(problem: Problem, max_hidden: int = 4, timeout: float | None = None,
+             certificate_seconds: float = 2.0) -> Minimal:
+    """Try 1, 2, ... units up to ``max_hidden``; the first size with verified weights, with n - 1 excluded."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    sizes: list[SizeResult] = []
+    encodings: dict[int, Encoding] = {}
+    for n in range(1, max_hidden + 1):
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
+            return Minimal(problem, None, None, None, sizes, "timeout")
+        t = time.monotonic()
+        p = _sized(problem, n)
+        previous = encodings.get(n - 1)
+        encodings[n] = Encoding(p)
+        verdict, weights, reason = find_weights(p, left, encodings[n])
+        sizes.append(SizeResult(n, verdict, time.monotonic() - t, weights, reason=reason))
+        if verdict == "unknown":
+            return Minimal(problem, None, None, None, sizes, reason or "timeout")
+        if verdict == "sat":
+            if n == 1:
+                return Minimal(p, 1, weights, None, sizes)
+            left = None if deadline is None else max(0.5, deadline - time.monotonic())
+            excl = exclude(_sized(problem, n - 1), certificate_seconds, left, previous)
+            sizes[-2].exclusion = excl
+            if excl is None:
+                return Minimal(p, None, weights, None, sizes,
+                               f"{n} units suffice, but {n - 1} could not be excluded by a certificate "
+                               "or by two solvers (install automata-rnn[cvc5])")
+            return Minimal(p, n, weights, excl, sizes)
+    return Minimal(problem, None, None, None, sizes, f"no network with up to {max_hidden} units")
+
+
+def _job(args) -> dict:
+    """One table entry in a worker process (plain data in, plain data out)."""
+    automaton_json, cell, options = args
+    from .automata import Automaton
+    from .cells import get_cell
+    from .report import minimal_json
+
+    aut = Automaton.from_json(automaton_json)
+    p = Problem(aut, get_cell(cell), 1, output=options.get("output", "readout"))
+    t = time.monotonic()
+    m = minimize(p, options.get("max_hidden", 4), options.get("timeout"), options.get("certificate_seconds", 0.5))
+    out = minimal_json(m)
+    out["seconds"] = round(time.monotonic() - t, 3)
+    return out
+
+
+def table(automata: list, cells: list[str], max_hidden: int = 4, timeout: float | None = None,
+          executor: Executor | None = None, output: str = "readout", certificate_seconds: float = 0.5) -> list[dict]:
+    """Minimal units for every (automaton, cell), one job per entry, through any concurrent.futures executor.
+
+    Each exclusion first tries a checkable certificate for ``certificate_seconds``, then two solvers.
+    """
+    jobs = [(a.to_json(), c, {"max_hidden": max_hidden, "timeout": timeout, "output": output,
+                              "certificate_seconds": certificate_seconds})
+            for a in automata for c in cells]
+    if executor is None:
+        return [_job(j) for j in jobs]
+    return list(executor.map(_job, jobs))
+
+
