@@ -69,7 +69,7 @@ def _simpler(enc: Encoding, weights: dict, timeout: float | None) -> dict:
     """Small integer weights when the encoding admits them within a short search (else the model's)."""
     names = list(enc.vars)
     for b in (1, 2, 3):
-        s = enc.solver(1500)
+        s = enc.solver(400)
         for n in names:
             iv = z3.Int(f"int_{n}", enc.ctx)
             s.add(enc.vars[n] == z3.ToReal(iv), iv <= b, iv >= -b)
@@ -80,13 +80,14 @@ def _simpler(enc: Encoding, weights: dict, timeout: float | None) -> dict:
     return weights
 
 
-def exclude(problem: Problem, certificate_seconds: float = 2.0, timeout: float | None = None,
+def exclude(problem: Problem, certificate_nodes: int = 2000, timeout: float | None = None,
             enc: Encoding | None = None) -> Exclusion | None:
-    """Back "no network of this size" by a checked certificate or two agreeing solvers; None if neither."""
+    """Back "no network of this size" by a checked certificate (a case split of at most
+    ``certificate_nodes`` nodes: a deterministic budget) or two agreeing solvers; None if neither."""
     try:
-        if certificate_seconds <= 0:
-            raise Timeout("no time for a certificate")
-        proof = prove(problem, budget=Budget(certificate_seconds), max_nodes=5000, stop_at_region=True)
+        if certificate_nodes <= 0:
+            raise TreeLimit("no certificate asked for")
+        proof = prove(problem, budget=Budget(timeout), max_nodes=certificate_nodes, stop_at_region=True)
         if not proof.regions:
             cert = certificate(problem, proof.tree)
             ok, why = check(cert)
@@ -117,7 +118,7 @@ class Minimal:
 
 
 def minimize(problem: Problem, max_hidden: int = 4, timeout: float | None = None,
-             certificate_seconds: float = 2.0) -> Minimal:
+             certificate_nodes: int = 2000) -> Minimal:
     """Try 1, 2, ... units up to ``max_hidden``; the first size with verified weights, with n - 1 excluded."""
     deadline = None if timeout is None else time.monotonic() + timeout
     sizes: list[SizeResult] = []
@@ -138,7 +139,7 @@ def minimize(problem: Problem, max_hidden: int = 4, timeout: float | None = None
             if n == 1:
                 return Minimal(p, 1, weights, None, sizes)
             left = None if deadline is None else max(0.5, deadline - time.monotonic())
-            excl = exclude(_sized(problem, n - 1), certificate_seconds, left, previous)
+            excl = exclude(_sized(problem, n - 1), certificate_nodes, left, previous)
             sizes[-2].exclusion = excl
             if excl is None:
                 return Minimal(p, None, weights, None, sizes,
@@ -158,20 +159,20 @@ def _job(args) -> dict:
     aut = Automaton.from_json(automaton_json)
     p = Problem(aut, get_cell(cell), 1, output=options.get("output", "readout"))
     t = time.monotonic()
-    m = minimize(p, options.get("max_hidden", 4), options.get("timeout"), options.get("certificate_seconds", 0.5))
+    m = minimize(p, options.get("max_hidden", 4), options.get("timeout"), options.get("certificate_nodes", 300))
     out = minimal_json(m)
     out["seconds"] = round(time.monotonic() - t, 3)
     return out
 
 
 def table(automata: list, cells: list[str], max_hidden: int = 4, timeout: float | None = None,
-          executor: Executor | None = None, output: str = "readout", certificate_seconds: float = 0.5) -> list[dict]:
+          executor: Executor | None = None, output: str = "readout", certificate_nodes: int = 300) -> list[dict]:
     """Minimal units for every (automaton, cell), one job per entry, through any concurrent.futures executor.
 
-    Each exclusion first tries a checkable certificate for ``certificate_seconds``, then two solvers.
+    Each exclusion first tries a checkable certificate of at most ``certificate_nodes`` nodes, then two solvers.
     """
     jobs = [(a.to_json(), c, {"max_hidden": max_hidden, "timeout": timeout, "output": output,
-                              "certificate_seconds": certificate_seconds})
+                              "certificate_nodes": certificate_nodes})
             for a in automata for c in cells]
     if executor is None:
         return [_job(j) for j in jobs]

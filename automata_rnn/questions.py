@@ -18,7 +18,7 @@ from .run import Failure, Implements, TooLarge, TraceRow, explore, read_output, 
 from .solve import Budget, Timeout, TreeLimit, certificate, implements, prove, small_integer_point
 
 
-class InternalError(Exception):
+class InternalError(RuntimeError):
     """An answer failed its own exact check: never printed as a result."""
 
 
@@ -59,7 +59,7 @@ def smallest_margin(problem: Problem, weights: dict) -> Fraction | None:
 
 def solve(problem: Problem, timeout: float | None = None, integers: bool = True) -> Answer:
     """Decide whether weights exist; every answer is checked before it is returned."""
-    if problem.units > 1 and problem.cell.state_parts == ("h",):
+    if problem.cell.state_parts == ("h",):
         return solve_encoded(problem, timeout)
     budget = Budget(timeout)
     try:
@@ -92,7 +92,8 @@ def solve(problem: Problem, timeout: float | None = None, integers: bool = True)
 
 
 def solve_encoded(problem: Problem, timeout: float | None = None) -> Answer:
-    """Several units: z3 on the direct encoding; a "no" needs a certificate or z3 and cvc5 agreeing."""
+    """z3 on the direct encoding, weights re-verified exactly; a "no" needs a certificate from the
+    case-split prover or z3 and cvc5 agreeing."""
     from .minimal import exclude, find_weights
 
     verdict, weights, reason = find_weights(problem, timeout)
@@ -102,7 +103,7 @@ def solve_encoded(problem: Problem, timeout: float | None = None) -> Answer:
                       margin_achieved=smallest_margin(problem, weights))
     if verdict == "unknown":
         return Answer(problem, "unknown", reason=reason)
-    excl = exclude(problem, certificate_seconds=min(5.0, timeout or 5.0), timeout=timeout)
+    excl = exclude(problem, certificate_nodes=2000, timeout=timeout)
     if excl is None:
         return Answer(problem, "unknown", reason="z3 finds no weights, but neither a certificate nor a second "
                                                  "solver confirms it (install automata-rnn[cvc5])")

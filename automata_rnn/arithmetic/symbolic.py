@@ -29,20 +29,32 @@ class Z3Ops:
     def _lift(self, v):
         return v if z3.is_expr(v) else self.const(v)
 
+    def _ite(self, c, x, y):
+        return z3.If(c, self._lift(x), self._lift(y))
+
     def _mul(self, a, b):
-        if not z3.is_expr(a):
-            a = Fraction(a)
-            if a == 0:
-                return self.const(0)
-            return b if (a == 1 and z3.is_expr(b)) else (self.const(a) * self._lift(b) if z3.is_expr(b) else a * b)
+        """a * b kept linear: constants scale, and products reach inside if-then-else gate terms."""
+        if z3.is_expr(a) and z3.is_rational_value(a):
+            a = Fraction(a.as_fraction())
+        if z3.is_expr(b) and z3.is_rational_value(b):
+            b = Fraction(b.as_fraction())
+        if not z3.is_expr(a) and not z3.is_expr(b):
+            return Fraction(a) * Fraction(b)
         if not z3.is_expr(b):
-            return self._mul(b, a)
+            a, b = b, a
+        if not z3.is_expr(a):
+            k = Fraction(a)
+            if k == 0:
+                return self.const(0)
+            if k == 1:
+                return b
+            if _is_ite(b):
+                return self._ite(b.arg(0), self._mul(k, b.arg(1)), self._mul(k, b.arg(2)))
+            return self.const(k) * b
         if _is_ite(a):
-            return z3.If(a.arg(0), self._mul(a.arg(1), b), self._mul(a.arg(2), b))
+            return self._ite(a.arg(0), self._mul(a.arg(1), b), self._mul(a.arg(2), b))
         if _is_ite(b):
-            return z3.If(b.arg(0), self._mul(a, b.arg(1)), self._mul(a, b.arg(2)))
-        if z3.is_rational_value(a) or z3.is_rational_value(b):
-            return a * b
+            return self._ite(b.arg(0), self._mul(a, b.arg(1)), self._mul(a, b.arg(2)))
         raise ValueError("product of two non-constant terms is not linear")
 
     def _add(self, a, b):

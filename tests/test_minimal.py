@@ -1,0 +1,92 @@
+"""Networks of several units: the direct encoding against the independent case-split prover,
+minimal sizes whose weights verify and whose smaller size is excluded."""
+
+import dataclasses
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from automata_rnn.automata import load_automaton
+from automata_rnn.cells import get_cell
+from automata_rnn.certificates import check
+from automata_rnn.encode import Encoding
+from automata_rnn.minimal import exclude, find_weights, minimize
+from automata_rnn.problem import Problem
+from automata_rnn.second_opinion import cvc5_verdict
+from automata_rnn.semantics import Semantics
+from automata_rnn.solve import TreeLimit, implements, prove
+from automata_rnn.testing import automata
+
+
+def readout(aut, cell, units, semantics="indicator"):
+    return Problem(aut, get_cell(cell), units, Semantics(semantics), output="readout")
+
+
+@settings(max_examples=40)
+@given(automata(max_states=3, minimal=True), st.sampled_from(["rnn", "gru", "gru-after"]),
+       st.sampled_from(["indicator", "saturated"]), st.sampled_from(["state", "readout"]))
+def test_encoding_agrees_with_the_case_split_prover(aut, cell, semantics, output):
+    p = Problem(aut, get_cell(cell), 1, Semantics(semantics), output=output)
+    verdict, weights, _ = find_weights(p)
+    try:
+        proof = prove(p, max_nodes=3000, stop_at_region=True)
+    except TreeLimit:
+        return
+
+    assert (verdict == "sat") == bool(proof.regions)
+    if verdict == "sat":
+        assert implements(p, weights)
+    else:
+        from automata_rnn.solve import certificate
+        assert check(certificate(p, proof.tree))[0]
+
+
+@settings(max_examples=15)
+@given(automata(max_states=3, minimal=True), st.sampled_from(["rnn", "gru"]))
+def test_minimize_answer_verifies_and_the_size_below_is_refuted(aut, cell):
+    m = minimize(readout(aut, cell, 1), max_hidden=3)
+    if m.minimal is None:
+        return
+    assert implements(m.problem, m.weights)
+    if m.minimal > 1:
+        below = dataclasses.replace(m.problem, units=m.minimal - 1)
+        assert m.lower_bound.units == m.minimal - 1
+        if m.lower_bound.certificate is not None:
+            assert check(m.lower_bound.certificate)[0]
+        else:
+            assert cvc5_verdict(Encoding(below).smt2()) == "unsat"
+        assert find_weights(below)[0] == "unsat"
+
+
+def test_symmetry_breaking_keeps_the_verdict():
+    for name in ("tomita2", "tomita4", "parity"):
+        for n in (1, 2):
+            p = readout(load_automaton(name), "rnn", n)
+            a = Encoding(p, symmetry_breaking=True).solver().check()
+            b = Encoding(p, symmetry_breaking=False).solver().check()
+            assert a == b
+
+
+def test_parity_needs_two_codes_for_one_state():
+    """Two Elman units compute parity, though no labelling with one code per state exists."""
+    p = readout(load_automaton("parity"), "rnn", 2)
+    verdict, weights, _ = find_weights(p)
+    assert verdict == "sat" and implements(p, weights)
+    from automata_rnn.run import Implements, explore, weight_signs
+    pairs = explore(p, weight_signs(), p.parameters(weights)).pairs
+    codes_per_state = {}
+    for code, q in pairs:
+        codes_per_state.setdefault(q, set()).add(code)
+    assert isinstance(explore(p, weight_signs(), p.parameters(weights)), Implements)
+    assert len(pairs) >= 2
+
+
+@pytest.mark.parametrize("name,cell,expected", [("toggle", "rnn", 2), ("tomita2", "gru", 2), ("latch", "rnn", 1)])
+def test_known_minimal_sizes(name, cell, expected):
+    m = minimize(readout(load_automaton(name), cell, 1))
+    assert m.minimal == expected
+
+
+def test_exclusion_by_certificate_is_checked():
+    e = exclude(readout(load_automaton("toggle"), "rnn", 1))
+    assert e.method == "certificate" and check(e.certificate)[0]
