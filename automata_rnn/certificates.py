@@ -35,7 +35,38 @@ from .run import Failure, Implements, IllDefined, TooLarge, Undecided, explore, 
 from .semantics import ALL, constraints_of, parse_signs
 
 FORMAT = "automata-rnn-certificate/1"
-CLAIMS = ("refutes", "implements-region")
+CLAIMS = ("refutes", "implements-region", "refutes-all-sizes")
+
+
+def relaxation_facts(problem: Problem) -> dict:
+    """The all-sizes relaxation of an Elman RNN whose output is its own unit 0.
+
+    Unit 0's pre-activation after input ``a`` from automaton state ``q`` is
+    ``x(a) U_0 + h_0 W_00 + b_0 + (the other units' contribution)``; with
+    ``h_0`` fixed by ``q`` (it is the output) everything but ``x(a) U_0`` is
+    some real ``c[q]`` (take the contribution along any one history reaching
+    ``q``).  Any network of any size that implements the automaton therefore
+    gives a point where, for every reachable ``q`` and symbol ``a``,
+    ``x(a) U_0 + c[q]`` has the sign that the output of ``delta(q, a)`` needs.
+    These are those facts, over the variables ``U_h`` (or ``U_h[i,0]``) and ``c[q]``.
+    """
+    from .problem import encode_symbol
+    from .semantics import NEG, POS, ZERO
+
+    if problem.cell.name != "rnn" or problem.output != "state" or problem.semantics.margin:
+        raise Rejected("the all-sizes relaxation is for Elman cells whose output is a unit, without margin")
+    a = problem.automaton
+    inputs = problem.inputs
+    u_names = ["U_h"] if inputs == 1 else [f"U_h[{i},0]" for i in range(inputs)]
+    off = NEG | ZERO if problem.semantics.name == "indicator" else NEG
+    facts: dict = {}
+    for q in a.reachable():
+        for sym in a.alphabet:
+            x = encode_symbol(a, sym)
+            e = Affine({f"c[{q}]": 1}) + Affine({n: xi for n, xi in zip(u_names, x)})
+            want = POS if a.output[a.step(q, sym)] == 1 else off
+            facts[e] = facts.get(e, ALL) & want
+    return facts
 
 
 class Rejected(Exception):
@@ -146,7 +177,7 @@ def _walk(node, facts: dict, problem: Problem, claim: str, clauses, counts: dict
         if not run_word(problem, signs, [str(s) for s in word]):
             raise Rejected(f"word {''.join(map(str, word))!r} does not fail on this path")
         if claim != "refutes":
-            raise Rejected("a failing word inside a region claimed to implement")
+            raise Rejected(f"a failing word proves nothing for claim {claim!r}")
         return
     if "clause" in node and claim == "implements-region":
         i = node["clause"]
@@ -179,7 +210,11 @@ def check(cert) -> tuple[bool, str]:
         problem = Problem.from_json(cert.get("problem"))
         facts: dict = {}
         clauses: list = []
-        if claim == "refutes":
+        if claim == "refutes-all-sizes":
+            if problem.automaton.output[problem.automaton.start] == 1:
+                return True, "accepted: the empty input must give 1, but h(0) = 0 reads as 0 at every size"
+            facts = relaxation_facts(problem)
+        elif claim == "refutes":
             for lit in cert.get("hypotheses", []):
                 e, s = _literal(lit)
                 facts[e] = facts.get(e, ALL) & s

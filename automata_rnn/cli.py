@@ -87,6 +87,8 @@ def build_parser() -> Parser:
     s.add_argument("--margin", type=_rational, default=Fraction(0),
                    help="every reachable pre-activation at least this far from 0 (needs a weight bound)")
     s.add_argument("--bound", type=_rational, default=None, help="every free weight in [-B, B] (default 10 with --margin)")
+    s.add_argument("--all-sizes", action="store_true",
+                   help="a statement for every number of units (Elman cells whose output is a unit)")
 
     k = sub.add_parser("check", help="do these weights implement the automaton? (exit 1 if not)")
     _problem_args(k, fix=False)
@@ -150,9 +152,22 @@ def cmd_solve(args) -> int:
     from .report import answer_json, answer_text
 
     problem = make_problem(args, args.fix)
+    if args.all_sizes:
+        return _solve_all_sizes(args, problem)
     answer = solve(problem, timeout=args.timeout)
     _emit(args, answer_text(answer), answer_json(answer))
     return EXIT_UNKNOWN if answer.verdict == "unknown" else EXIT_OK
+
+
+def _solve_all_sizes(args, problem) -> int:
+    from .minimal import refute_all_sizes
+    from .report import all_sizes_json, all_sizes_text
+
+    if problem.cell.name != "rnn" or problem.output != "state" or problem.fixed or problem.semantics.margin:
+        raise BadInput("--all-sizes is for --cell rnn with --output state, no --fix and no --margin")
+    cert = refute_all_sizes(problem)
+    _emit(args, all_sizes_text(problem, cert), all_sizes_json(problem, cert))
+    return EXIT_OK if cert is not None else EXIT_UNKNOWN
 
 
 def cmd_conditions(args) -> int:

@@ -179,3 +179,26 @@ def table(automata: list, cells: list[str], max_hidden: int = 4, timeout: float 
     return list(executor.map(_job, jobs))
 
 
+
+
+def refute_all_sizes(problem: Problem) -> dict | None:
+    """A certificate that no Elman threshold RNN of any size whose output is its unit 0 implements the
+    automaton (the relaxation of :func:`certificates.relaxation_facts` is infeasible), or None if the
+    relaxation is feasible (then nothing follows for every size)."""
+    from .certificates import FORMAT, relaxation_facts
+    from .solve import Feasibility, farkas
+
+    if problem.automaton.output[problem.automaton.start] == 1:
+        tree: dict = {"word": []}
+    else:
+        facts = relaxation_facts(problem)
+        names = sorted({n for e in facts for n in e.coeffs})
+        relaxed = dataclasses.replace(problem, fixed={}, bound=None)
+        if Feasibility(relaxed, names=names).point(facts) is not None:
+            return None
+        tree = {"farkas": farkas(relaxed, facts)}
+    cert = {"format": FORMAT, "claim": "refutes-all-sizes", "problem": problem.to_json(), "tree": tree}
+    ok, why = check(cert)
+    if not ok:
+        raise RuntimeError(f"all-sizes certificate rejected: {why}")
+    return cert

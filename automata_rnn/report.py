@@ -308,3 +308,25 @@ def table_markdown(rows: list[dict], cells: list[str]) -> str:
                 cellstr.append(f"{r['minimal_hidden']}{tag}")
         lines.append(f"| {n} | {states} | " + " | ".join(cellstr) + " |")
     return "\n".join(lines)
+
+
+def all_sizes_text(p: Problem, cert: dict | None) -> str:
+    a = p.automaton.name
+    if cert is None:
+        return (f"{a}, Elman threshold RNNs of any size whose output is their unit 0, {p.semantics.describe()}\n"
+                "UNKNOWN for all sizes at once: the relaxation (other units' contribution free per automaton "
+                "state) is satisfiable, so it excludes nothing; ask `solve --units N` or `minimize` per size.")
+    lines = [f"{a}, Elman threshold RNNs of any size whose output is their unit 0, {p.semantics.describe()}",
+             f"NO network of ANY size implements {a}."]
+    if "farkas" in cert["tree"]:
+        lines.append("  Relaxation: unit 0's pre-activation after input x from automaton state q is x U_h + c[q], "
+                     "where c[q] absorbs its bias, its self-weight times its (known) output and the other units' "
+                     "contribution. Even with c[q] free the required signs are contradictory:")
+        lines += tree_lines(cert["tree"], ["U_h"])
+    lines.append("  independent checker: accepted")
+    return "\n".join(lines)
+
+
+def all_sizes_json(p: Problem, cert: dict | None) -> dict:
+    return {"problem": p.to_json(), "all_sizes": cert is not None,
+            "verdict": "unsat" if cert is not None else "unknown", "certificate": cert}

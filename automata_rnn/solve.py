@@ -116,11 +116,12 @@ def bound_facts(problem: Problem) -> list[tuple[Affine, frozenset]]:
 class Feasibility:
     """Incremental feasibility of facts for one question: one context, one solver, push/pop per query."""
 
-    def __init__(self, problem: Problem, budget: Budget | None = None):
-        self.z = Z3(problem.free_names())
+    def __init__(self, problem: Problem, budget: Budget | None = None, names: list[str] | None = None):
+        self.z = Z3(problem.free_names() if names is None else names)
         self.budget = budget
         self.solver = self.z.solver(budget)
-        self.solver.add(self.z.conj(bound_facts(problem)))
+        if names is None:
+            self.solver.add(self.z.conj(bound_facts(problem)))
 
     def enter(self, facts: dict) -> None:
         """Assert more facts on top of the current ones (undone by :meth:`leave`)."""

@@ -90,3 +90,28 @@ def test_known_minimal_sizes(name, cell, expected):
 def test_exclusion_by_certificate_is_checked():
     e = exclude(readout(load_automaton("toggle"), "rnn", 1))
     assert e.method == "certificate" and check(e.certificate)[0]
+
+
+def test_parity_refuted_for_every_size_and_tampering_caught():
+    from automata_rnn.minimal import refute_all_sizes
+    p = Problem(load_automaton("parity"), get_cell("rnn"), 1)
+    cert = refute_all_sizes(p)
+    assert check(cert)[0]
+    bad = dataclasses.replace  # noqa: F841
+    import copy
+    t = copy.deepcopy(cert)
+    t["tree"]["farkas"].pop()
+    assert not check(t)[0]
+    t = copy.deepcopy(cert)
+    t["problem"]["automaton"] = load_automaton("latch").to_json()
+    assert not check(t)[0]
+
+
+@settings(max_examples=25)
+@given(automata(max_states=3, minimal=True), st.integers(1, 3), st.sampled_from(["indicator", "saturated"]))
+def test_all_sizes_relaxation_never_excludes_a_network_that_exists(aut, units, semantics):
+    from automata_rnn.minimal import refute_all_sizes
+    p = Problem(aut, get_cell("rnn"), units, Semantics(semantics), output="state")
+    verdict, weights, _ = find_weights(p)
+    if verdict == "sat":
+        assert refute_all_sizes(dataclasses.replace(p, units=1)) is None
