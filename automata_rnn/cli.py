@@ -87,6 +87,9 @@ def build_parser() -> Parser:
     s.add_argument("--margin", type=_rational, default=Fraction(0),
                    help="every reachable pre-activation at least this far from 0 (needs a weight bound)")
     s.add_argument("--bound", type=_rational, default=None, help="every free weight in [-B, B] (default 10 with --margin)")
+    s.add_argument("--certify", action="store_true",
+                   help="then certify a gain for real sigmoid/tanh on inputs of any length (implies a margin)")
+    s.add_argument("--activation", default="sigmoid", help="with --certify: sigmoid, hard_sigmoid or hard_sigmoid_pytorch")
     s.add_argument("--all-sizes", action="store_true",
                    help="a statement for every number of units (Elman cells whose output is a unit)")
 
@@ -103,6 +106,13 @@ def build_parser() -> Parser:
     a = sub.add_parser("audit", help="check certificate files with the independent checker")
     a.add_argument("files", nargs="+")
     a.add_argument("--json", action="store_true", help="print JSON")
+
+    cf = sub.add_parser("certify", help="a gain k such that the real network with weights k*W provably "
+                                         "implements the automaton on inputs of every length")
+    _problem_args(cf, fix=False)
+    cf.add_argument("--set", nargs="+", default=[], metavar="NAME=VALUE", help="weights (unnamed ones are 0)")
+    cf.add_argument("--weights", metavar="FILE", help="a JSON weights file")
+    cf.add_argument("--activation", default="sigmoid", help="sigmoid (default), hard_sigmoid, hard_sigmoid_pytorch")
 
     m = sub.add_parser("minimize", help="the smallest number of units, with a proof that fewer cannot")
     _problem_args(m, fix=False)
@@ -151,12 +161,70 @@ def cmd_solve(args) -> int:
     from .questions import solve
     from .report import answer_json, answer_text
 
+    if args.certify:
+        return _solve_and_certify(args)
     problem = make_problem(args, args.fix)
     if args.all_sizes:
         return _solve_all_sizes(args, problem)
     answer = solve(problem, timeout=args.timeout)
     _emit(args, answer_text(answer), answer_json(answer))
     return EXIT_UNKNOWN if answer.verdict == "unknown" else EXIT_OK
+
+
+def _read_weights(args, problem) -> dict:
+    names = problem.parameter_names()
+    weights = {n: Fraction(0) for n in names}
+    if args.weights:
+        weights.update(load_weights(args.weights, names))
+    weights.update(parse_assignments(args.set, names, "--set"))
+    if not args.weights and not args.set:
+        raise BadInput(f"{args.command} needs weights: --set NAME=VALUE ... or --weights FILE")
+    return weights
+
+
+def cmd_certify(args) -> int:
+    from .certify import certify
+    from .report import gain_json, gain_text
+
+    problem = make_problem(args)
+    result = certify(problem, _read_weights(args, problem), args.activation)
+    _emit(args, gain_text(problem, result), gain_json(problem, result))
+    return EXIT_OK if result.certified else EXIT_FAILS
+
+
+def _solve_and_certify(args) -> int:
+    """Threshold weights with a margin (kept codes agreeing with the candidate), then a certified gain."""
+    import dataclasses
+
+    from .certify import certify
+    from .io import weights_json
+    from .minimal import find_weights
+    from .report import gain_json, gain_text, problem_line
+    from .text import weights_text
+
+    gated = args.cell != "rnn"
+    if gated and args.semantics == "indicator":
+        args.semantics = "saturated"  # a real tanh gives -1, not 0: only the saturated codes track a real GRU
+    if not args.margin:
+        args.margin = Fraction(1)
+    problem = make_problem(args, args.fix)
+    verdict, weights, reason = find_weights(problem, args.timeout, robust=gated)
+    plain = dataclasses.replace(problem, semantics=Semantics(problem.semantics.name))
+    if verdict != "sat":
+        why = {"unsat": "z3 finds no threshold weights with this margin and bound whose kept codes agree "
+                        "with their candidates (a search condition, not a claim about all weights)",
+               "unknown": reason}[verdict]
+        _emit(args, problem_line(problem) + f"\nNOT CERTIFIED: {why}",
+              {"problem": problem.to_json(), "certified": False, "gain": None, "epsilon": None, "weights": None,
+               "reason": why})
+        return EXIT_UNKNOWN
+    result = certify(plain, weights, args.activation)
+    text = (problem_line(problem) + "\nthreshold weights (re-verified by exhaustive exact simulation):\n  "
+            + weights_text(weights, problem.parameter_names()) + "\n" + gain_text(plain, result, header=False))
+    obj = gain_json(plain, result)
+    obj["weights"] = weights_json(weights, problem.parameter_names())
+    _emit(args, text, obj)
+    return EXIT_OK if result.certified else EXIT_FAILS
 
 
 def _solve_all_sizes(args, problem) -> int:
@@ -204,13 +272,7 @@ def cmd_check(args) -> int:
     from .report import check_json, check_text
 
     problem = make_problem(args)
-    names = problem.parameter_names()
-    weights = {n: Fraction(0) for n in names}
-    if args.weights:
-        weights.update(load_weights(args.weights, names))
-    weights.update(parse_assignments(args.set, names, "--set"))
-    if not args.weights and not args.set:
-        raise BadInput("check needs weights: --set NAME=VALUE ... or --weights FILE")
+    weights = _read_weights(args, problem)
     result = check_weights(problem, weights)
     _emit(args, check_text(problem, weights, result), check_json(problem, weights, result))
     return EXIT_OK if result.implements else EXIT_FAILS
@@ -310,7 +372,8 @@ def cmd_tour(args) -> int:
 
 
 COMMANDS = {"solve": cmd_solve, "conditions": cmd_conditions, "check": cmd_check, "audit": cmd_audit,
-            "proofs": cmd_proofs, "tour": cmd_tour, "minimize": cmd_minimize, "table": cmd_table}
+            "proofs": cmd_proofs, "tour": cmd_tour, "minimize": cmd_minimize, "table": cmd_table,
+            "certify": cmd_certify}
 
 
 def main(argv=None) -> int:

@@ -41,8 +41,11 @@ MAX_CODES = 4096
 class Encoding:
     """The direct encoding of a problem; ``solver`` holds it, ``weights(model)`` reads a model back."""
 
-    def __init__(self, problem: Problem, symmetry_breaking: bool = True):
-        self.problem = problem
+    def __init__(self, problem: Problem, symmetry_breaking: bool = True, robust: bool = False):
+        """``robust`` (gated cells, a search constraint for weights meant to work in a real network
+        on inputs of any length): wherever an update gate keeps a unit's code, the candidate equals
+        that code, so a real state that is kept does not drift towards an opposite candidate."""
+        self.problem, self.robust = problem, robust
         self.ctx = z3.Context()
         values = unit_values(problem)
         count = len(values) ** problem.units
@@ -100,8 +103,13 @@ class Encoding:
                 self._validity(ops, reach)
             for sym in a.alphabet:
                 ops = Z3Ops(p.semantics, ctx)
-                (nxt,), _ = p.cell.step(ops, params, encode_symbol(a, sym), (c,))
+                (nxt,), gates = p.cell.step(ops, params, encode_symbol(a, sym), (c,))
                 self._validity(ops, reach)
+                if self.robust and "z" in gates:
+                    one = z3.RealVal(1, ctx)
+                    for j in range(p.units):
+                        kept = gates["z"][j] == one
+                        add(z3.Implies(z3.And(reach, kept), self._eq(gates["h~"][j], c[j])))
                 lands = {}
                 for d in self.codes:
                     cond = z3.And(*[self._eq(nxt[j], d[j]) for j in range(p.units)])

@@ -49,9 +49,10 @@ def _sized(problem: Problem, units: int) -> Problem:
     return dataclasses.replace(problem, units=units)
 
 
-def find_weights(problem: Problem, timeout: float | None = None, enc: Encoding | None = None) -> tuple[str, dict | None, str]:
+def find_weights(problem: Problem, timeout: float | None = None, enc: Encoding | None = None,
+                 robust: bool = False) -> tuple[str, dict | None, str]:
     """z3 on the direct encoding: ('sat', verified weights) / ('unsat', None) / ('unknown', reason)."""
-    enc = Encoding(problem) if enc is None else enc
+    enc = Encoding(problem, robust=robust) if enc is None else enc
     s = enc.solver(None if timeout is None else max(1, int(timeout * 1000)))
     r = s.check()
     if r == z3.unknown:

@@ -330,3 +330,26 @@ def all_sizes_text(p: Problem, cert: dict | None) -> str:
 def all_sizes_json(p: Problem, cert: dict | None) -> dict:
     return {"problem": p.to_json(), "all_sizes": cert is not None,
             "verdict": "unsat" if cert is not None else "unknown", "certificate": cert}
+
+
+def gain_text(p: Problem, r, header: bool = True) -> str:
+    lines = [problem_line(p)] if header else []
+    if r.certified:
+        lines.append(f"CERTIFIED: with every weight multiplied by gain k = {format_rational(r.gain)} "
+                     f"(about {float(r.gain):.4g}), the real network stays within eps = {format_rational(r.epsilon)} "
+                     "of the threshold network's code in every unit, on every input of every length, and so "
+                     "gives the automaton's output")
+        lines.append(f"  {len(r.codes)} codes, {r.transitions} transitions checked with outward-rounded interval "
+                     f"arithmetic; smallest |pre-activation| of the threshold weights: {format_rational(r.margin)}")
+    else:
+        lines.append(f"NOT CERTIFIED: {r.reason}")
+    return "\n".join(lines)
+
+
+def gain_json(p: Problem, r) -> dict:
+    return {"problem": p.to_json(), "certified": r.certified,
+            "gain": None if r.gain is None else format_rational(r.gain),
+            "epsilon": None if r.epsilon is None else format_rational(r.epsilon),
+            "margin": None if r.margin is None else format_rational(r.margin),
+            "codes": [[[format_rational(v) for v in part] for part in c] for c in r.codes],
+            "reason": r.reason or None}
