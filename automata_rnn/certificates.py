@@ -31,7 +31,18 @@ from __future__ import annotations
 
 from .arithmetic.exact import Affine, parse_rational
 from .problem import Problem
-from .run import Failure, Implements, IllDefined, TooLarge, Undecided, explore, initial_code, path_signs, read_output, step
+from .run import (
+    Failure,
+    IllDefined,
+    Implements,
+    TooLarge,
+    Undecided,
+    explore,
+    initial_code,
+    path_signs,
+    read_output,
+    step,
+)
 from .semantics import ALL, constraints_of, parse_signs
 
 FORMAT = "automata-rnn-certificate/1"
@@ -154,9 +165,9 @@ def _walk(node, facts: dict, problem: Problem, claim: str, clauses, counts: dict
         if not isinstance(branches, list) or len(branches) < 2:
             raise Rejected(f"split on {e}: needs at least two branches")
         known = signs(e)
-        parts = [parse_signs(b.get("signs", "")) if isinstance(b, dict) else None for b in branches]
-        if any(p is None for p in parts):
+        if not all(isinstance(b, dict) for b in branches):
             raise Rejected("a branch is {signs, node}")
+        parts = [parse_signs(b.get("signs", "")) for b in branches]
         union: frozenset = frozenset()
         for p in parts:
             if p & union:

@@ -86,10 +86,12 @@ def build_parser() -> Parser:
     _with_timeout(s)
     s.add_argument("--margin", type=_rational, default=Fraction(0),
                    help="every reachable pre-activation at least this far from 0 (needs a weight bound)")
-    s.add_argument("--bound", type=_rational, default=None, help="every free weight in [-B, B] (default 10 with --margin)")
+    s.add_argument("--bound", type=_rational, default=None,
+                   help="every free weight in [-B, B] (default 10 with --margin)")
     s.add_argument("--certify", action="store_true",
                    help="then certify a gain for real sigmoid/tanh on inputs of any length (implies a margin)")
-    s.add_argument("--activation", default="sigmoid", help="with --certify: sigmoid, hard_sigmoid or hard_sigmoid_pytorch")
+    s.add_argument("--activation", default="sigmoid",
+                   help="with --certify: sigmoid, hard_sigmoid or hard_sigmoid_pytorch")
     s.add_argument("--all-sizes", action="store_true",
                    help="a statement for every number of units (Elman cells whose output is a unit)")
 
@@ -120,7 +122,8 @@ def build_parser() -> Parser:
     m.add_argument("--max-hidden", type=_positive_int, default=4, help="largest size tried (default 4)")
     m.add_argument("--smt2", metavar="FILE", help="also write the encoding for the largest excluded size as SMT-LIB 2")
 
-    tb = sub.add_parser("table", help="minimal units for several automata and cells (default: Tomita 1-7, parity, latch)")
+    tb = sub.add_parser("table",
+                        help="minimal units for several automata and cells (default: Tomita 1-7, parity, latch)")
     tb.add_argument("--automata", nargs="+", default=["tomita1", "tomita2", "tomita3", "tomita4", "tomita5",
                                                        "tomita6", "tomita7", "parity", "latch"])
     tb.add_argument("--cells", nargs="+", default=["rnn", "gru", "gru-after"])
@@ -128,7 +131,8 @@ def build_parser() -> Parser:
     tb.add_argument("--timeout", type=_positive_seconds, default=None, help="per entry")
     tb.add_argument("--workers", type=_positive_int, default=2, help="worker processes (default 2)")
     tb.add_argument("--certificate-nodes", type=int, default=300,
-                    help="largest case split tried as a certificate before two solvers (default 300; 0: two solvers only)")
+                    help="largest case split tried as a certificate before two solvers "
+                         "(default 300; 0: two solvers only)")
     tb.add_argument("--out", metavar="FILE", help="also write the table as Markdown")
     tb.add_argument("--json", action="store_true", help="print JSON")
 
@@ -210,7 +214,7 @@ def _solve_and_certify(args) -> int:
     problem = make_problem(args, args.fix)
     verdict, weights, reason = find_weights(problem, args.timeout, robust=gated)
     plain = dataclasses.replace(problem, semantics=Semantics(problem.semantics.name))
-    if verdict != "sat":
+    if verdict != "sat" or weights is None:
         why = {"unsat": "z3 finds no threshold weights with this margin and bound whose kept codes agree "
                         "with their candidates (a search condition, not a claim about all weights)",
                "unknown": reason}[verdict]
@@ -303,7 +307,8 @@ def cmd_proofs(args) -> int:
 
     if args.check:
         problems = check_pages(args.out)
-        text = "\n".join(problems) if problems else f"all proof pages in {args.out} are current and their certificates accepted"
+        text = "\n".join(problems) if problems else \
+            f"all proof pages in {args.out} are current and their certificates accepted"
         _emit(args, text, {"ok": not problems, "problems": problems})
         return EXIT_FAILS if problems else EXIT_OK
     written = write_pages(args.out)

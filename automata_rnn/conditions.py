@@ -25,7 +25,7 @@ from .claims import evaluate, to_cnf
 from .problem import Problem
 from .run import IllDefined, Undecided, path_signs, step
 from .semantics import ALL, sign_of
-from .solve import Budget, Proof, Region, Z3, certificate, check_sat, implements, prove, small_integer_point
+from .solve import Z3, Budget, Proof, Region, certificate, check_sat, implements, prove, small_integer_point
 
 Literal = tuple[Affine, frozenset]
 Clause = list[Literal]
@@ -104,6 +104,26 @@ def _merge(alts: list[dict]) -> list[dict]:
     return alts
 
 
+def _step_cases(problem: Problem, params, h: Fraction, sym: str, required: Fraction) -> list[tuple[dict, list]]:
+    """Every case split of one step from h on sym that yields ``required``: (facts, gate log)."""
+    leaves: list[tuple[dict, list]] = []
+
+    def branch(facts):
+        try:
+            nxt, log = step(problem, params, ((h,),), sym, path_signs(facts))
+        except Undecided as u:
+            for part in u.decision.parts:
+                branch({**facts, u.decision.expr: part})
+            return
+        except IllDefined:
+            return
+        if nxt[0][0] == required:
+            leaves.append((facts, log))
+
+    branch({})
+    return leaves
+
+
 def derivation_table(problem: Problem) -> list[Row]:
     """Per reachable (h(t-1), x(t)) case: the alternatives (gate values, atoms) that give the required h(t)."""
     a = problem.automaton
@@ -117,21 +137,7 @@ def derivation_table(problem: Problem) -> list[Row]:
                 continue
             seen.add((h, sym))
             required = Fraction(a.output[a.step(q, sym)])
-            leaves: list[tuple[dict, list]] = []
-
-            def branch(facts):
-                try:
-                    nxt, log = step(problem, params, ((h,),), sym, path_signs(facts))
-                except Undecided as u:
-                    for part in u.decision.parts:
-                        branch({**facts, u.decision.expr: part})
-                    return
-                except IllDefined:
-                    return
-                if nxt[0][0] == required:
-                    leaves.append((facts, log))
-
-            branch({})
+            leaves = _step_cases(problem, params, h, sym, required)
             alts = []
             for facts in _merge([f for f, _ in leaves]):
                 rep = next(log for f, log in leaves if all(f.get(e, ALL) <= s for e, s in facts.items()))

@@ -102,7 +102,8 @@ def exclude(problem: Problem, certificate_nodes: int = 2000, timeout: float | No
         return None
     second = cvc5_verdict(enc.smt2(), timeout)
     if second == "unsat":
-        return Exclusion(problem.units, "two solvers (z3, cvc5)", None, "z3 and cvc5 both report the encoding unsatisfiable")
+        return Exclusion(problem.units, "two solvers (z3, cvc5)", None,
+                         "z3 and cvc5 both report the encoding unsatisfiable")
     return None
 
 

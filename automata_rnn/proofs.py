@@ -99,7 +99,8 @@ def settle(claim: Claim) -> tuple[str, list[dict], list[dict]]:
         obj = json.loads(jtext)
         results.append({"command": "automata-rnn " + " ".join(_quote(a) for a in argv), "exit": jcode, "result": obj})
         certs += _certificates(obj)
-        lines += ["```", "$ automata-rnn " + " ".join(_quote(a) for a in argv), text.rstrip(), f"(exit code {code})", "```", ""]
+        command = "$ automata-rnn " + " ".join(_quote(a) for a in argv)
+        lines += ["```", command, text.rstrip(), f"(exit code {code})", "```", ""]
     for i, cert in enumerate(certs):
         ok, why = check(cert)
         if not ok:

@@ -97,7 +97,7 @@ def solve_encoded(problem: Problem, timeout: float | None = None) -> Answer:
     from .minimal import exclude, find_weights
 
     verdict, weights, reason = find_weights(problem, timeout)
-    if verdict == "sat":
+    if verdict == "sat" and weights is not None:
         return Answer(problem, "sat", weights=weights, verified=True,
                       checked="re-verified by exhaustive exact simulation",
                       margin_achieved=smallest_margin(problem, weights))

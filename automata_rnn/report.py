@@ -5,12 +5,12 @@ from __future__ import annotations
 from fractions import Fraction
 
 from .arithmetic.exact import Affine, format_rational
-from .conditions import Conditions, Judgement
+from .conditions import Alternative, Conditions, Judgement
 from .io import json_number, weights_json
 from .problem import Problem
 from .questions import Answer, CheckResult
 from .semantics import parse_signs
-from .text import LATEX_REL, clause_text, code_text, literal_parts, literal_text, table, weights_text
+from .text import clause_text, code_text, literal_parts, literal_text, table, weights_text
 
 
 def problem_line(p: Problem) -> str:
@@ -32,7 +32,8 @@ def _fact_text(item: dict, order) -> str:
     e = Affine.from_json(item["expr"])
     lam = Fraction(item["multiplier"])
     factor = "" if lam == 1 else f"{format_rational(lam)}*"
-    return f"{factor}({e.terms_text(order)}{'' if not e.const else (' + ' if e.const > 0 else ' - ') + format_rational(abs(e.const))})"
+    const = "" if not e.const else (" + " if e.const > 0 else " - ") + format_rational(abs(e.const))
+    return f"{factor}({e.terms_text(order)}{const})"
 
 
 def tree_lines(node: dict, order: list[str], indent: str = "  ") -> list[str]:
@@ -69,7 +70,7 @@ def answer_text(a: Answer) -> str:
     p = a.problem
     order = p.parameter_names()
     lines = [problem_line(p)]
-    if a.verdict == "sat":
+    if a.verdict == "sat" and a.weights is not None:
         lines.append("YES: these exact weights implement it")
         lines.append("  " + weights_text(a.weights, order))
         lines.append(f"  checked: {a.checked}")
@@ -129,7 +130,7 @@ def check_text(p: Problem, weights: dict, result: CheckResult) -> str:
 
 def check_json(p: Problem, weights: dict, result: CheckResult) -> dict:
     ce = None
-    if not result.implements:
+    if not result.implements and result.word is not None:
         ce = {"inputs": "".join(result.word), "reason": result.reason,
               "expected": [r.expected for r in result.rows],
               "got": [r.got for r in result.rows],
@@ -142,8 +143,8 @@ def check_json(p: Problem, weights: dict, result: CheckResult) -> dict:
 def table_text(c: Conditions) -> str:
     order = c.problem.parameter_names()
     rows = []
-    for r in c.rows:
-        alts = r.alternatives or [None]
+    for r in c.rows or []:
+        alts: list[Alternative | None] = list(r.alternatives) or [None]
         for i, a in enumerate(alts):
             head = [format_rational(r.h), r.symbol, format_rational(r.required)] if i == 0 else ["", "", ""]
             if a is None:
@@ -222,12 +223,12 @@ def conditions_json(c: Conditions) -> dict:
 def judgement_text(p: Problem, j: Judgement) -> str:
     order = p.parameter_names()
     lines = [f'Claimed condition: {j.claim}']
-    if j.necessary:
+    if j.necessary or j.necessary_witness is None:
         lines.append("  necessary: YES (every implementing choice satisfies it; certificates accepted)")
     else:
         lines.append("  necessary: NO. These weights implement the automaton yet violate the claim:")
         lines.append("    " + weights_text(j.necessary_witness, order))
-    if j.sufficient:
+    if j.sufficient or j.sufficient_witness is None:
         lines.append("  sufficient: YES (every choice satisfying it implements; certificate accepted)")
     else:
         lines.append(f"  sufficient: NO. These weights satisfy the claim yet fail on {word_text(j.failing_word)}:")
@@ -273,14 +274,16 @@ def minimal_text(m) -> str:
              f"output = {'state' if p.output == 'state' else 'threshold read-out'}, {p.semantics.describe()}"]
     for s in m.sizes:
         lines.append(f"  {s.units} unit{'s' * (s.units > 1)}: {s.verdict}" + (f" ({s.reason})" if s.reason else ""))
-    if m.minimal is not None:
-        lines.append(f"MINIMAL: {m.minimal} unit{'s' * (m.minimal > 1)}; weights re-verified by exhaustive exact simulation:")
+    if m.minimal is not None and m.weights is not None:
+        lines.append(f"MINIMAL: {m.minimal} unit{'s' * (m.minimal > 1)}; "
+                     "weights re-verified by exhaustive exact simulation:")
         lines.append("  " + weights_text(m.weights, p.parameter_names()))
         if m.minimal == 1:
             lines.append("  fewer: none possible (one unit is the least)")
-        else:
+        elif m.lower_bound is not None:
             e = m.lower_bound
-            lines.append(f"  {e.units} unit{'s' * (e.units > 1)} excluded by {e.method}" + (f": {e.checked}" if e.checked else ""))
+            lines.append(f"  {e.units} unit{'s' * (e.units > 1)} excluded by {e.method}"
+                         + (f": {e.checked}" if e.checked else ""))
             lines.append("  (a unit can always be added and ignored, so every smaller size is excluded too)")
     else:
         lines.append(f"UNKNOWN: {m.reason}")

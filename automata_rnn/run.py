@@ -257,7 +257,7 @@ def explore(problem: Problem, signs: Signs, params=None, limit: int = 100_000, s
     a = problem.automaton
     stepper = Stepper(problem, params) if stepper is None else stepper
     start = (initial_code(problem), a.start)
-    words = {start: ()}
+    words: dict[tuple, tuple[str, ...]] = {start: ()}
     queue = deque([start])
     order = [start]
 

@@ -12,9 +12,9 @@ unchecked.  Every z3 query gets a fresh context and a fixed seed.
 from __future__ import annotations
 
 import time
-from math import gcd
 from dataclasses import dataclass, field
 from fractions import Fraction
+from math import gcd
 
 import z3
 
@@ -181,7 +181,8 @@ def farkas(problem: Problem, facts: dict, budget: Budget | None = None) -> list[
         s.add(v >= zero)
     names = sorted({n for e, _ in rows for n in e.coeffs})
     for n in names:
-        s.add(z3.Sum([lam[i] * z3.RealVal(str(e.coeffs[n]), ctx) for i, (e, _) in enumerate(rows) if n in e.coeffs]) == zero)
+        terms = [lam[i] * z3.RealVal(str(e.coeffs[n]), ctx) for i, (e, _) in enumerate(rows) if n in e.coeffs]
+        s.add(z3.Sum(terms) == zero)
     const = z3.Sum([lam[i] * z3.RealVal(str(e.const), ctx) for i, (e, _) in enumerate(rows)] + [zero])
     strict = z3.Sum([lam[i] for i, (_, r) in enumerate(rows) if r == ">"] + [zero])
     s.add(const <= zero, strict - const >= z3.RealVal(1, ctx))
@@ -296,6 +297,7 @@ def prove(problem: Problem, hypotheses: dict | None = None, clauses: list | None
             proof.regions.append(Region(dict(facts), point))
             return {"verified": True}
         # a failing region under clauses: split on a literal of a clause it does not yet satisfy
+        assert clauses is not None
         for c in clauses:
             if not satisfied(facts, c):
                 for e, s in c:

@@ -30,7 +30,9 @@ def main():
             t = time.perf_counter()
             run_command(argv, as_json=True)
             dt = time.perf_counter() - t
-            print(f"{'  ' + ' '.join(argv[:3]) + (' --fix ...' if '--fix' in argv else '') + (' --set ...' if '--set' in argv else ''):60s} {dt:7.3f} s")
+            label = "  " + " ".join(argv[:3]) + (" --fix ..." if "--fix" in argv else "")
+            label += " --set ..." if "--set" in argv else ""
+            print(f"{label:60s} {dt:7.3f} s")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from automata_rnn.automata import (
-    LIBRARY, Automaton, distinguishing_word, from_regex, is_minimal, load_automaton, minimize, read_spec,
+    LIBRARY,
+    Automaton,
+    distinguishing_word,
+    from_regex,
+    is_minimal,
+    load_automaton,
+    minimize,
+    read_spec,
 )
 from automata_rnn.testing import automata, words
 
@@ -51,7 +58,7 @@ LANGUAGES = {
     "tomita5": lambda w: w.count("0") % 2 == 0 and w.count("1") % 2 == 0,
     "tomita6": lambda w: (w.count("0") - w.count("1")) % 3 == 0,
     "tomita7": lambda w: "".join(k for k, _ in runs(w)) in "0101",  # runs alternate: 0*1*0*1*
-    **{f"mod{k}": (lambda k: lambda w: w.count("1") % k == 0)(k) for k in range(2, 6)},
+    **{f"mod{k}": (lambda m: lambda w: w.count("1") % m == 0)(k) for k in range(2, 6)},
 }
 
 

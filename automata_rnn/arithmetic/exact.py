@@ -14,7 +14,7 @@ from typing import Iterable, Mapping, Union
 Number = Union[int, Fraction]
 
 
-def parse_rational(text: str) -> Fraction:
+def parse_rational(text: object) -> Fraction:
     """Parse an exact rational such as ``3``, ``-1/2`` or ``0.25``; raise ValueError otherwise."""
     if isinstance(text, bool):
         raise ValueError(f"not a number: {text!r}")
