@@ -25,6 +25,7 @@ from .arithmetic.symbolic import Z3Ops
 from .problem import Problem, encode_symbol
 from .solve import SEED
 
+
 #: Codes per unit, by whether the cell's state can be a tanh value and the semantics.
 def unit_values(problem: Problem) -> tuple[Fraction, ...]:
     if problem.cell.state_parts != ("h",):

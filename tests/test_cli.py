@@ -89,7 +89,8 @@ def test_conditions_against_json(capsys):
 
 
 def test_proof_pages_are_current():
-    from automata_rnn.proofs import check_pages
     import os
+
+    from automata_rnn.proofs import check_pages
     here = os.path.join(os.path.dirname(__file__), "..", "proofs")
     assert check_pages(here) == []

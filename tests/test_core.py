@@ -7,7 +7,8 @@ import sys
 from fractions import Fraction as F
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from automata_rnn.automata import latch, toggle
 from automata_rnn.cells import get_cell

@@ -4,7 +4,8 @@ minimal sizes whose weights verify and whose smaller size is excluded."""
 import dataclasses
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from automata_rnn.automata import load_automaton
 from automata_rnn.cells import get_cell
