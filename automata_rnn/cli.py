@@ -92,6 +92,10 @@ def build_parser() -> Parser:
                    help="then certify a gain for real sigmoid/tanh on inputs of any length (implies a margin)")
     s.add_argument("--activation", default="sigmoid",
                    help="with --certify: sigmoid, hard_sigmoid or hard_sigmoid_pytorch")
+    s.add_argument("--smt2", metavar="FILE", help="also write the exact encoding as SMT-LIB 2")
+    s.add_argument("--save", metavar="FILE", help="write the weights found (.json exact, or .npz float64)")
+    s.add_argument("--second-opinion", choices=("cvc5",), default=None,
+                   help="re-solve the exact encoding with cvc5 and report whether both solvers agree")
     s.add_argument("--all-sizes", action="store_true",
                    help="a statement for every number of units (Elman cells whose output is a unit)")
 
@@ -171,7 +175,29 @@ def cmd_solve(args) -> int:
     if args.all_sizes:
         return _solve_all_sizes(args, problem)
     answer = solve(problem, timeout=args.timeout)
-    _emit(args, answer_text(answer), answer_json(answer))
+    text, obj = answer_text(answer), answer_json(answer)
+    if args.smt2 or args.second_opinion:
+        from .encode import Encoding
+        from .io import write_atomic
+
+        smt2 = Encoding(problem).smt2()
+        if args.smt2:
+            write_atomic(args.smt2, smt2)
+        if args.second_opinion:
+            from .second_opinion import cvc5_verdict
+
+            other = cvc5_verdict(smt2, args.timeout)
+            if other is None:
+                raise BadInput("--second-opinion cvc5 needs cvc5: pip install 'automata-rnn[cvc5]'")
+            agree = other == answer.verdict
+            obj["second_opinion"] = {"solver": "cvc5", "verdict": other, "agrees": agree}
+            text += f"\nsecond opinion: cvc5 says {other} on the exact encoding: " + \
+                ("both solvers agree" if agree else "THE SOLVERS DISAGREE")
+    if args.save and answer.weights is not None:
+        from .io import save_weights
+
+        save_weights(args.save, answer.weights, problem.parameter_names(), problem.blocks())
+    _emit(args, text, obj)
     return EXIT_UNKNOWN if answer.verdict == "unknown" else EXIT_OK
 
 
@@ -328,7 +354,7 @@ def cmd_minimize(args) -> int:
     if args.smt2:
         excluded = result.minimal - 1 if result.minimal and result.minimal > 1 else 1
         import dataclasses
-        write_atomic(args.smt2, Encoding(dataclasses.replace(problem, units=excluded)).smt2() + "(check-sat)\n")
+        write_atomic(args.smt2, Encoding(dataclasses.replace(problem, units=excluded)).smt2())
     _emit(args, minimal_text(result), minimal_json(result))
     return EXIT_OK if result.minimal is not None else EXIT_UNKNOWN
 

@@ -165,7 +165,7 @@ class Encoding:
         return out
 
     def smt2(self) -> str:
-        """The encoding as an SMT-LIB 2 script (declarations, assertions, check-sat)."""
+        """The encoding as an SMT-LIB 2 script (logic, declarations, assertions, one check-sat)."""
         s = z3.Solver(ctx=self.ctx)
         s.add(*self.assertions)
         return "(set-logic QF_LRA)\n" + s.to_smt2()

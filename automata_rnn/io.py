@@ -49,7 +49,11 @@ def _value(name: str, v) -> Fraction:
 
 
 def load_weights(path: str, names: list[str]) -> dict[str, Fraction]:
-    """A weights file: the object ``solve --json`` prints (its ``weights``) or a flat name -> value object."""
+    """A weights file: JSON (the object ``solve --json`` prints, or a flat name -> value object; exact
+    values as integers or "p/q" strings) or NumPy ``.npz`` (one array per block, e.g. ``U_h`` of shape
+    (inputs, units), or one scalar per name; floats are read exactly as the binary fractions they are)."""
+    if str(path).endswith(".npz"):
+        return _load_npz(path, names)
     try:
         with open(path, encoding="utf-8") as f:
             obj = json.load(f)
@@ -91,3 +95,58 @@ def write_atomic(path: str, text: str) -> None:
 def dumps(obj) -> str:
     """Canonical JSON: sorted keys where order is not meaningful is left to the caller; two-space indent."""
     return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
+
+
+def _load_npz(path: str, names: list[str]) -> dict[str, Fraction]:
+    import numpy as np
+
+    try:
+        data = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise ValueError(f"weights file {path!r} not found") from None
+    except (OSError, ValueError) as e:
+        raise ValueError(f"weights file {path!r}: not a readable .npz archive ({e})") from None
+    out: dict[str, Fraction] = {}
+    with data:
+        for key in data.files:
+            arr = data[key]
+            if arr.dtype.kind not in "iuf":
+                raise ValueError(f"weights file {path!r}: array {key!r} is not numeric")
+            flat = arr.reshape(-1)
+            if arr.ndim == 0 or flat.size == 1 and key in names:
+                targets = [canonical_name(key, names)]
+            else:
+                targets = [n for n in names if n.startswith(key + "[")]
+                if not targets:
+                    raise ValueError(f"weights file {path!r}: unknown block or parameter {key!r}")
+                if len(targets) != flat.size:
+                    raise ValueError(f"weights file {path!r}: block {key!r} has {flat.size} values, "
+                                     f"expected {len(targets)}")
+            for n, v in zip(targets, flat.tolist()):
+                out[n] = _value(n, v)
+    return out
+
+
+def save_weights(path: str, weights: Mapping[str, Fraction], order: list[str], blocks) -> None:
+    """Write weights as exact JSON (``.json``) or float64 arrays per block (``.npz``), atomically."""
+    if str(path).endswith(".npz"):
+        import numpy as np
+
+        from .cells import element_names
+
+        arrays = {}
+        for block, shape in blocks:
+            arrays[block] = np.array([float(weights[n]) for n in element_names(block, shape)],
+                                     dtype=np.float64).reshape(shape)
+        folder = os.path.dirname(os.path.abspath(path))
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".npz")
+        os.close(fd)
+        try:
+            np.savez(tmp, **arrays)
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        return
+    write_atomic(path, dumps(weights_json(weights, order)))
