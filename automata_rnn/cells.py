@@ -27,13 +27,6 @@ def _pre(ops, p, gate, x, h):
     return ops.add(ops.add(ops.linear(x, p["U_" + gate]), ops.linear(h, p["W_" + gate])), p["b_" + gate])
 
 
-def _mix(ops, z, a, b):
-    mix = getattr(ops, "mix", None)
-    if mix is not None:
-        return mix(z, a, b)
-    return ops.add(ops.mul(z, a), ops.mul(ops.one_minus(z), b))
-
-
 def rnn_step(ops, p, x, state):
     """Elman cell of the textbook: h' = sigmoid(x U_h + h W_h + b_h)."""
     (h,) = state
@@ -47,7 +40,7 @@ def gru_step(ops, p, x, state):
     z = ops.sigmoid(_pre(ops, p, "z", x, h), "z")
     r = ops.sigmoid(_pre(ops, p, "r", x, h), "r")
     cand = ops.tanh(_pre(ops, p, "h", x, ops.mul(r, h)), "h~")
-    h_new = _mix(ops, z, h, cand)
+    h_new = ops.mix(z, h, cand)
     return (h_new,), {"z": z, "r": r, "h~": cand}
 
 
@@ -59,7 +52,7 @@ def gru_after_step(ops, p, x, state):
     r = ops.sigmoid(_pre(ops, p, "r", x, h), "r")
     recurrent = ops.add(ops.linear(h, p["W_h"]), p["b_hn"])
     cand = ops.tanh(ops.add(ops.add(ops.linear(x, p["U_h"]), p["b_h"]), ops.mul(r, recurrent)), "h~")
-    h_new = _mix(ops, z, h, cand)
+    h_new = ops.mix(z, h, cand)
     return (h_new,), {"z": z, "r": r, "h~": cand}
 
 

@@ -70,6 +70,10 @@ class CaseOps:
     def one_minus(self, a):
         return tuple(1 - Affine.lift(x) for x in a)
 
+    def mix(self, z, a, b):
+        """The gated update z * a + (1 - z) * b."""
+        return self.add(self.mul(z, a), self.mul(self.one_minus(z), b))
+
     def sigmoid(self, v, name):
         return tuple(self._gate("sigmoid", name, j, x) for j, x in enumerate(v))
 

@@ -100,6 +100,10 @@ class NumericOps:
         a = self._value(a)
         return np.subtract(1.0, a, out=self._out(a.shape))
 
+    def mix(self, z, a, b):
+        """The gated update z * a + (1 - z) * b."""
+        return self.add(self.mul(z, a), self.mul(self.one_minus(z), b))
+
     def sigmoid(self, v, name):
         """The sigmoid gate ``name`` under the activation."""
         v = self._value(v)
@@ -336,32 +340,33 @@ class SequenceOps(NumericOps):
         return None
 
     def _evaluate(self, form: _Form) -> np.ndarray:
+        """The value of a pending form: its products with the input and the state (and its biases)
+        from a fused product when the first step has planned one, the other products one by one."""
         roled, other = [], []
         for v, m in form.terms:
             role = self._role(v)
             (roled if role is not None else other).append((role, v, m))
-        out = None
-        if roled:
-            key = (tuple(sorted((role, id(m)) for role, _, m in roled)), tuple(sorted(id(b) for b in form.biases)))
-            group = self._groups.get(key)
-            if group is not None:
-                out = self._from_group(group, key)
-            else:
-                if self._steps == 0 and key not in self._seen:
-                    self._seen[key] = ([(role, m) for role, _, m in roled], list(form.biases))
-                for _, v, m in roled:
-                    out = self._plain_linear(v, m) if out is None else NumericOps.add(self, out, self._plain_linear(v, m))
-                for b in form.biases:
-                    out = NumericOps.add(self, out, b)
-        for _, v, m in other:
-            out = self._plain_linear(v, m) if out is None else NumericOps.add(self, out, self._plain_linear(v, m))
         if not roled:
-            for b in form.biases:
-                out = NumericOps.add(self, out, b)
-        return out
+            return self._plain_sum([(v, m) for _, v, m in other], form.biases)
+        key = (tuple(sorted((role, id(m)) for role, _, m in roled)), tuple(sorted(id(b) for b in form.biases)))
+        group = self._groups.get(key)
+        if group is not None:
+            out = self._from_group(group, key)
+        else:
+            if self._steps == 0 and key not in self._seen:
+                self._seen[key] = ([(role, m) for role, _, m in roled], list(form.biases))
+            out = self._plain_sum([(v, m) for _, v, m in roled], form.biases)
+        return self._plain_sum([(v, m) for _, v, m in other], (), out) if other else out
 
-    def _plain_linear(self, v, m):
-        return NumericOps.linear(self, v, m)
+    def _plain_sum(self, products, biases, start=None) -> np.ndarray:
+        """``start + sum(v M) + sum(b)`` evaluated term by term, left to right."""
+        out = start
+        for v, m in products:
+            term = NumericOps.linear(self, v, m)
+            out = term if out is None else NumericOps.add(self, out, term)
+        for b in biases:
+            out = NumericOps.add(self, out, b)
+        return out
 
     def _plan(self) -> None:
         """Group the forms seen on the first step: those that read the state in one product, those

@@ -81,6 +81,10 @@ class Z3Ops:
     def one_minus(self, a):
         return tuple(self._add(1, self._mul(-1, x)) for x in a)
 
+    def mix(self, z, a, b):
+        """The gated update z * a + (1 - z) * b."""
+        return self.add(self.mul(z, a), self.mul(self.one_minus(z), b))
+
     def _gate(self, kind, name, j, pre):
         pre = self._lift(pre)
         self.log.append((name, j, pre))

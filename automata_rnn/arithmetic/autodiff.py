@@ -1,0 +1,213 @@
+"""Reverse-mode arithmetic: the cells read on batched float64 arrays, with their derivatives.
+
+Every operation of the cells' interface (see :mod:`automata_rnn.cells`)
+computes its value with NumPy and appends one record to a :class:`Tape`: the
+rule that sends the gradient of its output back to its operands.
+:meth:`Tape.backward` replays the records in reverse order, so gradients of a
+loss with respect to the parameters and to every hidden state come from the
+one definition of each cell, never from equations written a second time.
+
+Values are :class:`Var` (a value with a gradient slot) or plain arrays and
+numbers, which are constants: gradients flow into ``Var`` operands only.  A
+hidden state is ``(batch, units)``; a bias ``(units,)`` broadcasts over the
+batch and its gradient is summed back over it.  Gates are the real sigmoid
+and tanh.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Mapping
+
+import numpy as np
+
+__all__ = ["Tape", "Var", "grad_of", "sigmoid"]
+
+# exp(709) is the largest float64 power of e: below -709 the sigmoid is < 1e-307 and is computed as
+# sigmoid(-709), so that no overflow warning is ever raised.
+_EXP_LIMIT = -709.0
+
+
+def sigmoid(v: np.ndarray) -> np.ndarray:
+    """The logistic function 1 / (1 + exp(-v)), elementwise, without overflow warnings."""
+    return 1.0 / (1.0 + np.exp(-np.maximum(v, _EXP_LIMIT)))
+
+
+class Var:
+    """A value recorded on a tape; ``grad`` is d loss / d value after :meth:`Tape.backward` (None if unreached)."""
+
+    __slots__ = ("value", "grad")
+
+    def __init__(self, value):
+        self.value = value
+        self.grad = None
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.value.shape
+
+    def __repr__(self) -> str:
+        return f"Var(shape={self.value.shape})"
+
+
+def _accumulate(x, g) -> None:
+    if type(x) is Var:
+        if x.value.shape != g.shape:
+            g = _unbroadcast(g, x.value.shape)
+        x.grad = g if x.grad is None else x.grad + g
+
+
+def _unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``g`` over the axes that broadcasting added or stretched, giving ``shape``."""
+    lead = g.ndim - len(shape)
+    if lead:
+        g = g.sum(axis=tuple(range(lead)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if stretched:
+        g = g.sum(axis=stretched, keepdims=True)
+    return g
+
+
+def _val(x):
+    return x.value if type(x) is Var else x
+
+
+# Backward rules: (gradient of the output, output, operands...) -> accumulate into the operands.
+
+def _linear_back(g, out, v, m, _):
+    if type(v) is Var:
+        _accumulate(v, g @ _val(m).T)
+    if type(m) is Var:
+        _accumulate(m, _val(v).T @ g)
+
+
+def _add_back(g, out, a, b, _):
+    _accumulate(a, g)
+    _accumulate(b, g)
+
+
+def _mul_back(g, out, a, b, _):
+    if type(a) is Var:
+        _accumulate(a, g * _val(b))
+    if type(b) is Var:
+        _accumulate(b, g * _val(a))
+
+
+def _one_minus_back(g, out, a, _b, _c):
+    _accumulate(a, -g)
+
+
+def _mix_back(g, out, z, a, b):
+    # out = b + z (a - b)
+    za = _val(z)
+    if type(z) is Var:
+        _accumulate(z, g * (_val(a) - _val(b)))
+    ga = g * za
+    _accumulate(a, ga)
+    _accumulate(b, g - ga)
+
+
+def _sigmoid_back(g, out, v, _b, _c):
+    s = out.value
+    _accumulate(v, g * (s * (1.0 - s)))
+
+
+def _tanh_back(g, out, v, _b, _c):
+    t = out.value
+    _accumulate(v, g * (1.0 - t * t))
+
+
+class Tape:
+    """The cells' vector operations on float64 arrays, recording each one for :meth:`backward`.
+
+    With ``record=False`` nothing is recorded: the tape is then a plain numeric
+    arithmetic (real sigmoid and tanh) for forward runs.  A tape is used for
+    one forward pass and one backward pass; make a new one for the next batch.
+    """
+
+    __slots__ = ("records", "record")
+
+    def __init__(self, record: bool = True):
+        self.records: list[tuple] = []
+        self.record = record
+
+    # -- leaves ---------------------------------------------------------------------------
+
+    def variable(self, value) -> Var:
+        """A leaf whose gradient is wanted (a parameter block or an initial state), as float64."""
+        return Var(np.array(value, dtype=np.float64))
+
+    def variables(self, arrays: Mapping[str, np.ndarray]) -> dict[str, Var]:
+        """One leaf per named array (e.g. a cell's parameter blocks)."""
+        return {k: self.variable(v) for k, v in arrays.items()}
+
+    # -- the cells' interface -------------------------------------------------------------
+
+    def linear(self, v, m):
+        """Row vectors times a matrix: ``v @ m`` for v (batch, inputs) and m (inputs, units)."""
+        out = Var(_val(v) @ _val(m))
+        if self.record:
+            self.records.append((_linear_back, out, v, m, None))
+        return out
+
+    def add(self, a, b):
+        out = Var(_val(a) + _val(b))
+        if self.record:
+            self.records.append((_add_back, out, a, b, None))
+        return out
+
+    def mul(self, a, b):
+        out = Var(_val(a) * _val(b))
+        if self.record:
+            self.records.append((_mul_back, out, a, b, None))
+        return out
+
+    def one_minus(self, a):
+        out = Var(1.0 - _val(a))
+        if self.record:
+            self.records.append((_one_minus_back, out, a, None, None))
+        return out
+
+    def mix(self, z, a, b):
+        """The gated update ``z * a + (1 - z) * b``, computed as ``b + z * (a - b)``."""
+        bv = _val(b)
+        out = Var(bv + _val(z) * (_val(a) - bv))
+        if self.record:
+            self.records.append((_mix_back, out, z, a, b))
+        return out
+
+    def sigmoid(self, v, name=None):
+        out = Var(sigmoid(_val(v)))
+        if self.record:
+            self.records.append((_sigmoid_back, out, v, None, None))
+        return out
+
+    def tanh(self, v, name=None):
+        out = Var(np.tanh(_val(v)))
+        if self.record:
+            self.records.append((_tanh_back, out, v, None, None))
+        return out
+
+    # -- gradients ------------------------------------------------------------------------
+
+    def backward(self, seeds: Iterable[tuple[Var, np.ndarray]] | Mapping[Var, np.ndarray]) -> None:
+        """Accumulate d loss / d x into ``x.grad`` for every Var x the seeds depend on.
+
+        ``seeds`` pairs recorded values with d loss / d value (e.g. the
+        prediction error); a loss that is a sum of several terms gives several
+        seeds.  Afterwards every intermediate Var holds its total derivative
+        (so the hidden state h(t) holds d loss / d h(t)), and every leaf the sum
+        over its uses.
+        """
+        if isinstance(seeds, Mapping):
+            seeds = seeds.items()
+        for var, g in seeds:
+            _accumulate(var, np.asarray(g, dtype=np.float64))
+        for back, out, a, b, c in reversed(self.records):
+            g = out.grad
+            if g is not None:
+                back(g, out, a, b, c)
+
+
+def grad_of(x: Var) -> np.ndarray:
+    """``x.grad``, or zeros of x's shape when the loss does not depend on x."""
+    return np.zeros_like(x.value) if x.grad is None else x.grad
