@@ -20,8 +20,8 @@ and re-checks the reported pair.
 Why a GRU unit that "keeps" the code 0 cannot be certified: a real update
 gate is never exactly 1, so each step moves the state a fraction (1 - z) of
 the way to the candidate tanh(.), which is never 0; over enough steps the
-state leaves any box around 0.  Such weights fail on long enough inputs at
-every finite gain, and the method reports it.
+state leaves any box around 0, and the method reports it.  (Whether the real
+network then fails depends on where the state drifts.)
 """
 
 from __future__ import annotations

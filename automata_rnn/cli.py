@@ -120,6 +120,15 @@ def build_parser() -> Parser:
     cf.add_argument("--weights", metavar="FILE", help="a JSON weights file")
     cf.add_argument("--activation", default="sigmoid", help="sigmoid (default), hard_sigmoid, hard_sigmoid_pytorch")
 
+    sm = sub.add_parser("simulate", help="run the real (or thresholded) network on one input: the step table")
+    _problem_args(sm, fix=False)
+    sm.add_argument("--set", nargs="+", default=[], metavar="NAME=VALUE", help="weights (unnamed ones are 0)")
+    sm.add_argument("--weights", metavar="FILE", help="a JSON or .npz weights file")
+    sm.add_argument("--input", required=True, help="the input word, e.g. 00100100")
+    sm.add_argument("--gain", type=_rational, default=Fraction(1), help="multiply every weight by K (default 1)")
+    sm.add_argument("--activation", default="sigmoid",
+                    help="sigmoid (default), hard_sigmoid, hard_sigmoid_pytorch, indicator, saturated")
+
     m = sub.add_parser("minimize", help="the smallest number of units, with a proof that fewer cannot")
     _problem_args(m, fix=False)
     _with_timeout(m)
@@ -220,6 +229,16 @@ def cmd_certify(args) -> int:
     result = certify(problem, _read_weights(args, problem), args.activation)
     _emit(args, gain_text(problem, result), gain_json(problem, result))
     return EXIT_OK if result.certified else EXIT_FAILS
+
+
+def cmd_simulate(args) -> int:
+    from .report import simulation_json, simulation_text
+    from .simulate_word import simulate_word
+
+    problem = make_problem(args)
+    run = simulate_word(problem, _read_weights(args, problem), args.input, args.gain, args.activation)
+    _emit(args, simulation_text(problem, run), simulation_json(problem, run))
+    return EXIT_OK if run.agrees else EXIT_FAILS
 
 
 def _solve_and_certify(args) -> int:
@@ -404,7 +423,7 @@ def cmd_tour(args) -> int:
 
 COMMANDS = {"solve": cmd_solve, "conditions": cmd_conditions, "check": cmd_check, "audit": cmd_audit,
             "proofs": cmd_proofs, "tour": cmd_tour, "minimize": cmd_minimize, "table": cmd_table,
-            "certify": cmd_certify}
+            "certify": cmd_certify, "simulate": cmd_simulate}
 
 
 def main(argv=None) -> int:

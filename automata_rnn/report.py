@@ -356,3 +356,25 @@ def gain_json(p: Problem, r) -> dict:
             "margin": None if r.margin is None else format_rational(r.margin),
             "codes": [[[format_rational(v) for v in part] for part in c] for c in r.codes],
             "reason": r.reason or None}
+
+
+def simulation_text(p: Problem, run) -> str:
+    lines = [problem_line(p), f"  activation {run.activation}, gain {format_rational(run.gain)}, input "
+             f"{word_text(run.word)}"]
+    names = list(run.gates)
+    rows = []
+    for t in range(len(run.outputs)):
+        gates = [("" if t == 0 else " ".join(f"{x:.4g}" for x in run.gates[g][t - 1])) for g in names]
+        h = " ".join(f"{x:.6g}" for x in run.hidden[t])
+        got = "ill" if run.outputs[t] is None else str(run.outputs[t])
+        rows.append([str(t), "-" if t == 0 else run.symbols[t - 1]] + gates
+                    + [h, got, str(run.expected[t]), "" if run.outputs[t] == run.expected[t] else "<-- wrong"])
+    lines.append(table(["t", "x"] + names + ["h", "output", "expected", "note"], rows))
+    lines.append("AGREES with the automaton at every step" if run.agrees else "DISAGREES with the automaton")
+    return "\n".join(lines)
+
+
+def simulation_json(p: Problem, run) -> dict:
+    return {"problem": p.to_json(), "input": run.word, "gain": format_rational(run.gain),
+            "activation": run.activation, "outputs": run.outputs, "expected": run.expected, "agrees": run.agrees,
+            "hidden": run.hidden.tolist(), "gates": {k: v.tolist() for k, v in run.gates.items()}}
