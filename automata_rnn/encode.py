@@ -169,3 +169,66 @@ class Encoding:
         s = z3.Solver(ctx=self.ctx)
         s.add(*self.assertions)
         return "(set-logic QF_LRA)\n" + s.to_smt2()
+
+
+class StateCodeEncoding:
+    """A smaller, sufficient encoding: one code per automaton state, chosen by the solver.
+
+    Each state q gets a code (unit values from the cell's code set), and the
+    initial time its own code 0; every transition must map the code of q to the code of
+    delta(q, a) and every code must read its state's output.  A model is an
+    implementation (re-verified exactly by the caller); unsatisfiability
+    proves nothing (parity needs two codes for one state), so callers fall
+    back to :class:`Encoding` for "no".
+    """
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        self.ctx = ctx = z3.Context()
+        values = unit_values(problem)
+        p, a = problem, problem.automaton
+        self.vars = {n: z3.Real(n, ctx) for n in p.free_names()}
+        self.assertions: list = []
+        add = self.assertions.append
+        params = Encoding._params(self)  # same parameter layout as the full encoding
+        zero = Fraction(0)
+        # a saturated GRU's 0 is only the kept initial state; elsewhere 0 is an ordinary code value
+        choices = [v for v in values if v != 0] if len(values) == 3 else list(values)
+        # the initial time has code 0; later visits of the start state may use another code
+        code: dict = {None: tuple(zero for _ in range(p.units))}
+        for q in a.states:
+            units = []
+            for j in range(p.units):
+                if len(choices) == 2:
+                    b = z3.Bool(f"B_{q}_{j}", ctx)
+                    units.append(z3.If(b, z3.RealVal(str(choices[1]), ctx), z3.RealVal(str(choices[0]), ctx)))
+                else:
+                    units.append(z3.RealVal(str(choices[0]), ctx))
+            code[q] = tuple(units)
+        for label in [None] + a.reachable():
+            q = a.start if label is None else label
+            ops = Z3Ops(p.semantics, ctx)
+            if p.output == "state":
+                c0 = code[label][0]
+                bit = (c0 > z3.RealVal("1/2", ctx)) if z3.is_expr(c0) else z3.BoolVal(c0 > Fraction(1, 2), ctx)
+                add(bit if a.output[q] == 1 else z3.Not(bit))
+            else:
+                y = ops.sigmoid(ops.add(ops.linear(code[label], params["W_y"]), params["b_y"]), "y")[0]
+                add(y == z3.RealVal(a.output[q], ctx))
+            for sym in a.alphabet:
+                (nxt,), _ = p.cell.step(ops, params, encode_symbol(a, sym), (code[label],))
+                target = code[a.step(q, sym)]
+                for j in range(p.units):
+                    add(ops._lift(nxt[j]) == ops._lift(target[j]))
+            for _, _, pre in ops.log:
+                v = Encoding._valid(self, pre)
+                if v is not None:
+                    add(v)
+        if p.bound is not None:
+            bnd = z3.RealVal(str(p.bound), ctx)
+            for v in self.vars.values():
+                add(v <= bnd)
+                add(v >= -bnd)
+
+    solver = Encoding.solver
+    weights = Encoding.weights

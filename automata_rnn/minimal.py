@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import z3
 
 from .certificates import check
-from .encode import Encoding
+from .encode import Encoding, StateCodeEncoding, unit_values
 from .problem import Problem
 from .second_opinion import cvc5_verdict
 from .solve import Budget, Timeout, TreeLimit, certificate, implements, prove
@@ -51,7 +51,22 @@ def _sized(problem: Problem, units: int) -> Problem:
 
 def find_weights(problem: Problem, timeout: float | None = None, enc: Encoding | None = None,
                  robust: bool = False) -> tuple[str, dict | None, str]:
-    """z3 on the direct encoding: ('sat', verified weights) / ('unsat', None) / ('unknown', reason)."""
+    """z3 on the direct encoding: ('sat', verified weights) / ('unsat', None) / ('unknown', reason).
+
+    When the full encoding is large (codes x states > 64), a smaller sufficient encoding (one code per
+    automaton state) is tried first for a few seconds; its models are re-verified like any other, and only the full encoding may say "no".
+    """
+    codes = len(unit_values(problem)) ** problem.units
+    if problem.units > 1 and not robust and codes * len(problem.automaton.states) > 64:
+        quick = StateCodeEncoding(problem)
+        budget = 5.0 if timeout is None else min(5.0, timeout / 4)
+        s = quick.solver(max(1, int(budget * 1000)))
+        if s.check() == z3.sat:
+            weights = _simpler(quick, quick.weights(s.model()), timeout)
+            if implements(problem, weights):
+                return "sat", weights, ""
+        if timeout is not None:
+            timeout = max(0.5, timeout - budget)
     enc = Encoding(problem, robust=robust) if enc is None else enc
     s = enc.solver(None if timeout is None else max(1, int(timeout * 1000)))
     r = s.check()
@@ -66,7 +81,7 @@ def find_weights(problem: Problem, timeout: float | None = None, enc: Encoding |
     return "sat", weights, ""
 
 
-def _simpler(enc: Encoding, weights: dict, timeout: float | None) -> dict:
+def _simpler(enc: Encoding | StateCodeEncoding, weights: dict, timeout: float | None) -> dict:
     """Small integer weights when the encoding admits them within a short search (else the model's)."""
     names = list(enc.vars)
     for b in (1, 2, 3):
