@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import z3
 
 from .certificates import check
-from .encode import Encoding, StateCodeEncoding, unit_values
+from .encode import MAX_CODES, Encoding, StateCodeEncoding, unit_values
 from .problem import Problem
 from .second_opinion import cvc5_verdict
 from .solve import Budget, Timeout, TreeLimit, certificate, implements, prove
@@ -54,9 +54,12 @@ def find_weights(problem: Problem, timeout: float | None = None, enc: Encoding |
     """z3 on the direct encoding: ('sat', verified weights) / ('unsat', None) / ('unknown', reason).
 
     When the full encoding is large (codes x states > 64), a smaller sufficient encoding (one code per
-    automaton state) is tried first for a few seconds; its models are re-verified like any other, and only the full encoding may say "no".
+    automaton state) is tried first for a few seconds; its models are re-verified like any other, and
+    only the full encoding may say "no".  More codes than ``MAX_CODES``: ValueError, up front.
     """
     codes = len(unit_values(problem)) ** problem.units
+    if codes > MAX_CODES:
+        raise ValueError(f"{problem.units} units give {codes} codes, more than the limit of {MAX_CODES}")
     if problem.units > 1 and not robust and codes * len(problem.automaton.states) > 64:
         quick = StateCodeEncoding(problem)
         budget = 5.0 if timeout is None else min(5.0, timeout / 4)

@@ -104,6 +104,10 @@ def solve_encoded(problem: Problem, timeout: float | None = None) -> Answer:
     if verdict == "unknown":
         return Answer(problem, "unknown", reason=reason)
     excl = exclude(problem, certificate_nodes=2000, timeout=timeout)
+    if excl is not None and excl.certificate is not None:
+        ok, why = check(excl.certificate)
+        if not ok:
+            raise InternalError(f"certificate rejected by the checker: {why}")
     if excl is None:
         return Answer(problem, "unknown", reason="z3 finds no weights, but neither a certificate nor a second "
                                                  "solver confirms it (install automata-rnn[cvc5])")

@@ -1,8 +1,10 @@
 """Hypothesis strategies for words and Moore machines, for property-based tests.
 
-``words`` draws input words; ``automata`` draws complete Moore machines,
-valid by construction.  Both shrink towards short words and small machines
-whose transitions point at the first states.
+``words`` (and ``input_sequences``) draw input words; ``automata`` draws
+complete Moore machines, valid by construction; ``weights`` draws exact
+weights for a problem, near or far from its gates' decision boundaries.
+Words and machines shrink towards short words and small machines whose
+transitions point at the first states.
 """
 
 from __future__ import annotations
@@ -46,3 +48,35 @@ def automata(draw, max_states: int = 5, alphabet=("0", "1"), *, min_states: int 
     transitions = {pair: states[t] for pair, t in zip(pairs, targets)}
     machine = Automaton("random", alphabet, states, "q0", transitions, dict(zip(states, outputs)))
     return minimize(machine, rename=True) if minimal else machine
+
+
+@st.composite
+def weights(draw, problem, *, near_boundary: bool | None = None, max_abs: int = 4):
+    """Exact weights (name -> Fraction) for every free parameter of ``problem`` (fixed ones included).
+
+    ``near_boundary=True`` draws weights that put some gate pre-activation of
+    the threshold network exactly on 0 or within 1/8 of it (where threshold
+    and real networks part ways); ``False`` draws weights whose pre-activations
+    at the start code are all at least 1/2 away from 0; ``None`` mixes both.
+    """
+    from fractions import Fraction
+
+    names = problem.free_names()
+    values = st.fractions(min_value=-max_abs, max_value=max_abs, max_denominator=8)
+    w = {n: draw(values, label=n) for n in names}
+    w.update(problem.fixed)
+    mode = draw(st.booleans()) if near_boundary is None else near_boundary
+    if names:
+        bias = [n for n in names if n.startswith("b_")] or names
+        target = draw(st.sampled_from(bias), label="boundary parameter")
+        if mode:
+            w[target] = draw(st.sampled_from([Fraction(0), Fraction(1, 8), Fraction(-1, 8)]))
+        else:
+            v = w[target]
+            w[target] = v if abs(v) >= Fraction(1, 2) else (Fraction(1, 2) if v >= 0 else Fraction(-1, 2))
+    return w
+
+
+def input_sequences(automaton, *, max_size: int = 500):
+    """Input words for ``automaton`` (tuples of its symbols), up to ``max_size`` long."""
+    return words(automaton.alphabet, max_size=max_size)

@@ -10,7 +10,8 @@ import random
 import statistics
 import time
 
-from automata_rnn.automata import Automaton, minimize as minimize_automaton
+from automata_rnn.automata import Automaton
+from automata_rnn.automata import minimize as minimize_automaton
 from automata_rnn.cells import get_cell
 from automata_rnn.minimal import minimize
 from automata_rnn.problem import Problem

@@ -1,0 +1,171 @@
+"""The training experiment of CS224n 2017 assignment 3 question 3, run and summarised.
+
+Runs the textbook's training (9998 sequences of length 20, one unit, SGD at 0.2, batch 100, 40 epochs) for
+the RNN, the GRU and the LSTM, each without and with clipping at 5, with the default seed; then the GRU
+over several seeds, since one run says little about a one-unit network; draws the textbook's figures, the
+dynamics figures and the gradients-through-time figure into a folder; and prints a short report.
+
+Run: python examples/textbook_q3.py [OUT_DIR] [--seeds 10] [--no-lstm]
+     (OUT_DIR defaults to docs/figures; a few minutes with the default 10 seeds)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+import numpy as np
+
+from automata_rnn import plots
+from automata_rnn.arithmetic.autodiff import Tape
+from automata_rnn.cells import get_cell
+from automata_rnn.train import TEXTBOOK_CLIP, TEXTBOOK_SEED, predict, textbook_run
+
+LEARNED = 5.0  # last-epoch mean loss below this: the two classes are told apart (the floor is about 3.6)
+STUCK = 12.0  # last-epoch mean loss above this: about 12.5, the loss of predicting 1/2 everywhere
+DIVERGED = 50.0  # a weight beyond this in absolute value
+
+
+def last_epoch_loss(result) -> float:
+    return float(np.mean(result.loss[-100:]))
+
+
+def outcome(result) -> str:
+    weights = np.concatenate([np.ravel(w) for w in result.weights.values()])
+    if not np.all(np.isfinite(weights)) or np.max(np.abs(weights)) > DIVERGED:
+        return "diverged"
+    loss = last_epoch_loss(result)
+    return "learned" if loss < LEARNED else "partly learned" if loss < STUCK else "stuck"
+
+
+def first_epoch_below(result, level: float = 10.0) -> int | None:
+    """The first epoch (1-based) whose mean loss is below ``level``."""
+    per_epoch = np.array(result.loss).reshape(-1, 100).mean(axis=1)
+    below = np.nonzero(per_epoch < level)[0]
+    return int(below[0]) + 1 if len(below) else None
+
+
+def accuracy_at_length(result, length: int) -> float:
+    """Fraction right (prediction > 1/2 against the first element) on the two sequences of ``length``."""
+    xs = np.zeros((2, length, 1))
+    xs[1, 0, 0] = 1.0
+    return float(np.mean((predict(result.cell, result.weights, xs) > 0.5) == np.array([False, True])))
+
+
+def norms_line(result) -> str:
+    g = np.array(result.grad_norm)
+    first, last = np.median(g[:100]), np.median(g[-100:])
+    clipped = ""
+    if result.clipped:
+        clipped = f", clipped in {int(np.sum(g >= TEXTBOOK_CLIP * (1 - 1e-12)))} of {len(g)} minibatches"
+    return f"median first epoch {first:.3g}, last epoch {last:.3g}, max {g.max():.3g}{clipped}"
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description="Run the textbook's training experiment and draw its figures.")
+    ap.add_argument("out", nargs="?", default="docs/figures")
+    ap.add_argument("--seeds", type=int, default=10, help="GRU runs over seeds 0..N-1 (default 10; 0: none)")
+    ap.add_argument("--no-lstm", action="store_true")
+    args = ap.parse_args(argv)
+    os.makedirs(args.out, exist_ok=True)
+
+    cells = ["rnn", "gru"] + ([] if args.no_lstm else ["lstm"])
+    runs = {}
+    print(f"Textbook runs, seed {TEXTBOOK_SEED} (loss = sum of squared errors / 2 over a batch of 100; "
+          f"predicting 1/2 everywhere gives 12.5)")
+    for cell in cells:
+        for clip in (None, TEXTBOOK_CLIP):
+            r = textbook_run(cell, clip)
+            runs[cell, clip] = r
+            path = plots.textbook_training_plot(r, args.out)
+            print(f"  {cell:4s} {'clip 5 ' if clip else 'no clip'}: loss first epoch {np.mean(r.loss[:100]):.3f}, "
+                  f"last epoch {last_epoch_loss(r):.3f} ({outcome(r)}); gradient norm {norms_line(r)}; "
+                  f"{r.seconds:.1f} s -> {os.path.basename(path)}")
+        same = runs[cell, None].loss == runs[cell, TEXTBOOK_CLIP].loss
+        print(f"       clipping {'never triggered: the two runs are identical' if same else 'changed the run'}")
+
+    trained = {f"{c}, trained (seed {TEXTBOOK_SEED})": (c, runs[c, None].weights) for c in cells}
+    if args.seeds:
+        print(f"\nGRU over seeds 0..{args.seeds - 1} (last-epoch loss: learned < {LEARNED:g} <= partly learned "
+              f"< {STUCK:g} <= stuck; diverged: a weight beyond {DIVERGED:g})")
+        example = None
+        for clip in (None, TEXTBOOK_CLIP):
+            counts = {"learned": 0, "partly learned": 0, "stuck": 0, "diverged": 0}
+            for seed in range(args.seeds):
+                r = textbook_run("gru", clip, seed=seed)
+                kind = outcome(r)
+                counts[kind] += 1
+                extra = ""
+                if kind == "learned":
+                    w = r.weights
+                    extra = (f", loss below 10 from epoch {first_epoch_below(r)}; right on length 20: "
+                             f"{accuracy_at_length(r, 20):.0%}, length 21: {accuracy_at_length(r, 21):.0%}; "
+                             f"b_z = {w['b_z'][0]:.2f}, W_h = {w['W_h'][0, 0]:.2f}, "
+                             f"largest z on 1, 0, 0, ...: {max(update_gate(w, 21)):.4f}")
+                elif kind == "diverged":
+                    extra = f", largest |weight| {largest_weight(r):.3g}"
+                    if example is None and clip is None:
+                        example = (seed, r)
+                print(f"  {'clip 5 ' if clip else 'no clip'} seed {seed}: last-epoch loss "
+                      f"{last_epoch_loss(r):7.3f} {kind}{extra}")
+            print(f"  {'with' if clip else 'without'} clipping: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+        if example is not None:
+            seed, r = example
+            title = f"gru on sequences of length 20 (without gradient clipping), seed {seed}"
+            path = plots.training_plot(r.loss, r.grad_norm, title,
+                                       os.path.join(args.out, f"q3-noclip-gru-seed{seed}.png"))
+            print(f"  a run that learned: seed {seed} -> {os.path.basename(path)}")
+            trained[f"gru, trained (seed {seed}, learned)"] = ("gru", r.weights)
+            h = trajectory(r.weights, 23)
+            print("  its state after 1, 0, 0, ...: " + ", ".join(f"{v:.2f}" for v in h[:8]) + ", ...")
+
+    if args.seeds and "lstm" in cells:
+        print(f"\nLSTM without clipping over seeds 0..{args.seeds - 1}")
+        lstm = [textbook_run("lstm", None, seed=seed) for seed in range(args.seeds)]
+        print("  last-epoch loss: " + ", ".join(f"{last_epoch_loss(r):.3f} ({outcome(r)})" for r in lstm))
+
+    print("\nDynamics of the starter's random cells (numpy seed 41)")
+    values = plots.dynamics_parameters()
+    grid = np.linspace(-3, 3, 600001)
+    for x in (0, 1):
+        curves = plots.dynamics_curves(x, grid, values)
+        crossings = {k: grid[:-1][np.diff(np.sign(c - grid)) != 0] for k, c in curves.items()}
+        kept = np.max(np.abs(curves["gru"] - grid)[grid <= -1])
+        print(f"  x = {x}: rnn crosses the identity at h = "
+              + ", ".join(f"{v:.3f}" for v in crossings["rnn"]) + "; gru at h = "
+              + ", ".join(f"{v:.3f}" for v in crossings["gru"])
+              + f"; on [-3, -1] the gru moves the state by at most {kept:.3f}")
+
+    paths = plots.dynamics_plots(args.out)
+    paths.append(plots.gradient_plot(args.out, cells=cells, trained=trained))
+    print("\nwrote " + ", ".join(os.path.basename(p) for p in paths))
+
+
+def _gru_run(weights, length: int) -> tuple[list[float], list[float]]:
+    """h(1..length) and z(1..length) of the textbook GRU on the input 1, 0, 0, ..."""
+    ops, cell = Tape(record=False), get_cell("gru")
+    h, states, gates = np.zeros((1, 1)), [], []
+    for t in range(length):
+        (h_new,), g = cell.step(ops, weights, np.array([[1.0 if t == 0 else 0.0]]), (h,))
+        h = h_new.value
+        states.append(float(h[0, 0]))
+        gates.append(float(g["z"].value[0, 0]))
+    return states, gates
+
+
+def trajectory(weights, length: int) -> list[float]:
+    """h(1), ..., h(length) of the textbook GRU on the input 1, 0, 0, ..."""
+    return _gru_run(weights, length)[0]
+
+
+def update_gate(weights, length: int) -> list[float]:
+    """z(1), ..., z(length) of the textbook GRU on the input 1, 0, 0, ..."""
+    return _gru_run(weights, length)[1]
+
+
+def largest_weight(result) -> float:
+    return float(max(np.max(np.abs(w)) for w in result.weights.values()))
+
+
+if __name__ == "__main__":
+    main()
