@@ -56,7 +56,7 @@ def _positive_int(text: str) -> int:
 
 def _problem_args(p: argparse.ArgumentParser, fix: bool = True) -> None:
     p.add_argument("automaton", help="built-in automaton name (latch, toggle, ...)")
-    p.add_argument("--cell", default="rnn", help=f"cell: {', '.join(CELLS)} (default rnn)")
+    p.add_argument("--cell", default=None, help=f"cell: {', '.join(CELLS)} (default rnn)")
     p.add_argument("--units", "--hidden", dest="units", type=_positive_int, default=1,
                    help="number of hidden units (default 1)")
     p.add_argument("--semantics", default="indicator", help="indicator (textbook, default) or saturated")
@@ -103,6 +103,7 @@ def build_parser() -> Parser:
     _problem_args(k, fix=False)
     k.add_argument("--set", nargs="+", default=[], metavar="NAME=VALUE", help="weights (unnamed ones are 0)")
     k.add_argument("--weights", metavar="FILE", help="a JSON weights file (solve --json output, or name -> value)")
+    _torch_args(k)
 
     pr = sub.add_parser("proofs", help="write (or --check) the proof pages and certificates of published claims")
     pr.add_argument("--out", default="proofs", help="folder (default ./proofs)")
@@ -117,17 +118,27 @@ def build_parser() -> Parser:
                                          "implements the automaton on inputs of every length")
     _problem_args(cf, fix=False)
     cf.add_argument("--set", nargs="+", default=[], metavar="NAME=VALUE", help="weights (unnamed ones are 0)")
-    cf.add_argument("--weights", metavar="FILE", help="a JSON weights file")
+    cf.add_argument("--weights", metavar="FILE", help="a JSON or .npz weights file")
+    _torch_args(cf)
     cf.add_argument("--activation", default="sigmoid", help="sigmoid (default), hard_sigmoid, hard_sigmoid_pytorch")
 
     sm = sub.add_parser("simulate", help="run the real (or thresholded) network on one input: the step table")
     _problem_args(sm, fix=False)
     sm.add_argument("--set", nargs="+", default=[], metavar="NAME=VALUE", help="weights (unnamed ones are 0)")
     sm.add_argument("--weights", metavar="FILE", help="a JSON or .npz weights file")
+    _torch_args(sm)
     sm.add_argument("--input", required=True, help="the input word, e.g. 00100100")
     sm.add_argument("--gain", type=_rational, default=Fraction(1), help="multiply every weight by K (default 1)")
     sm.add_argument("--activation", default="sigmoid",
                     help="sigmoid (default), hard_sigmoid, hard_sigmoid_pytorch, indicator, saturated")
+
+    dg = sub.add_parser("diagram", help="state diagram of an automaton, or of a network's reachable codes")
+    dg.add_argument("what", choices=("automaton", "codes"))
+    _problem_args(dg, fix=False)
+    dg.add_argument("--set", nargs="+", default=[], metavar="NAME=VALUE", help="weights, for codes")
+    dg.add_argument("--weights", metavar="FILE", help="a JSON or .npz weights file, for codes")
+    _torch_args(dg)
+    dg.add_argument("--out", metavar="FILE", help=".dot / .gv (Graphviz text) or .png; default: DOT on stdout")
 
     m = sub.add_parser("minimize", help="the smallest number of units, with a proof that fewer cannot")
     _problem_args(m, fix=False)
@@ -156,7 +167,9 @@ def build_parser() -> Parser:
 
 def make_problem(args, fixed_items=()) -> Problem:
     automaton = load_automaton(args.automaton)
-    cell = get_cell(args.cell)
+    if getattr(args, "torch", None):
+        _adopt_torch_layer(args)
+    cell = get_cell(args.cell or "rnn")
     output = args.output or ("state" if args.units == 1 else "readout")
     semantics = Semantics(args.semantics, getattr(args, "margin", 0) or 0)
     bound = getattr(args, "bound", None)
@@ -210,9 +223,31 @@ def cmd_solve(args) -> int:
     return EXIT_UNKNOWN if answer.verdict == "unknown" else EXIT_OK
 
 
+def _adopt_torch_layer(args) -> None:
+    """Read the PyTorch file once; its cell and size become the problem's (``--cell`` is a hint)."""
+    from .torch_io import load_torch
+
+    layers = load_torch(args.torch, cell_hint=args.cell)
+    if not 0 <= args.layer < len(layers):
+        raise BadInput(f"--layer {args.layer}: the model has {len(layers)} layer(s)")
+    args.torch_layer = layers[args.layer]
+    args.cell, args.units = args.torch_layer.cell, args.torch_layer.units
+
+
+def _torch_args(p) -> None:
+    p.add_argument("--torch", metavar="FILE", help="weights from a PyTorch nn.GRU / nn.LSTM (module or state_dict)")
+    p.add_argument("--layer", type=int, default=0, help="which stacked layer of the PyTorch model (default 0)")
+
+
 def _read_weights(args, problem) -> dict:
     names = problem.parameter_names()
     weights = {n: Fraction(0) for n in names}
+    if getattr(args, "torch", None):
+        from .torch_io import weights_for_problem
+
+        weights.update(weights_for_problem(problem, args.torch_layer))
+        weights.update(parse_assignments(args.set, names, "--set"))
+        return weights
     if args.weights:
         weights.update(load_weights(args.weights, names))
     weights.update(parse_assignments(args.set, names, "--set"))
@@ -241,6 +276,27 @@ def cmd_simulate(args) -> int:
     return EXIT_OK if run.agrees else EXIT_FAILS
 
 
+def cmd_diagram(args) -> int:
+    from .diagrams import DoesNotImplement, automaton_graph, codes_graph, save_diagram
+
+    problem = make_problem(args)
+    if args.what == "automaton":
+        graph = automaton_graph(problem.automaton)
+    else:
+        try:
+            graph = codes_graph(problem, _read_weights(args, problem))
+        except DoesNotImplement as e:
+            print(f"automata-rnn: the network does not implement {problem.automaton.name}: fails on "
+                  f"{''.join(e.word)!r} ({e.reason}); use check for the trace", file=sys.stderr)
+            return EXIT_FAILS
+    if args.out:
+        save_diagram(graph, args.out)
+        _emit(args, f"wrote {args.out}", {"written": args.out})
+    else:
+        _emit(args, graph.to_dot().rstrip(), {"dot": graph.to_dot()})
+    return EXIT_OK
+
+
 def _solve_and_certify(args) -> int:
     """Threshold weights with a margin (kept codes agreeing with the candidate), then a certified gain."""
     import dataclasses
@@ -251,7 +307,7 @@ def _solve_and_certify(args) -> int:
     from .report import gain_json, gain_text, problem_line
     from .text import weights_text
 
-    gated = args.cell != "rnn"
+    gated = (args.cell or "rnn") != "rnn"
     if gated and args.semantics == "indicator":
         args.semantics = "saturated"  # a real tanh gives -1, not 0: only the saturated codes track a real GRU
     if not args.margin:
@@ -423,7 +479,7 @@ def cmd_tour(args) -> int:
 
 COMMANDS = {"solve": cmd_solve, "conditions": cmd_conditions, "check": cmd_check, "audit": cmd_audit,
             "proofs": cmd_proofs, "tour": cmd_tour, "minimize": cmd_minimize, "table": cmd_table,
-            "certify": cmd_certify, "simulate": cmd_simulate}
+            "certify": cmd_certify, "simulate": cmd_simulate, "diagram": cmd_diagram}
 
 
 def main(argv=None) -> int:
