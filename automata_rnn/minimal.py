@@ -139,34 +139,43 @@ class Minimal:
 
 def minimize(problem: Problem, max_hidden: int = 4, timeout: float | None = None,
              certificate_nodes: int = 2000) -> Minimal:
-    """Try 1, 2, ... units up to ``max_hidden``; the first size with verified weights, with n - 1 excluded."""
+    """Try 1, 2, ... units up to ``max_hidden``; the first size with verified weights, with n - 1 excluded.
+
+    A size the solvers cannot decide in time does not stop the search: larger sizes are still tried
+    (each gets at most half the time left), so the answer can be "n units suffice; fewer unknown".
+    """
     deadline = None if timeout is None else time.monotonic() + timeout
     sizes: list[SizeResult] = []
-    encodings: dict[int, Encoding] = {}
     for n in range(1, max_hidden + 1):
         left = None if deadline is None else deadline - time.monotonic()
         if left is not None and left <= 0:
-            return Minimal(problem, None, None, None, sizes, "timeout")
+            break
         t = time.monotonic()
         p = _sized(problem, n)
-        previous = encodings.get(n - 1)
-        encodings[n] = Encoding(p)
-        verdict, weights, reason = find_weights(p, left, encodings[n])
+        share = None if left is None else max(1.0, left / 2)
+        verdict, weights, reason = find_weights(p, share)
         sizes.append(SizeResult(n, verdict, time.monotonic() - t, weights, reason=reason))
-        if verdict == "unknown":
-            return Minimal(problem, None, None, None, sizes, reason or "timeout")
-        if verdict == "sat":
-            if n == 1:
-                return Minimal(p, 1, weights, None, sizes)
-            left = None if deadline is None else max(0.5, deadline - time.monotonic())
-            excl = exclude(_sized(problem, n - 1), certificate_nodes, left, previous)
-            sizes[-2].exclusion = excl
-            if excl is None:
-                return Minimal(p, None, weights, None, sizes,
-                               f"{n} units suffice, but {n - 1} could not be excluded by a certificate "
-                               "or by two solvers (install automata-rnn[cvc5])")
-            return Minimal(p, n, weights, excl, sizes)
-    return Minimal(problem, None, None, None, sizes, f"no network with up to {max_hidden} units")
+        if verdict != "sat" or weights is None:
+            continue
+        undecided = [s.units for s in sizes if s.verdict == "unknown"]
+        if n == 1:
+            return Minimal(p, 1, weights, None, sizes)
+        if undecided:
+            return Minimal(p, None, weights, None, sizes,
+                           f"{n} units suffice (verified), but size(s) {', '.join(map(str, undecided))} "
+                           "could not be decided in time")
+        left = None if deadline is None else max(0.5, deadline - time.monotonic())
+        excl = exclude(_sized(problem, n - 1), certificate_nodes, left)
+        sizes[-2].exclusion = excl
+        if excl is None:
+            return Minimal(p, None, weights, None, sizes,
+                           f"{n} units suffice, but {n - 1} could not be excluded by a certificate "
+                           "or by two solvers (install automata-rnn[cvc5])")
+        return Minimal(p, n, weights, excl, sizes)
+    if sizes and sizes[-1].verdict == "unknown" and deadline is not None and time.monotonic() >= deadline:
+        return Minimal(problem, None, None, None, sizes, "timeout")
+    return Minimal(problem, None, None, None, sizes,
+                   f"no network found with up to {max_hidden} units" if sizes else "timeout")
 
 
 def _job(args) -> dict:

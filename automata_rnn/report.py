@@ -263,6 +263,8 @@ def minimal_json(m) -> dict:
         "lower_bound": (None if m.minimal is None else
                         {"units": m.minimal - 1, "method": "none needed: one unit is the least"} if m.minimal == 1
                         else exclusion_json(m.lower_bound)),
+        "upper_bound": next((s.units for s in m.sizes if s.verdict == "sat"), None),
+        "excluded_up_to": max((s.units for s in m.sizes if s.verdict == "unsat"), default=0),
         "sizes": [{"units": s.units, "verdict": s.verdict, "seconds": round(s.seconds, 3)} for s in m.sizes],
         "reason": m.reason or None,
     }
