@@ -132,6 +132,15 @@ def build_parser() -> Parser:
     sm.add_argument("--activation", default="sigmoid",
                     help="sigmoid (default), hard_sigmoid, hard_sigmoid_pytorch, indicator, saturated")
 
+    vf = sub.add_parser("verify", help="the truth about trained weights: thresholded checks, a proof for the real "
+                                       "network on all inputs (or a failing input), the automaton it computes")
+    _problem_args(vf, fix=False)
+    vf.add_argument("--set", nargs="+", default=[], metavar="NAME=VALUE", help="weights (unnamed ones are 0)")
+    vf.add_argument("--weights", metavar="FILE", help="a JSON or .npz weights file (train's output loads)")
+    _torch_args(vf)
+    vf.add_argument("--activation", default="sigmoid", help="sigmoid (default), hard_sigmoid, hard_sigmoid_pytorch")
+    vf.add_argument("--search-length", type=_positive_int, default=12, help="exhaustive failure search depth")
+
     dg = sub.add_parser("diagram", help="state diagram of an automaton, or of a network's reachable codes")
     dg.add_argument("what", choices=("automaton", "codes"))
     _problem_args(dg, fix=False)
@@ -274,6 +283,31 @@ def cmd_simulate(args) -> int:
     run = simulate_word(problem, _read_weights(args, problem), args.input, args.gain, args.activation)
     _emit(args, simulation_text(problem, run), simulation_json(problem, run))
     return EXIT_OK if run.agrees else EXIT_FAILS
+
+
+def cmd_verify(args) -> int:
+    import dataclasses
+
+    from .questions import check_weights
+    from .report import verify_json, verify_text
+    from .trained import compare, extract, find_failure, prove_real
+
+    problem = make_problem(args)
+    weights = _read_weights(args, problem)
+    act = "hard_sigmoid" if args.activation.startswith("hard_sigmoid") else args.activation
+    thresholded = {}
+    for sem in ("indicator", "saturated"):
+        p = dataclasses.replace(problem, semantics=Semantics(sem))
+        thresholded[sem] = check_weights(p, weights)
+    proof = prove_real(problem, weights, args.activation)
+    failure = None if proof.proved else find_failure(problem, weights, args.search_length, act)
+    extracted = extract(problem, weights, depth=min(10, args.search_length), activation=act)
+    differs = compare(problem.automaton, extracted)
+    parts = (problem, weights, thresholded, proof, failure, extracted, differs)
+    _emit(args, verify_text(*parts), verify_json(*parts))
+    if proof.proved:
+        return EXIT_OK
+    return EXIT_FAILS if failure is not None else EXIT_UNKNOWN
 
 
 def cmd_diagram(args) -> int:
@@ -479,7 +513,8 @@ def cmd_tour(args) -> int:
 
 COMMANDS = {"solve": cmd_solve, "conditions": cmd_conditions, "check": cmd_check, "audit": cmd_audit,
             "proofs": cmd_proofs, "tour": cmd_tour, "minimize": cmd_minimize, "table": cmd_table,
-            "certify": cmd_certify, "simulate": cmd_simulate, "diagram": cmd_diagram}
+            "certify": cmd_certify, "simulate": cmd_simulate, "diagram": cmd_diagram,
+            "verify": cmd_verify}
 
 
 def main(argv=None) -> int:
