@@ -131,8 +131,9 @@ def prove_real(problem: Problem, weights: dict, activation: str = "sigmoid", rou
             y = ops.add(ops.linear(h, params["W_y"]), params["b_y"])[0]
             ok = y.a > 0 if a.output[q] == 1 else y.b < 0
         if not ok:
-            return RealProof(False, boxes, r + 1, f"a box of state {q!r} does not decide its output "
-                                                  f"{a.output[q]} (unit 0 in [{float(h[0].a):.4g}, {float(h[0].b):.4g}])")
+            span = f"[{float(h[0].a):.4g}, {float(h[0].b):.4g}]"
+            return RealProof(False, boxes, r + 1,
+                             f"a box of state {q!r} does not decide its output {a.output[q]} (unit 0 in {span})")
     return RealProof(True, boxes, r + 1)
 
 
