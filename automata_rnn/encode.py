@@ -39,7 +39,58 @@ def unit_values(problem: Problem) -> tuple[Fraction, ...]:
 MAX_CODES = 4096
 
 
-class Encoding:
+class _Z3Encoding:
+    """What every encoding shares: a fresh context, a real per free weight, assertions, and reading back."""
+
+    problem: Problem
+    ctx: z3.Context
+    vars: dict
+    assertions: list
+
+    def _params(self):
+        p = self.problem
+        out = {}
+        for block, forms in p.parameters().items():
+            def conv(f):
+                if f.is_constant:
+                    return f.const
+                (name,) = f.coeffs
+                return self.vars[name]
+            out[block] = tuple(conv(f) if not isinstance(f, tuple) else tuple(conv(g) for g in f) for f in forms)
+        return out
+
+    def _valid(self, pre):
+        """The constraint that a reached pre-activation is decided (saturated: nonzero; margin: outside)."""
+        sem, zero = self.problem.semantics, z3.RealVal(0, self.ctx)
+        m = z3.RealVal(str(sem.margin), self.ctx)
+        if sem.margin > 0:
+            return z3.Or(pre >= m, pre <= -m)
+        if sem.name == "saturated":
+            return pre != zero
+        return None
+
+    def solver(self, timeout_ms: int | None = None) -> z3.Solver:
+        s = z3.Solver(ctx=self.ctx)
+        s.set("random_seed", SEED)
+        if timeout_ms is not None:
+            s.set("timeout", timeout_ms)
+        s.add(*self.assertions)
+        return s
+
+    def weights(self, model) -> dict[str, Fraction]:
+        out = dict(self.problem.fixed)
+        for n, v in self.vars.items():
+            out[n] = Fraction(model.eval(v, model_completion=True).as_fraction())
+        return out
+
+    def smt2(self) -> str:
+        """The encoding as an SMT-LIB 2 script (logic, declarations, assertions, one check-sat)."""
+        s = z3.Solver(ctx=self.ctx)
+        s.add(*self.assertions)
+        return "(set-logic QF_LRA)\n" + s.to_smt2()
+
+
+class Encoding(_Z3Encoding):
     """The direct encoding of a problem; ``solver`` holds it, ``weights(model)`` reads a model back."""
 
     def __init__(self, problem: Problem, symmetry_breaking: bool = True, robust: bool = False):
@@ -56,27 +107,6 @@ class Encoding:
         self.vars = {n: z3.Real(n, self.ctx) for n in problem.free_names()}
         self.assertions: list = []
         self._build(symmetry_breaking)
-
-    def _params(self):
-        p = self.problem
-        out = {}
-        for block, forms in p.parameters().items():
-            def conv(f):
-                if f.is_constant:
-                    return f.const
-                (name,) = f.coeffs
-                return self.vars[name]
-            out[block] = tuple(conv(f) if not isinstance(f, tuple) else tuple(conv(g) for g in f) for f in forms)
-        return out
-
-    def _valid(self, pre):
-        sem, zero = self.problem.semantics, z3.RealVal(0, self.ctx)
-        m = z3.RealVal(str(sem.margin), self.ctx)
-        if sem.margin > 0:
-            return z3.Or(pre >= m, pre <= -m)
-        if sem.name == "saturated":
-            return pre != zero
-        return None
 
     def _build(self, symmetry_breaking: bool) -> None:
         p, a, ctx = self.problem, self.problem.automaton, self.ctx
@@ -150,28 +180,9 @@ class Encoding:
         for u, w in zip(names, names[1:]):
             self.assertions.append(self.vars[u] <= self.vars[w])
 
-    def solver(self, timeout_ms: int | None = None) -> z3.Solver:
-        s = z3.Solver(ctx=self.ctx)
-        s.set("random_seed", SEED)
-        if timeout_ms is not None:
-            s.set("timeout", timeout_ms)
-        s.add(*self.assertions)
-        return s
-
-    def weights(self, model) -> dict[str, Fraction]:
-        out = dict(self.problem.fixed)
-        for n, v in self.vars.items():
-            out[n] = Fraction(model.eval(v, model_completion=True).as_fraction())
-        return out
-
-    def smt2(self) -> str:
-        """The encoding as an SMT-LIB 2 script (logic, declarations, assertions, one check-sat)."""
-        s = z3.Solver(ctx=self.ctx)
-        s.add(*self.assertions)
-        return "(set-logic QF_LRA)\n" + s.to_smt2()
 
 
-class StateCodeEncoding:
+class StateCodeEncoding(_Z3Encoding):
     """A smaller, sufficient encoding: one code per automaton state, chosen by the solver.
 
     Each state q gets a code (unit values from the cell's code set), and the
@@ -190,7 +201,7 @@ class StateCodeEncoding:
         self.vars = {n: z3.Real(n, ctx) for n in p.free_names()}
         self.assertions: list = []
         add = self.assertions.append
-        params = Encoding._params(self)  # same parameter layout as the full encoding
+        params = self._params()
         zero = Fraction(0)
         # a saturated GRU's 0 is only the kept initial state; elsewhere 0 is an ordinary code value
         choices = [v for v in values if v != 0] if len(values) == 3 else list(values)
@@ -221,7 +232,7 @@ class StateCodeEncoding:
                 for j in range(p.units):
                     add(ops._lift(nxt[j]) == ops._lift(target[j]))
             for _, _, pre in ops.log:
-                v = Encoding._valid(self, pre)
+                v = self._valid(pre)
                 if v is not None:
                     add(v)
         if p.bound is not None:
@@ -229,6 +240,3 @@ class StateCodeEncoding:
             for v in self.vars.values():
                 add(v <= bnd)
                 add(v >= -bnd)
-
-    solver = Encoding.solver
-    weights = Encoding.weights

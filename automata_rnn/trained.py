@@ -137,7 +137,7 @@ def prove_real(problem: Problem, weights: dict, activation: str = "sigmoid", rou
     return RealProof(True, boxes, r + 1)
 
 
-def _real_outputs(problem: Problem, weights: dict, words: list[tuple], activation: str) -> list[list]:
+def _real_outputs(problem: Problem, weights: dict, words: list[tuple], activation: str) -> tuple[list, np.ndarray]:
     full = {k: v for k, v in params_to_numpy(problem.parameters(weights)).items() if k not in ("W_y", "b_y")}
     sim = simulate(problem.cell, full, encode_words(problem.automaton, words), activation=activation)
     hidden = np.asarray(sim.hidden)

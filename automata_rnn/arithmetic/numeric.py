@@ -213,7 +213,9 @@ class _Group:
 
     def value(self, key) -> np.ndarray:
         i = self.index[key]
-        return self.product[i] if self.stacked else self.product[:, i * self.width:(i + 1) * self.width]
+        product = self.product
+        assert product is not None, "evaluate() runs before value()"
+        return product[i] if self.stacked else product[:, i * self.width:(i + 1) * self.width]
 
 
 class SequenceOps(NumericOps):
@@ -235,7 +237,7 @@ class SequenceOps(NumericOps):
         self._constants = {id(c): c for c in constants}
         self._pool: list[np.ndarray] = []
         self._slot = 0
-        self._x = None
+        self._x: np.ndarray = np.empty((0, 0))
         self._state: tuple = ()
         self._steps = 0
         self._seen: dict[tuple, tuple[list, list]] = {}  # form key -> (terms by role, biases), first step
@@ -342,7 +344,8 @@ class SequenceOps(NumericOps):
     def _evaluate(self, form: _Form) -> np.ndarray:
         """The value of a pending form: its products with the input and the state (and its biases)
         from a fused product when the first step has planned one, the other products one by one."""
-        roled, other = [], []
+        roled: list = []
+        other: list = []
         for v, m in form.terms:
             role = self._role(v)
             (roled if role is not None else other).append((role, v, m))
@@ -371,7 +374,7 @@ class SequenceOps(NumericOps):
     def _plan(self) -> None:
         """Group the forms seen on the first step: those that read the state in one product, those
         that read only the input in another (a form gets zero rows for the vectors it does not read)."""
-        height = {("x",): self._x.shape[-1]}
+        height: dict[tuple, int] = {("x",): self._x.shape[-1]}
         height.update({("state", j): s.shape[-1] for j, s in enumerate(self._state)})
         partition: dict[tuple, list] = {}
         for key, (terms, biases) in self._seen.items():
