@@ -169,6 +169,10 @@ def build_parser() -> Parser:
     tb.add_argument("--out", metavar="FILE", help="also write the table as Markdown")
     tb.add_argument("--json", action="store_true", help="print JSON")
 
+    from .train_cli import add_parsers as add_train_parsers
+
+    add_train_parsers(sub, Parser)
+
     t = sub.add_parser("tour", help="every textbook question, answered and checked")
     t.add_argument("--json", action="store_true", help="print JSON")
     return parser
@@ -511,7 +515,13 @@ def cmd_tour(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"solve": cmd_solve, "conditions": cmd_conditions, "check": cmd_check, "audit": cmd_audit,
+def cmd_train(args) -> int:
+    from .train_cli import run
+
+    return run(args)
+
+
+COMMANDS = {"train": cmd_train, "plot": cmd_train, "solve": cmd_solve, "conditions": cmd_conditions, "check": cmd_check, "audit": cmd_audit,
             "proofs": cmd_proofs, "tour": cmd_tour, "minimize": cmd_minimize, "table": cmd_table,
             "certify": cmd_certify, "simulate": cmd_simulate, "diagram": cmd_diagram,
             "verify": cmd_verify}

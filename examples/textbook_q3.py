@@ -88,11 +88,11 @@ def main(argv=None) -> None:
     if args.seeds:
         print(f"\nGRU over seeds 0..{args.seeds - 1} (last-epoch loss: learned < {LEARNED:g} <= partly learned "
               f"< {STUCK:g} <= stuck; diverged: a weight beyond {DIVERGED:g})")
-        example = None
+        sweep = {}
         for clip in (None, TEXTBOOK_CLIP):
             counts = {"learned": 0, "partly learned": 0, "stuck": 0, "diverged": 0}
             for seed in range(args.seeds):
-                r = textbook_run("gru", clip, seed=seed)
+                r = sweep[clip, seed] = textbook_run("gru", clip, seed=seed)
                 kind = outcome(r)
                 counts[kind] += 1
                 extra = ""
@@ -104,20 +104,25 @@ def main(argv=None) -> None:
                              f"largest z on 1, 0, 0, ...: {max(update_gate(w, 21)):.4f}")
                 elif kind == "diverged":
                     extra = f", largest |weight| {largest_weight(r):.3g}"
-                    if example is None and clip is None:
-                        example = (seed, r)
                 print(f"  {'clip 5 ' if clip else 'no clip'} seed {seed}: last-epoch loss "
                       f"{last_epoch_loss(r):7.3f} {kind}{extra}")
             print(f"  {'with' if clip else 'without'} clipping: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
-        if example is not None:
-            seed, r = example
-            title = f"gru on sequences of length 20 (without gradient clipping), seed {seed}"
-            path = plots.training_plot(r.loss, r.grad_norm, title,
-                                       os.path.join(args.out, f"q3-noclip-gru-seed{seed}.png"))
-            print(f"  a run that learned: seed {seed} -> {os.path.basename(path)}")
+
+        learned = [s for s in range(args.seeds) if outcome(sweep[None, s]) == "learned"]
+        diverged = [s for s in range(args.seeds) if outcome(sweep[None, s]) == "diverged"]
+        if learned:
+            seed = learned[0]
+            r = sweep[None, seed]
+            path = seed_plot(r, seed, args.out)
+            print(f"  the first seed that learned without clipping: {seed} -> {os.path.basename(path)}")
             trained[f"gru, trained (seed {seed}, learned)"] = ("gru", r.weights)
             h = trajectory(r.weights, 23)
             print("  its state after 1, 0, 0, ...: " + ", ".join(f"{v:.2f}" for v in h[:8]) + ", ...")
+        if diverged:
+            seed = diverged[0]
+            paths = [seed_plot(sweep[clip, seed], seed, args.out) for clip in (None, TEXTBOOK_CLIP)]
+            print(f"  the first seed that diverged without clipping: {seed} -> "
+                  + ", ".join(os.path.basename(p) for p in paths))
 
     if args.seeds and "lstm" in cells:
         print(f"\nLSTM without clipping over seeds 0..{args.seeds - 1}")
@@ -151,6 +156,15 @@ def _gru_run(weights, length: int) -> tuple[list[float], list[float]]:
         states.append(float(h[0, 0]))
         gates.append(float(g["z"].value[0, 0]))
     return states, gates
+
+
+def seed_plot(result, seed: int, out: str) -> str:
+    """The two-panel figure of a GRU run with a seed other than the default, named after the seed."""
+    setting = "clip" if result.clipped else "noclip"
+    title = (f"gru on sequences of length 20 ({'with' if result.clipped else 'without'} gradient clipping), "
+             f"seed {seed}")
+    return plots.training_plot(result.loss, result.grad_norm, title,
+                               os.path.join(out, f"q3-{setting}-gru-seed{seed}.png"), result.settings["clip"])
 
 
 def trajectory(weights, length: int) -> list[float]:
