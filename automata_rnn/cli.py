@@ -521,10 +521,10 @@ def cmd_train(args) -> int:
     return run(args)
 
 
-COMMANDS = {"train": cmd_train, "plot": cmd_train, "solve": cmd_solve, "conditions": cmd_conditions, "check": cmd_check, "audit": cmd_audit,
+COMMANDS = {"solve": cmd_solve, "conditions": cmd_conditions, "check": cmd_check, "audit": cmd_audit,
             "proofs": cmd_proofs, "tour": cmd_tour, "minimize": cmd_minimize, "table": cmd_table,
             "certify": cmd_certify, "simulate": cmd_simulate, "diagram": cmd_diagram,
-            "verify": cmd_verify}
+            "verify": cmd_verify, "train": cmd_train, "plot": cmd_train}
 
 
 def main(argv=None) -> int:
