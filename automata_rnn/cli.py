@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from fractions import Fraction
 
@@ -528,6 +529,9 @@ COMMANDS = {"solve": cmd_solve, "conditions": cmd_conditions, "check": cmd_check
 
 
 def main(argv=None) -> int:
+    from . import text
+
+    text.RICH_TABLES = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -547,7 +551,6 @@ def main(argv=None) -> int:
         return 130
     except BrokenPipeError:
         # the reader (e.g. `head`) closed the pipe: stop quietly
-        import os
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK

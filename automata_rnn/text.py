@@ -45,8 +45,34 @@ def weights_text(weights: Mapping[str, Fraction], order: Iterable[str]) -> str:
     return ", ".join(f"{n} = {format_rational(weights[n])}" for n in order if n in weights)
 
 
+#: Set by the command line when standard output is a terminal: tables are then drawn with rich
+#: (if it is installed); piped output stays plain text.
+RICH_TABLES = False
+
+
+def _rich_table(headers: list[str], rows: list[list[str]]) -> str | None:
+    try:
+        import io
+
+        from rich import box
+        from rich.console import Console
+        from rich.table import Table
+    except ImportError:
+        return None
+    t = Table(*headers, box=box.SIMPLE_HEAD, header_style="bold")
+    for r in rows:
+        t.add_row(*[str(x) for x in r])
+    console = Console(file=io.StringIO(), force_terminal=True, width=200)
+    console.print(t)
+    return console.file.getvalue().rstrip("\n")
+
+
 def table(headers: list[str], rows: list[list[str]]) -> str:
-    """A plain aligned text table."""
+    """An aligned text table (drawn with rich on a terminal when :data:`RICH_TABLES` is set)."""
+    if RICH_TABLES:
+        drawn = _rich_table(headers, rows)
+        if drawn is not None:
+            return drawn
     widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
     fmt = "  ".join("{:<%d}" % w for w in widths)
     lines = [fmt.format(*headers), fmt.format(*["-" * w for w in widths])]
