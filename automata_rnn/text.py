@@ -62,9 +62,9 @@ def _rich_table(headers: list[str], rows: list[list[str]]) -> str | None:
     t = Table(*headers, box=box.SIMPLE_HEAD, header_style="bold")
     for r in rows:
         t.add_row(*[str(x) for x in r])
-    console = Console(file=io.StringIO(), force_terminal=True, width=200)
-    console.print(t)
-    return console.file.getvalue().rstrip("\n")
+    buffer = io.StringIO()
+    Console(file=buffer, force_terminal=True, width=200).print(t)
+    return buffer.getvalue().rstrip("\n")
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:
