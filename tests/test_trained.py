@@ -54,3 +54,13 @@ def test_never_proved_when_a_failing_input_exists(cell, data):
     w = {n: F(data.draw(st.integers(-12, 12))) / 2 for n in p.parameter_names()}
     if prove_real(p, w).proved:
         assert find_failure(p, w, max_length=7, long_runs=4, long_length=500) is None
+
+
+def test_a_trained_gru_is_proved_for_every_length():
+    """Train a one-unit GRU on the latch (per-step outputs, seed 2), then prove the real network."""
+    from automata_rnn.train import train_automaton
+
+    result = train_automaton(load_automaton("latch"), "gru", 1, epochs=40, seed=2)
+    weights = {k: F(v) for k, v in result.named_weights().items()}
+    p = Problem(load_automaton("latch"), get_cell("gru"))
+    assert prove_real(p, weights).proved
