@@ -102,9 +102,7 @@ def build_parser() -> Parser:
 
     k = sub.add_parser("check", help="do these weights implement the automaton? (exit 1 if not)")
     _problem_args(k, fix=False)
-    k.add_argument("--set", nargs="+", default=[], metavar="NAME=VALUE", help="weights (unnamed ones are 0)")
-    k.add_argument("--weights", metavar="FILE", help="a JSON weights file (solve --json output, or name -> value)")
-    _torch_args(k)
+    _weights_args(k)
 
     pr = sub.add_parser("proofs", help="write (or --check) the proof pages and certificates of published claims")
     pr.add_argument("--out", default="proofs", help="folder (default ./proofs)")
@@ -118,16 +116,12 @@ def build_parser() -> Parser:
     cf = sub.add_parser("certify", help="a gain k such that the real network with weights k*W provably "
                                          "implements the automaton on inputs of every length")
     _problem_args(cf, fix=False)
-    cf.add_argument("--set", nargs="+", default=[], metavar="NAME=VALUE", help="weights (unnamed ones are 0)")
-    cf.add_argument("--weights", metavar="FILE", help="a JSON or .npz weights file")
-    _torch_args(cf)
+    _weights_args(cf)
     cf.add_argument("--activation", default="sigmoid", help="sigmoid (default), hard_sigmoid, hard_sigmoid_pytorch")
 
     sm = sub.add_parser("simulate", help="run the real (or thresholded) network on one input: the step table")
     _problem_args(sm, fix=False)
-    sm.add_argument("--set", nargs="+", default=[], metavar="NAME=VALUE", help="weights (unnamed ones are 0)")
-    sm.add_argument("--weights", metavar="FILE", help="a JSON or .npz weights file")
-    _torch_args(sm)
+    _weights_args(sm)
     sm.add_argument("--input", required=True, help="the input word, e.g. 00100100")
     sm.add_argument("--gain", type=_rational, default=Fraction(1), help="multiply every weight by K (default 1)")
     sm.add_argument("--activation", default="sigmoid",
@@ -136,18 +130,14 @@ def build_parser() -> Parser:
     vf = sub.add_parser("verify", help="the truth about trained weights: thresholded checks, a proof for the real "
                                        "network on all inputs (or a failing input), the automaton it computes")
     _problem_args(vf, fix=False)
-    vf.add_argument("--set", nargs="+", default=[], metavar="NAME=VALUE", help="weights (unnamed ones are 0)")
-    vf.add_argument("--weights", metavar="FILE", help="a JSON or .npz weights file (train's output loads)")
-    _torch_args(vf)
+    _weights_args(vf)
     vf.add_argument("--activation", default="sigmoid", help="sigmoid (default), hard_sigmoid, hard_sigmoid_pytorch")
     vf.add_argument("--search-length", type=_positive_int, default=12, help="exhaustive failure search depth")
 
     dg = sub.add_parser("diagram", help="state diagram of an automaton, or of a network's reachable codes")
     dg.add_argument("what", choices=("automaton", "codes"))
     _problem_args(dg, fix=False)
-    dg.add_argument("--set", nargs="+", default=[], metavar="NAME=VALUE", help="weights, for codes")
-    dg.add_argument("--weights", metavar="FILE", help="a JSON or .npz weights file, for codes")
-    _torch_args(dg)
+    _weights_args(dg)
     dg.add_argument("--out", metavar="FILE", help=".dot / .gv (Graphviz text) or .png; default: DOT on stdout")
 
     m = sub.add_parser("minimize", help="the smallest number of units, with a proof that fewer cannot")
@@ -246,6 +236,14 @@ def _adopt_torch_layer(args) -> None:
         raise BadInput(f"--layer {args.layer}: the model has {len(layers)} layer(s)")
     args.torch_layer = layers[args.layer]
     args.cell, args.units = args.torch_layer.cell, args.torch_layer.units
+
+
+def _weights_args(p) -> None:
+    """Where the weights of a question come from: --set, a weights file, or a PyTorch model."""
+    p.add_argument("--set", nargs="+", default=[], metavar="NAME=VALUE", help="weights (unnamed ones are 0)")
+    p.add_argument("--weights", metavar="FILE",
+                   help="a JSON weights file (solve --json or train output, or name -> value) or a .npz")
+    _torch_args(p)
 
 
 def _torch_args(p) -> None:

@@ -20,7 +20,6 @@ import io
 import math
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Mapping
@@ -365,21 +364,6 @@ def _render_png(graph: Graph, dpi: int) -> bytes:
     return out.getvalue()
 
 
-def _write_bytes_atomic(path: str, data: bytes) -> None:
-    """Write bytes whole or not at all: a temporary file in the same folder, then a rename."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def draw_png(graph_description: Graph | str, path: str, *, dpi: int = 150) -> None:
     """Render a :class:`Graph` (or DOT text written by this module) as a PNG file at ``path``.
 
@@ -394,7 +378,7 @@ def draw_png(graph_description: Graph | str, path: str, *, dpi: int = 150) -> No
     graph.validate()
     if not graph.nodes:
         raise ValueError(f"diagram {graph.name!r} has no nodes")
-    _write_bytes_atomic(path, _render_png(graph, dpi))
+    write_atomic(path, _render_png(graph, dpi))
 
 
 def save_diagram(graph: Graph, path: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import secrets
 import tempfile
 from fractions import Fraction
 from typing import Mapping
@@ -77,19 +78,23 @@ def load_weights(path: str, names: list[str]) -> dict[str, Fraction]:
     return out
 
 
-def write_atomic(path: str, text: str) -> None:
-    """Write a file whole or not at all: a temporary file in the same folder, then a rename."""
+def write_atomic(path: str | os.PathLike, data: str | bytes) -> str:
+    """Write a file whole or not at all (text as UTF-8): a new temporary file in the same folder, then a
+    rename onto ``path``; the file's permissions follow the umask.  Returns ``path``."""
+    path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
+    tmp = os.path.join(folder, f".tmp-{os.getpid()}-{secrets.token_hex(4)}-{os.path.basename(path)}")
+    payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
+        with open(tmp, "xb") as f:
+            f.write(payload)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    return path
 
 
 def dumps(obj) -> str:

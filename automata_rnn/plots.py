@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import os
-import secrets
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -21,6 +20,7 @@ from matplotlib.figure import Figure
 
 from .arithmetic.autodiff import Tape
 from .cells import get_cell
+from .io import write_atomic
 from .train import TrainResult, evaluate, init_params
 
 DYNAMICS_SEED = 41
@@ -42,23 +42,6 @@ def _save(fig: Figure, path: str) -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
     return write_atomic(path, buffer.getvalue())
-
-
-def write_atomic(path: str, data: bytes) -> str:
-    """Write ``data`` to a new temporary file next to ``path``, then rename it onto ``path``; returns ``path``."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    tmp = os.path.join(folder, f".tmp-{os.getpid()}-{secrets.token_hex(4)}-{os.path.basename(path)}")
-    try:
-        with open(tmp, "xb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
 
 
 # -- (a) loss and gradient norm over minibatches ---------------------------------------------------

@@ -14,11 +14,11 @@ import json
 import math
 import os
 import re
-import secrets
 import sys
 import tempfile
 
 from .cells import CELLS, get_cell
+from .io import dumps, write_atomic
 
 TEXTBOOK_TASK = "latch-task"
 EXIT_OK = 0
@@ -106,19 +106,8 @@ def _needs_matplotlib() -> None:
 
 
 def _write_json(path: str, obj) -> str:
-    """Write ``obj`` as JSON, whole or not at all: a new temporary file next to ``path``, then a rename."""
-    text = json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
-    tmp = os.path.join(os.path.dirname(os.path.abspath(path)),
-                       f".tmp-{os.getpid()}-{secrets.token_hex(4)}-{os.path.basename(path)}")
-    try:
-        with open(tmp, "x", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    """Write ``obj`` as JSON, whole or not at all."""
+    return write_atomic(path, dumps(obj))
 
 
 def _emit(args, text: str, obj) -> None:
