@@ -56,7 +56,8 @@ def _positive_int(text: str) -> int:
 
 
 def _problem_args(p: argparse.ArgumentParser, fix: bool = True) -> None:
-    p.add_argument("automaton", help="a built-in (latch, toggle, parity, tomita1..7, ...), a .json/.yaml file, or re:PATTERN")
+    p.add_argument("automaton",
+                   help="a built-in (latch, toggle, parity, tomita1..7, ...), a .json/.yaml file, or re:PATTERN")
     p.add_argument("--cell", default=None, help=f"cell: {', '.join(CELLS)} (default rnn)")
     p.add_argument("--units", "--hidden", dest="units", type=_positive_int, default=1,
                    help="number of hidden units (default 1)")
