@@ -67,7 +67,7 @@ def test_products_must_stay_affine_and_values_constant():
     with pytest.raises(ValueError, match="not affine"):
         Affine.var("U_h") * Affine.var("W_h")
     with pytest.raises(ValueError, match="not constant"):
-        Affine.var("U_h").value
+        _ = Affine.var("U_h").value
     assert (Affine(None, 3) * Affine.var("U_h")) == Affine({"U_h": 3})
     assert Affine({"U_h": 1}) == Affine({"U_h": F(1)}) and Affine(None, 2) == 2
     with pytest.raises(ValueError):
