@@ -26,8 +26,8 @@ from .problem import Problem, encode_symbol
 from .solve import SEED
 
 
-#: Codes per unit, by whether the cell's state can be a tanh value and the semantics.
 def unit_values(problem: Problem) -> tuple[Fraction, ...]:
+    """The values one unit's code can take: {0, 1}, or {-1, 0, 1} for a GRU whose tanh saturates to -1."""
     if problem.cell.state_parts != ("h",):
         raise ValueError(f"the {problem.cell.name} cell's state is not confined to finitely many codes "
                          "(its cell state can count); use the case-split prover")
@@ -36,7 +36,16 @@ def unit_values(problem: Problem) -> tuple[Fraction, ...]:
     return (Fraction(-1), Fraction(0), Fraction(1))
 
 
+#: The largest number of codes an encoding enumerates; larger requests are refused up front.
 MAX_CODES = 4096
+
+
+def code_count(problem: Problem) -> int:
+    """How many codes the hidden state can take; ValueError (with the estimate) past :data:`MAX_CODES`."""
+    count = len(unit_values(problem)) ** problem.units
+    if count > MAX_CODES:
+        raise ValueError(f"{problem.units} units give {count} codes, more than the limit of {MAX_CODES}")
+    return count
 
 
 class _Z3Encoding:
@@ -100,9 +109,7 @@ class Encoding(_Z3Encoding):
         self.problem, self.robust = problem, robust
         self.ctx = z3.Context()
         values = unit_values(problem)
-        count = len(values) ** problem.units
-        if count > MAX_CODES:
-            raise ValueError(f"{count} codes for {problem.units} units exceed the limit of {MAX_CODES}")
+        code_count(problem)
         self.codes = [tuple(c) for c in itertools.product(values, repeat=problem.units)]
         self.vars = {n: z3.Real(n, self.ctx) for n in problem.free_names()}
         self.assertions: list = []

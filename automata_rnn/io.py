@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
 import secrets
-import tempfile
 from fractions import Fraction
 from typing import Mapping
 
@@ -143,15 +143,8 @@ def save_weights(path: str, weights: Mapping[str, Fraction], order: list[str], b
         for block, shape in blocks:
             arrays[block] = np.array([float(weights[n]) for n in element_names(block, shape)],
                                      dtype=np.float64).reshape(shape)
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".npz")
-        os.close(fd)
-        try:
-            np.savez(tmp, **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        write_atomic(path, buffer.getvalue())
         return
     write_atomic(path, dumps(weights_json(weights, order)))

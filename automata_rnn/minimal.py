@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import z3
 
 from .certificates import check
-from .encode import MAX_CODES, Encoding, StateCodeEncoding, unit_values
+from .encode import Encoding, StateCodeEncoding, code_count
 from .problem import Problem
 from .second_opinion import cvc5_verdict
 from .solve import Budget, Timeout, TreeLimit, certificate, implements, prove
@@ -57,9 +57,7 @@ def find_weights(problem: Problem, timeout: float | None = None, enc: Encoding |
     automaton state) is tried first for a few seconds; its models are re-verified like any other, and
     only the full encoding may say "no".  More codes than ``MAX_CODES``: ValueError, up front.
     """
-    codes = len(unit_values(problem)) ** problem.units
-    if codes > MAX_CODES:
-        raise ValueError(f"{problem.units} units give {codes} codes, more than the limit of {MAX_CODES}")
+    codes = code_count(problem)
     if problem.units > 1 and not robust and codes * len(problem.automaton.states) > 64:
         quick = StateCodeEncoding(problem)
         budget = 5.0 if timeout is None else min(5.0, timeout / 4)
@@ -100,9 +98,11 @@ def _simpler(enc: Encoding | StateCodeEncoding, weights: dict, timeout: float | 
 
 
 def exclude(problem: Problem, certificate_nodes: int = 2000, timeout: float | None = None,
-            enc: Encoding | None = None) -> Exclusion | None:
+            enc: Encoding | None = None, *, z3_found_unsat: bool = False) -> Exclusion | None:
     """Back "no network of this size" by a checked certificate (a case split of at most
-    ``certificate_nodes`` nodes: a deterministic budget) or two agreeing solvers; None if neither."""
+    ``certificate_nodes`` nodes: a deterministic budget) or two agreeing solvers; None if neither.
+    ``z3_found_unsat``: the caller has just had z3 find this exact encoding unsatisfiable, so only
+    cvc5 remains to be asked."""
     try:
         if certificate_nodes <= 0:
             raise TreeLimit("no certificate asked for")
@@ -115,9 +115,10 @@ def exclude(problem: Problem, certificate_nodes: int = 2000, timeout: float | No
     except (Timeout, TreeLimit):
         pass
     enc = Encoding(problem) if enc is None else enc
-    s = enc.solver(None if timeout is None else max(1, int(timeout * 1000)))
-    if s.check() != z3.unsat:
-        return None
+    if not z3_found_unsat:
+        s = enc.solver(None if timeout is None else max(1, int(timeout * 1000)))
+        if s.check() != z3.unsat:
+            return None
     second = cvc5_verdict(enc.smt2(), timeout)
     if second == "unsat":
         return Exclusion(problem.units, "two solvers (z3, cvc5)", None,
@@ -165,7 +166,7 @@ def minimize(problem: Problem, max_hidden: int = 4, timeout: float | None = None
                            f"{n} units suffice (verified), but size(s) {', '.join(map(str, undecided))} "
                            "could not be decided in time")
         left = None if deadline is None else max(0.5, deadline - time.monotonic())
-        excl = exclude(_sized(problem, n - 1), certificate_nodes, left)
+        excl = exclude(_sized(problem, n - 1), certificate_nodes, left, z3_found_unsat=True)
         sizes[-2].exclusion = excl
         if excl is None:
             return Minimal(p, None, weights, None, sizes,

@@ -103,7 +103,7 @@ def solve_encoded(problem: Problem, timeout: float | None = None) -> Answer:
                       margin_achieved=smallest_margin(problem, weights))
     if verdict == "unknown":
         return Answer(problem, "unknown", reason=reason)
-    excl = exclude(problem, certificate_nodes=2000, timeout=timeout)
+    excl = exclude(problem, certificate_nodes=2000, timeout=timeout, z3_found_unsat=True)
     if excl is not None and excl.certificate is not None:
         ok, why = check(excl.certificate)
         if not ok:

@@ -53,8 +53,9 @@ def path_signs(facts: Mapping[Affine, frozenset]) -> Signs:
 class CaseOps:
     """Vector operations over affine forms; gates are decided through ``semantics.decide``."""
 
-    def __init__(self, semantics, signs: Signs):
-        self.semantics, self.signs = semantics, signs
+    def __init__(self, semantics, signs: Signs, scalar: bool = True):
+        """``scalar``: name gates without a unit index (one unit)."""
+        self.semantics, self.signs, self.scalar = semantics, signs, scalar
         self.log: list[tuple[str, int, Affine, int]] = []
 
     def linear(self, v, m):
@@ -82,17 +83,19 @@ class CaseOps:
 
     def _gate(self, kind, name, unit, pre):
         pre = Affine.lift(pre)
-        gate = name if unit == 0 and self._scalar else f"{name}[{unit}]"
+        gate = name if unit == 0 and self.scalar else f"{name}[{unit}]"
+        value = self.semantics.gate_value(kind, self._on(pre, gate))
+        self.log.append((gate, unit, pre, value))
+        return Affine(None, value)
+
+    def _on(self, pre: Affine, gate: str) -> bool:
+        """Whether the gate is on, as the semantics decides it from the known signs."""
         d = self.semantics.decide(pre, self.signs)
         if d.kind == "split":
             raise Undecided(d, gate)
         if d.kind == "ill":
             raise IllDefined(gate, pre)
-        value = self.semantics.gate_value(kind, d.kind == "on")
-        self.log.append((gate, unit, pre, value))
-        return Affine(None, value)
-
-    _scalar = True
+        return d.kind == "on"
 
 
 class _Beyond(Exception):
@@ -106,19 +109,14 @@ class ForcedOps(CaseOps):
     """CaseOps whose gates take a given sequence of decisions ('on'/'off'), then stop at the next gate."""
 
     def __init__(self, semantics, kinds, scalar: bool):
-        super().__init__(semantics, lambda e: ALL)
-        self.kinds, self.i, self._scalar = kinds, 0, scalar
+        super().__init__(semantics, lambda e: ALL, scalar)
+        self.kinds, self.i = kinds, 0
 
-    def _gate(self, kind, name, unit, pre):
-        pre = Affine.lift(pre)
-        gate = name if unit == 0 and self._scalar else f"{name}[{unit}]"
+    def _on(self, pre: Affine, gate: str) -> bool:
         if self.i == len(self.kinds):
             raise _Beyond(pre, gate)
-        on = self.kinds[self.i] == "on"
         self.i += 1
-        value = self.semantics.gate_value(kind, on)
-        self.log.append((gate, unit, pre, value))
-        return Affine(None, value)
+        return self.kinds[self.i - 1] == "on"
 
 
 class _Node:
@@ -149,17 +147,9 @@ class Stepper:
         node = _Node()
         try:
             if key[1] is None:
-                h = tuple(Affine(None, v) for v in key[0][0])
-                if p.output == "state":
-                    node.result = int(key[0][0][0] > Fraction(1, 2))
-                else:
-                    y = ops.sigmoid(ops.add(ops.linear(h, params["W_y"]), params["b_y"]), "y")
-                    node.result = int(y[0].value)
+                node.result = _output_with(p, params, ops, key[0])
             else:
-                x = encode_symbol(p.automaton, key[1])
-                state = tuple(tuple(Affine(None, v) for v in part) for part in key[0])
-                new, _ = p.cell.step(ops, params, x, state)
-                node.result = _constant(new)
+                node.result = _step_with(p, params, ops, key[0], key[1])
             node.log = ops.log
         except _Beyond as b:
             node.pre, node.gate = b.pre, b.gate
@@ -189,12 +179,6 @@ class Stepper:
         return node.result, node.log
 
 
-def _ops(problem: Problem, signs: Signs) -> CaseOps:
-    ops = CaseOps(problem.semantics, signs)
-    ops._scalar = problem.units == 1
-    return ops
-
-
 def initial_code(problem: Problem) -> Code:
     return tuple(tuple(Fraction(0) for _ in range(problem.units)) for _ in problem.cell.state_parts)
 
@@ -203,23 +187,31 @@ def _constant(code) -> Code:
     return tuple(tuple(Affine.lift(x).value for x in part) for part in code)
 
 
-def step(problem: Problem, params, code: Code, symbol: str, signs: Signs):
-    """One exact step from ``code`` on ``symbol``: (next code, gate log)."""
-    ops = _ops(problem, signs)
+def _step_with(problem: Problem, params, ops: CaseOps, code: Code, symbol: str) -> Code:
     x = encode_symbol(problem.automaton, symbol)
     state = tuple(tuple(Affine(None, v) for v in part) for part in code)
     new, _ = problem.cell.step(ops, params, x, state)
-    return _constant(new), ops.log
+    return _constant(new)
+
+
+def _output_with(problem: Problem, params, ops: CaseOps, code: Code) -> int:
+    h = code[0]
+    if problem.output == "state":
+        return int(h[0] > Fraction(1, 2))
+    y = ops.sigmoid(ops.add(ops.linear(tuple(Affine(None, v) for v in h), params["W_y"]), params["b_y"]), "y")
+    return int(y[0].value)
+
+
+def step(problem: Problem, params, code: Code, symbol: str, signs: Signs):
+    """One exact step from ``code`` on ``symbol``: (next code, gate log)."""
+    ops = CaseOps(problem.semantics, signs, problem.units == 1)
+    return _step_with(problem, params, ops, code, symbol), ops.log
 
 
 def read_output(problem: Problem, params, code: Code, signs: Signs):
     """The network's output bit on ``code``: [h_0 > 1/2], or the read-out gate. (bit, gate log)."""
-    h = code[0]
-    if problem.output == "state":
-        return int(h[0] > Fraction(1, 2)), []
-    ops = _ops(problem, signs)
-    y = ops.sigmoid(ops.add(ops.linear(h, params["W_y"]), params["b_y"]), "y")
-    return int(y[0].value), ops.log
+    ops = CaseOps(problem.semantics, signs, problem.units == 1)
+    return _output_with(problem, params, ops, code), ops.log
 
 
 @dataclass

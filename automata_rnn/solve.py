@@ -22,7 +22,7 @@ from .arithmetic.exact import Affine, format_rational
 from .certificates import FORMAT
 from .problem import Problem
 from .run import Failure, Implements, Open, Stepper, TooLarge, explore, path_signs, weight_signs
-from .semantics import ALL, NEG, POS, ZERO, constraints_of, sign_text
+from .semantics import NEG, POS, constraints_of, sign_text
 
 SEED = 0
 
@@ -153,11 +153,6 @@ class Feasibility:
             return self.z.model_values(s.model())
         finally:
             s.pop()
-
-
-def feasible_point(problem: Problem, facts: dict, budget: Budget | None = None) -> dict | None:
-    """An exact point satisfying the facts and the bound, or None if there is none."""
-    return Feasibility(problem, budget).point(facts)
 
 
 def farkas(problem: Problem, facts: dict, budget: Budget | None = None) -> list[dict]:
@@ -363,6 +358,3 @@ def small_integer_point(problem: Problem, regions: list[Region], max_bound: int 
             return z.model_values(s.model())
     return None
 
-
-def all_sign_sets():
-    return [POS, ZERO, NEG, ALL]
