@@ -9,7 +9,11 @@ that only uses the vector operations of an arithmetic ``ops``:
   one operation so that an arithmetic can treat it as a whole (an interval
   arithmetic gets its exact range this way);
 * ``ops.sigmoid(v, name)``, ``ops.tanh(v, name)``: the gates, named so that
-  an arithmetic can record or decide them (exact, symbolic, numeric, interval).
+  an arithmetic can record or decide them (exact, symbolic, numeric, interval);
+* ``ops.squash(v, name)``: the tanh of a value that no weight scales (the
+  LSTM's cell state): a real network with weights times k keeps it the real
+  tanh at every gain, so the saturated semantics keeps it real too, while the
+  indicator semantics (every tanh a threshold) thresholds it.
 
 Row-vector convention of the textbook: ``U`` multiplies the input, ``W`` the
 previous state; ``U`` is (inputs x units), ``W`` is (units x units), ``b`` has
@@ -64,7 +68,7 @@ def lstm_step(ops, p, x, state):
     g = ops.tanh(_pre(ops, p, "g", x, h), "g")
     o = ops.sigmoid(_pre(ops, p, "o", x, h), "o")
     c_new = ops.add(ops.mul(f, c), ops.mul(i, g))
-    h_new = ops.mul(o, ops.tanh(c_new, "tanh(c)"))
+    h_new = ops.mul(o, ops.squash(c_new, "tanh(c)"))
     return (h_new, c_new), {"i": i, "f": f, "g": g, "o": o, "c": c_new}
 
 
@@ -88,13 +92,17 @@ def _gate_blocks(*gates: str) -> tuple[Block, ...]:
 
 @dataclass(frozen=True)
 class Cell:
-    """A recurrent cell: its parameter blocks, the parts of its state, and its step equations."""
+    """A recurrent cell: its parameter blocks, the parts of its state, and its step equations.
+
+    ``unscaled`` names the state parts that no weight scales and that reach the hidden state through
+    ``ops.squash`` (the LSTM's cell state): under the saturated semantics they make h irrational."""
 
     name: str
     summary: str
     blocks: tuple[Block, ...]
     state_parts: tuple[str, ...]
     step: Callable
+    unscaled: tuple[str, ...] = ()
 
     def element_names(self, units: int, inputs: int) -> list[str]:
         """Names of the scalar parameters, in display order: ``U_h`` for a 1 x 1 block,
@@ -121,7 +129,7 @@ CELLS: dict[str, Cell] = {
     "gru-after": Cell("gru-after", "GRU, reset after the product (PyTorch, Keras 3)",
                       _gate_blocks("z", "r", "h") + (Block("b_hn", "bias"),), ("h",), gru_after_step),
     "lstm": Cell("lstm", "LSTM with gates i, f, g, o", _gate_blocks("i", "f", "g", "o"), ("h", "c"),
-                 lstm_step),
+                 lstm_step, unscaled=("c",)),
 }
 
 

@@ -64,8 +64,7 @@ def relaxation_facts(problem: Problem) -> dict:
     from .problem import encode_symbol
     from .semantics import NEG, POS, ZERO
 
-    if problem.cell.name != "rnn" or problem.output != "state" or problem.semantics.margin:
-        raise Rejected("the all-sizes relaxation is for Elman cells whose output is a unit, without margin")
+    all_sizes_scope(problem)
     a = problem.automaton
     inputs = problem.inputs
     u_names = ["U_h"] if inputs == 1 else [f"U_h[{i},0]" for i in range(inputs)]
@@ -82,6 +81,15 @@ def relaxation_facts(problem: Problem) -> dict:
 
 class Rejected(Exception):
     """The certificate does not prove its claim; the message says where it fails."""
+
+
+def all_sizes_scope(problem: Problem) -> None:
+    """Rejected unless the all-sizes argument covers the problem: an Elman cell whose output is its unit 0,
+    no margin, no fixed weights and no weight bound (the claim speaks of every network, of every size)."""
+    if problem.cell.name != "rnn" or problem.output != "state" or problem.semantics.margin:
+        raise Rejected("the all-sizes relaxation is for Elman cells whose output is a unit, without margin")
+    if problem.fixed or problem.bound is not None:
+        raise Rejected("an all-sizes claim speaks of every network: no fixed weights and no weight bound")
 
 
 def _literal(obj) -> tuple[Affine, frozenset]:
@@ -219,11 +227,22 @@ def check(cert) -> tuple[bool, str]:
         if claim not in CLAIMS:
             raise Rejected(f"unknown claim {claim!r}")
         problem = Problem.from_json(cert.get("problem"))
+        if problem.irrational_state and problem.free_names():
+            raise Rejected("no certificate speaks of free weights of a saturated LSTM: its hidden state "
+                           "o tanh(c) is irrational, so its atoms are not linear in the weights")
         facts: dict = {}
         clauses: list = []
+        tree = cert.get("tree")
+        if not isinstance(tree, dict) or not tree:
+            raise Rejected("the certificate has no tree: every claim needs one")
         if claim == "refutes-all-sizes":
-            if problem.automaton.output[problem.automaton.start] == 1:
+            all_sizes_scope(problem)
+            if tree == {"word": []}:
+                if problem.automaton.output[problem.automaton.start] != 1:
+                    raise Rejected("the empty input must give 0, and h(0) = 0 does read as 0")
                 return True, "accepted: the empty input must give 1, but h(0) = 0 reads as 0 at every size"
+            if "farkas" not in tree or len(tree) != 1:
+                raise Rejected("an all-sizes tree is the empty word or one Farkas leaf over the relaxation")
             facts = relaxation_facts(problem)
         elif claim == "refutes":
             for lit in cert.get("hypotheses", []):
@@ -235,7 +254,7 @@ def check(cert) -> tuple[bool, str]:
                 raise Rejected("an implements-region claim lists its clauses")
             clauses = [[_literal(lit) for lit in c] for c in raw]
         counts: dict = {}
-        _walk(cert.get("tree"), facts, problem, claim, clauses, counts)
+        _walk(tree, facts, problem, claim, clauses, counts)
         return True, f"accepted ({counts['nodes']} nodes checked)"
     except Rejected as r:
         return False, str(r)
@@ -244,7 +263,8 @@ def check(cert) -> tuple[bool, str]:
 
 
 def _main(argv=None) -> int:
-    """``python -m automata_rnn.certificates FILE...``: check certificate files, exit 1 if any is rejected."""
+    """``python -m automata_rnn.certificates FILE...``: check certificate files (one certificate or a list, as
+    ``automata-rnn audit`` reads them); exit 1 if any is rejected or unreadable."""
     import json
     import sys
 
@@ -258,9 +278,11 @@ def _main(argv=None) -> int:
             print(f"{path}: cannot read: {err}")
             bad += 1
             continue
-        ok, why = check(cert)
-        print(f"{path}: {'ACCEPTED' if ok else 'REJECTED'}: {why}")
-        bad += not ok
+        named = [(f"{path}[{i}]", one) for i, one in enumerate(cert)] if isinstance(cert, list) else [(path, cert)]
+        for name, one in named:
+            ok, why = check(one)
+            print(f"{name}: {'ACCEPTED' if ok else 'REJECTED'}: {why}")
+            bad += not ok
     return 1 if bad else 0
 
 

@@ -136,8 +136,24 @@ def to_cnf(f: tuple, max_clauses: int = 4096) -> list[list[tuple[Affine, frozens
     for c in go(_nnf(f)):
         if any(e.is_constant and _sign(e.const) <= s for e, s in c):
             continue  # a constant true literal: the clause always holds
-        clauses.append([(e, s) for e, s in c if not e.is_constant])
+        merged: dict[Affine, frozenset] = {}
+        for e, s in c:
+            if not e.is_constant:
+                e, s = _canonical(e, s)
+                merged[e] = merged.get(e, frozenset()) | s
+        if any(s == ALL for s in merged.values()):
+            continue  # literals on one form that cover every sign: the clause always holds
+        clauses.append(list(merged.items()))
     return clauses
+
+
+def _canonical(e: Affine, s: frozenset) -> tuple[Affine, frozenset]:
+    """The same literal over the form scaled so that its first coefficient is 1 (signs flipped if it was
+    negative), so that literals on one atom written differently meet."""
+    first = e.coeffs[min(e.coeffs)]
+    if first < 0:
+        s = frozenset({"+": "-", "-": "+", "0": "0"}[x] for x in s)
+    return e * (1 / abs(first)), s
 
 
 def _sign(q: Fraction) -> frozenset:

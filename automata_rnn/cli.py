@@ -385,7 +385,7 @@ def cmd_conditions(args) -> int:
     from .claims import parse_claim
     from .conditions import derive, judge
     from .report import conditions_json, conditions_latex, conditions_text, judgement_json, judgement_text
-    from .solve import Budget, Timeout, TreeLimit
+    from .solve import Budget, Timeout, TreeLimit, Unsupported
 
     problem = make_problem(args, args.fix)
     claim = parse_claim(args.against, problem.parameter_names(), problem.fixed) if args.against else None
@@ -395,7 +395,7 @@ def cmd_conditions(args) -> int:
     try:
         cond = derive(problem, budget)
         judgement = judge(problem, args.against, claim, budget) if claim is not None else None
-    except (Timeout, TreeLimit) as e:
+    except (Timeout, TreeLimit, Unsupported) as e:
         _emit(args, f"UNKNOWN: {e}", {"verdict": "unknown", "reason": str(e)})
         return EXIT_UNKNOWN
     text = conditions_text(cond)

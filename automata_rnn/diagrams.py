@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Mapping
 
-from .arithmetic.exact import format_rational
+from .arithmetic.exact import format_value
 from .automata import Automaton
 from .io import write_atomic
 from .problem import Problem
@@ -150,7 +150,7 @@ def automaton_dot(a: Automaton) -> str:
 def _code_label(problem: Problem, code, state: str) -> str:
     lines = []
     for part, values in zip(problem.cell.state_parts, code):
-        text = [format_rational(v) for v in values]
+        text = [format_value(v) for v in values]
         lines.append(f"{part} = {text[0]}" if len(text) == 1 else f"{part} = ({', '.join(text)})")
     return "\n".join(lines + [state])
 

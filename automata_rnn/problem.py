@@ -70,6 +70,13 @@ class Problem:
                 raise ValueError(f"unknown parameter {k!r} (this problem has: {', '.join(names)})")
 
     @property
+    def irrational_state(self) -> bool:
+        """Whether hidden states take irrational values: an LSTM under the saturated semantics, whose
+        h = o tanh(c) is the real tanh of an integer cell state.  Free weights times such values are not
+        linear, so only fully given weights are decided then."""
+        return bool(self.cell.unscaled) and not self.semantics.thresholds_squash
+
+    @property
     def inputs(self) -> int:
         return input_width(self.automaton)
 

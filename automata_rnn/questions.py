@@ -15,7 +15,7 @@ from fractions import Fraction
 from .certificates import check
 from .problem import Problem
 from .run import Failure, Implements, TooLarge, TraceRow, explore, read_output, step, trace, weight_signs
-from .solve import Budget, Timeout, TreeLimit, certificate, implements, prove, small_integer_point
+from .solve import Budget, Timeout, TreeLimit, Unsupported, certificate, implements, prove, small_integer_point
 
 
 class InternalError(RuntimeError):
@@ -85,7 +85,7 @@ def solve(problem: Problem, timeout: float | None = None, integers: bool = True)
         return Answer(problem, "unsat", certificate=cert, verified=True, checked=why, nodes=proof.nodes)
     except Timeout as e:
         return Answer(problem, "unknown", reason=f"timeout: {e}")
-    except TreeLimit as e:
+    except (TreeLimit, Unsupported) as e:
         return Answer(problem, "unknown", reason=str(e))
     except TooLarge as e:
         return Answer(problem, "unknown", reason=f"the network's reachable codes do not stay small: {e}")

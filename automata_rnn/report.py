@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .arithmetic.exact import Affine, format_rational
+from .arithmetic.exact import Affine, format_rational, format_value
 from .conditions import Alternative, Conditions, Judgement
 from .io import json_number, weights_json
 from .problem import Problem
@@ -356,7 +356,7 @@ def gain_json(p: Problem, r) -> dict:
             "gain": None if r.gain is None else format_rational(r.gain),
             "epsilon": None if r.epsilon is None else format_rational(r.epsilon),
             "margin": None if r.margin is None else format_rational(r.margin),
-            "codes": [[[format_rational(v) for v in part] for part in c] for c in r.codes],
+            "codes": [[[format_value(v) for v in part] for part in c] for c in r.codes],
             "reason": r.reason or None}
 
 

@@ -18,8 +18,9 @@ from fractions import Fraction
 from typing import Callable, Mapping
 
 from .arithmetic.exact import Affine
+from .arithmetic.tanh_values import is_tanh_form, sign_of_tanh_form, tanh_of_integer
 from .problem import Problem, encode_symbol
-from .semantics import ALL, Decision, sign_of
+from .semantics import ALL, POS, Decision, sign_of
 
 Signs = Callable[[Affine], frozenset]
 Code = tuple  # one tuple of Fractions per state part
@@ -46,8 +47,15 @@ def path_signs(facts: Mapping[Affine, frozenset]) -> Signs:
     def signs(e: Affine) -> frozenset:
         if e.is_constant:
             return sign_of(e.const)
+        if is_tanh_form(e):
+            return sign_of_tanh_form(e)
         return facts.get(e, ALL)
     return signs
+
+
+def exact_sign(e: Affine) -> frozenset:
+    """The sign of a known value: a rational, or a form in the constants tanh(n)."""
+    return sign_of(e.const) if e.is_constant else sign_of_tanh_form(e)
 
 
 class CaseOps:
@@ -80,6 +88,18 @@ class CaseOps:
 
     def tanh(self, v, name):
         return tuple(self._gate("tanh", name, j, x) for j, x in enumerate(v))
+
+    def squash(self, v, name):
+        """tanh of an unscaled value: a threshold gate (indicator), else the exact real tanh of an integer."""
+        if self.semantics.thresholds_squash:
+            return self.tanh(v, name)
+        out = []
+        for x in v:
+            x = Affine.lift(x)
+            if not x.is_constant or x.const.denominator != 1:
+                raise ValueError(f"{name}: the saturated cell state should be an integer, not {x}")
+            out.append(tanh_of_integer(int(x.const)))
+        return tuple(out)
 
     def _gate(self, kind, name, unit, pre):
         pre = Affine.lift(pre)
@@ -184,12 +204,21 @@ def initial_code(problem: Problem) -> Code:
 
 
 def _constant(code) -> Code:
-    return tuple(tuple(Affine.lift(x).value for x in part) for part in code)
+    return tuple(tuple(_known(Affine.lift(x)) for x in part) for part in code)
+
+
+def _known(x: Affine):
+    """A code's entry: a Fraction, or a form in tanh constants (an LSTM's saturated h)."""
+    if x.is_constant:
+        return x.const
+    if is_tanh_form(x):
+        return x
+    raise ValueError(f"a code entry depends on free weights: {x}")
 
 
 def _step_with(problem: Problem, params, ops: CaseOps, code: Code, symbol: str) -> Code:
     x = encode_symbol(problem.automaton, symbol)
-    state = tuple(tuple(Affine(None, v) for v in part) for part in code)
+    state = tuple(tuple(Affine.lift(v) for v in part) for part in code)
     new, _ = problem.cell.step(ops, params, x, state)
     return _constant(new)
 
@@ -197,8 +226,8 @@ def _step_with(problem: Problem, params, ops: CaseOps, code: Code, symbol: str) 
 def _output_with(problem: Problem, params, ops: CaseOps, code: Code) -> int:
     h = code[0]
     if problem.output == "state":
-        return int(h[0] > Fraction(1, 2))
-    y = ops.sigmoid(ops.add(ops.linear(tuple(Affine(None, v) for v in h), params["W_y"]), params["b_y"]), "y")
+        return int(exact_sign(Affine.lift(h[0]) - Fraction(1, 2)) == POS)
+    y = ops.sigmoid(ops.add(ops.linear(tuple(Affine.lift(v) for v in h), params["W_y"]), params["b_y"]), "y")
     return int(y[0].value)
 
 
@@ -318,8 +347,11 @@ def trace(problem: Problem, weights: Mapping[str, Fraction], word) -> list[Trace
     signs = weight_signs()
     a = problem.automaton
     code, q = initial_code(problem), a.start
-    bit, _ = read_output(problem, params, code, signs)
-    rows = [TraceRow(0, None, a.output[q], bit, [], code)]
+    try:
+        bit, log_y = read_output(problem, params, code, signs)
+    except IllDefined as e:
+        return [TraceRow(0, None, a.output[q], None, [], code, f"read-out: {e}")]
+    rows = [TraceRow(0, None, a.output[q], bit, [(g, v) for g, _, _, v in log_y], code)]
     for t, sym in enumerate(word, 1):
         q = a.step(q, sym)
         try:

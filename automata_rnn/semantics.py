@@ -8,6 +8,9 @@ semantics with margin ``M`` decides a gate from the signs of ``L - M`` and
 * ``indicator`` (the textbook): sigma and tanh are ``[L > 0]`` in {0, 1};
 * ``saturated`` (a real network whose gain grows without bound): sigma is
   ``[L > 0]`` in {0, 1}, tanh is ``+1`` or ``-1``, and ``L = 0`` is ill-defined.
+  A tanh of a value no weight scales (an LSTM's cell state, see
+  ``ops.squash`` in :mod:`automata_rnn.cells`) stays the real tanh: that is
+  its limit.
 
 With a margin ``M > 0`` a gate is on when ``L >= M``, off when ``L <= -M``,
 and ill-defined in between.  Standard library only.
@@ -85,6 +88,11 @@ class Semantics:
         if on:
             return 1
         return -1 if (kind == "tanh" and self.name == "saturated") else 0
+
+    @property
+    def thresholds_squash(self) -> bool:
+        """Whether the tanh of an unscaled value (``ops.squash``) is a threshold (indicator) or stays real."""
+        return self.name == "indicator"
 
     def decide(self, pre: Affine, signs: Callable[[Affine], frozenset]) -> Decision:
         """Decide a gate with pre-activation ``pre``; ``signs(E)`` gives what is known of ``E``."""

@@ -225,6 +225,18 @@ class TreeLimit(Exception):
     """The case split grew past its node limit."""
 
 
+class Unsupported(Exception):
+    """A question outside what the exact encodings decide; the message says why."""
+
+
+def require_linear(problem: Problem) -> None:
+    """Unsupported if free weights would multiply irrational states (a saturated LSTM)."""
+    if problem.irrational_state and problem.free_names():
+        raise Unsupported("under the saturated semantics an LSTM's hidden state is o tanh(c), the real tanh of "
+                          "an integer cell state: free weights times it are not linear, so no exact encoding "
+                          "decides it (give every weight to `check`, or use --semantics indicator)")
+
+
 def _first_two_sided(facts: dict):
     for e, s in facts.items():
         if s == frozenset("+-"):
@@ -245,6 +257,7 @@ def prove(problem: Problem, hypotheses: dict | None = None, clauses: list | None
     are recorded in ``Proof.counterexamples``; with none, the tree is an
     ``implements-region`` certificate.
     """
+    require_linear(problem)
     proof = Proof(tree={})
     feasibility = Feasibility(problem, budget)
     stepper = Stepper(problem)

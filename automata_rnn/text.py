@@ -5,7 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Iterable, Mapping
 
-from .arithmetic.exact import Affine, format_rational
+from .arithmetic.exact import Affine, format_rational, format_value
 from .semantics import NEG, POS, ZERO
 
 _SIGN_REL = {POS: ">", POS | ZERO: ">=", NEG: "<", NEG | ZERO: "<=", ZERO: "=", POS | NEG: "!="}
@@ -82,5 +82,5 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
 
 def code_text(code) -> str:
     """A network code: the hidden state (and cell state for an LSTM) as exact numbers."""
-    parts = [",".join(format_rational(v) for v in part) for part in code]
+    parts = [",".join(format_value(v) for v in part) for part in code]
     return " | ".join(parts)

@@ -187,6 +187,10 @@ class Tape:
             self.records.append((_tanh_back, out, v, None, None))
         return out
 
+    def squash(self, v, name=None):
+        """tanh of an unscaled value (the LSTM's cell state): the real tanh."""
+        return self.tanh(v, name)
+
     # -- gradients ------------------------------------------------------------------------
 
     def backward(self, seeds: Iterable[tuple[Var, np.ndarray]] | Mapping[Var, np.ndarray]) -> None:

@@ -40,6 +40,11 @@ def format_rational(q: Number) -> str:
     return str(q.numerator) if q.denominator == 1 else f"{q.numerator}/{q.denominator}"
 
 
+def format_value(v) -> str:
+    """A value of a code: a rational as :func:`format_rational`, a form (such as ``tanh(1)``) as written."""
+    return str(v) if isinstance(v, Affine) else format_rational(v)
+
+
 class Affine:
     """An immutable affine form ``const + sum(coeffs[name] * name)`` with rational coefficients."""
 

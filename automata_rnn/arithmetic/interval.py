@@ -86,3 +86,7 @@ class IntervalOps:
 
     def tanh(self, v, name=None):
         return tuple(2 * _sigmoid(2 * x) - 1 for x in v)
+
+    def squash(self, v, name=None):
+        """tanh of an unscaled value (the LSTM's cell state): the real tanh."""
+        return self.tanh(v, name)

@@ -67,6 +67,7 @@ class NumericOps:
                               "indicator": self._step01, "saturated": self._sign01}[activation]
         self._tanh_into = {"sigmoid": np.tanh, "hard_sigmoid": np.tanh,
                            "indicator": self._step01, "saturated": self._sign}[activation]
+        self._squash_into = self._step01 if activation == "indicator" else np.tanh
         self._overflow_ignored = False
 
     # -- storage: overridden by SequenceOps to reuse buffers ------------------------------
@@ -118,6 +119,15 @@ class NumericOps:
         v = self._value(v)
         out = self._out(v.shape)
         self._tanh_into(v, out)
+        if self.record:
+            self._record(name, v, out)
+        return out
+
+    def squash(self, v, name):
+        """tanh of an unscaled value (an LSTM's cell state): real, except the indicator's threshold."""
+        v = self._value(v)
+        out = self._out(v.shape)
+        self._squash_into(v, out)
         if self.record:
             self._record(name, v, out)
         return out

@@ -96,3 +96,11 @@ class Z3Ops:
 
     def tanh(self, v, name):
         return tuple(self._gate("tanh", name, j, x) for j, x in enumerate(v))
+
+    def squash(self, v, name):
+        """tanh of an unscaled value: a threshold gate under the indicator semantics.  Under the saturated
+        semantics it is the real tanh of an integer, which no linear encoding holds: encodings refuse
+        such cells before they get here."""
+        if not self.semantics.thresholds_squash:
+            raise TypeError("no linear term for the real tanh of an LSTM cell state")
+        return self.tanh(v, name)
