@@ -233,8 +233,10 @@ def check(cert) -> tuple[bool, str]:
         facts: dict = {}
         clauses: list = []
         tree = cert.get("tree")
-        if not isinstance(tree, dict) or not tree:
+        if tree is None or tree == {} or tree == []:
             raise Rejected("the certificate has no tree: every claim needs one")
+        if not isinstance(tree, dict):
+            raise Rejected("a tree node is an object")
         if claim == "refutes-all-sizes":
             all_sizes_scope(problem)
             if tree == {"word": []}:

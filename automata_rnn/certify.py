@@ -98,11 +98,11 @@ class Tracker:
         """None if every box maps into its successor's box and reads its output; else the first failure."""
         p, ops = self.problem, self.ops
         params = _scaled(self.params, k)
-        half = exact(Fraction(1, 2))
+        cut = exact(p.rule.threshold)
         for c in self.codes:
             box = _box(p, c[0], eps)
             if p.output == "state":
-                ok = box[0].a > half.b if self.out[c] == 1 else box[0].b < half.a
+                ok = box[0].a > cut.b if self.out[c] == 1 else box[0].b <= cut.a
                 if not ok:
                     return f"the box of code {_code(c)} does not read output {self.out[c]} (eps too large)"
             else:

@@ -153,7 +153,7 @@ def _canonical(e: Affine, s: frozenset) -> tuple[Affine, frozenset]:
     first = e.coeffs[min(e.coeffs)]
     if first < 0:
         s = frozenset({"+": "-", "-": "+", "0": "0"}[x] for x in s)
-    return e * (1 / abs(first)), s
+    return e * (1 / first), s
 
 
 def _sign(q: Fraction) -> frozenset:

@@ -12,7 +12,8 @@ from fractions import Fraction
 from .arithmetic.exact import parse_rational
 from .automata import load_automaton
 from .cells import CELLS, get_cell
-from .io import dumps, load_weights, parse_assignments
+from .io import dumps, load_weights, parse_assignments, recorded_network
+from .network import DEFAULT_RULE, OUTPUT_RULES, READOUTS, get_rule
 from .problem import Problem
 from .semantics import Semantics
 
@@ -59,11 +60,14 @@ def _problem_args(p: argparse.ArgumentParser, fix: bool = True) -> None:
     p.add_argument("automaton",
                    help="a built-in (latch, toggle, parity, tomita1..7, ...), a .json/.yaml file, or re:PATTERN")
     p.add_argument("--cell", default=None, help=f"cell: {', '.join(CELLS)} (default rnn)")
-    p.add_argument("--units", "--hidden", dest="units", type=_positive_int, default=1,
-                   help="number of hidden units (default 1)")
+    p.add_argument("--units", "--hidden", dest="units", type=_positive_int, default=None,
+                   help="number of hidden units (default 1, or as a weights file records)")
     p.add_argument("--semantics", default="indicator", help="indicator (textbook, default) or saturated")
-    p.add_argument("--output", choices=("state", "readout"), default=None,
-                   help="the output is the state [h > 1/2] (default for one unit) or a threshold read-out")
+    p.add_argument("--output", choices=READOUTS, default=None,
+                   help="the output is unit 0 of the state (default for one unit) or a threshold read-out")
+    p.add_argument("--output-rule", choices=tuple(OUTPUT_RULES), default=None,
+                   help="how unit 0 becomes the output: half, [h > 1/2] (default), or prediction, the textbook's "
+                        "sigmoid(h) > 1/2, i.e. [h > 0] (default: as a weights file records)")
     if fix:
         p.add_argument("--fix", nargs="+", default=[], metavar="NAME=VALUE", help="pin parameters to exact values")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -118,21 +122,21 @@ def build_parser() -> Parser:
                                          "implements the automaton on inputs of every length")
     _problem_args(cf, fix=False)
     _weights_args(cf)
-    cf.add_argument("--activation", default="sigmoid", help="sigmoid (default), hard_sigmoid, hard_sigmoid_pytorch")
+    cf.add_argument("--activation", default=None, help="sigmoid (default), hard_sigmoid, hard_sigmoid_pytorch")
 
     sm = sub.add_parser("simulate", help="run the real (or thresholded) network on one input: the step table")
     _problem_args(sm, fix=False)
     _weights_args(sm)
     sm.add_argument("--input", required=True, help="the input word, e.g. 00100100")
     sm.add_argument("--gain", type=_rational, default=Fraction(1), help="multiply every weight by K (default 1)")
-    sm.add_argument("--activation", default="sigmoid",
+    sm.add_argument("--activation", default=None,
                     help="sigmoid (default), hard_sigmoid, hard_sigmoid_pytorch, indicator, saturated")
 
     vf = sub.add_parser("verify", help="the truth about trained weights: thresholded checks, a proof for the real "
                                        "network on all inputs (or a failing input), the automaton it computes")
     _problem_args(vf, fix=False)
     _weights_args(vf)
-    vf.add_argument("--activation", default="sigmoid", help="sigmoid (default), hard_sigmoid, hard_sigmoid_pytorch")
+    vf.add_argument("--activation", default=None, help="sigmoid (default), hard_sigmoid, hard_sigmoid_pytorch")
     vf.add_argument("--search-length", type=_positive_int, default=12, help="exhaustive failure search depth")
 
     dg = sub.add_parser("diagram", help="state diagram of an automaton, or of a network's reachable codes")
@@ -170,19 +174,36 @@ def build_parser() -> Parser:
     return parser
 
 
+def _adopt_recorded(args) -> None:
+    """Cell, size, read-out, output rule and activation as the weights file records them, unless given."""
+    recorded = recorded_network(args.weights) if getattr(args, "weights", None) else {}
+    for key, attr in (("cell", "cell"), ("units", "units"), ("output", "output"), ("output_rule", "output_rule"),
+                      ("activation", "activation")):
+        if hasattr(args, attr) and getattr(args, attr) is None and key in recorded:
+            setattr(args, attr, recorded[key])
+    if hasattr(args, "activation") and args.activation is None:
+        args.activation = "sigmoid"
+
+
 def make_problem(args, fixed_items=()) -> Problem:
     automaton = load_automaton(args.automaton)
     if getattr(args, "torch", None):
         _adopt_torch_layer(args)
+    _adopt_recorded(args)
+    if args.units is None:
+        args.units = 1
+    if not isinstance(args.units, int) or args.units < 1:
+        raise BadInput(f"the weights file records {args.units!r} units")
     cell = get_cell(args.cell or "rnn")
     output = args.output or ("state" if args.units == 1 else "readout")
+    rule = get_rule(args.output_rule or DEFAULT_RULE)
     semantics = Semantics(args.semantics, getattr(args, "margin", 0) or 0)
     bound = getattr(args, "bound", None)
     if semantics.margin > 0 and bound is None:
         bound = Fraction(10)
-    base = Problem(automaton, cell, args.units, semantics, output, {}, bound)
+    base = Problem(automaton, cell, args.units, semantics, output, {}, bound, rule)
     fixed = parse_assignments(list(fixed_items), base.parameter_names(), "--fix")
-    return Problem(automaton, cell, args.units, semantics, output, fixed, bound)
+    return Problem(automaton, cell, args.units, semantics, output, fixed, bound, rule)
 
 
 def _emit(args, text: str, obj) -> None:
@@ -223,7 +244,9 @@ def cmd_solve(args) -> int:
     if args.save and answer.weights is not None:
         from .io import save_weights
 
-        save_weights(args.save, answer.weights, problem.parameter_names(), problem.blocks())
+        save_weights(args.save, answer.weights, problem.parameter_names(), problem.blocks(),
+                     {"cell": problem.cell.name, "units": problem.units, "output": problem.output,
+                      "output_rule": problem.rule.name})
     _emit(args, text, obj)
     return EXIT_UNKNOWN if answer.verdict == "unknown" else EXIT_OK
 
@@ -294,20 +317,22 @@ def cmd_verify(args) -> int:
 
     from .questions import check_weights
     from .report import verify_json, verify_text
-    from .trained import compare, extract, find_failure, prove_real
+    from .trained import compare, disagreement, extract, find_failure, prove_real
 
     problem = make_problem(args)
     weights = _read_weights(args, problem)
-    act = "hard_sigmoid" if args.activation.startswith("hard_sigmoid") else args.activation
+    act = args.activation
     thresholded = {}
     for sem in ("indicator", "saturated"):
         p = dataclasses.replace(problem, semantics=Semantics(sem))
         thresholded[sem] = check_weights(p, weights)
     proof = prove_real(problem, weights, args.activation)
     failure = None if proof.proved else find_failure(problem, weights, args.search_length, act)
-    extracted = extract(problem, weights, depth=min(10, args.search_length), activation=act)
+    depth = min(10, args.search_length)
+    extracted = extract(problem, weights, depth=depth, activation=act)
     differs = compare(problem.automaton, extracted)
-    parts = (problem, weights, thresholded, proof, failure, extracted, differs)
+    unfaithful = disagreement(problem, weights, extracted, depth, act, failure)
+    parts = (problem, weights, thresholded, proof, failure, extracted, differs, unfaithful)
     _emit(args, verify_text(*parts), verify_json(*parts))
     if proof.proved:
         return EXIT_OK

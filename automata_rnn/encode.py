@@ -128,7 +128,7 @@ class Encoding(_Z3Encoding):
             reach = z3.Or(*[R[(c, q)] for q in a.states])
             # output
             if p.output == "state":
-                bit = int(c[0] > Fraction(1, 2))
+                bit = int(p.rule.reads(c[0]))
                 for q in a.states:
                     if a.output[q] != bit:
                         add(z3.Not(R[(c, q)]))
@@ -228,7 +228,8 @@ class StateCodeEncoding(_Z3Encoding):
             ops = Z3Ops(p.semantics, ctx)
             if p.output == "state":
                 c0 = code[label][0]
-                bit = (c0 > z3.RealVal("1/2", ctx)) if z3.is_expr(c0) else z3.BoolVal(c0 > Fraction(1, 2), ctx)
+                cut = p.rule.threshold
+                bit = (c0 > z3.RealVal(str(cut), ctx)) if z3.is_expr(c0) else z3.BoolVal(p.rule.reads(c0), ctx)
                 add(bit if a.output[q] == 1 else z3.Not(bit))
             else:
                 y = ops.sigmoid(ops.add(ops.linear(code[label], params["W_y"]), params["b_y"]), "y")[0]

@@ -132,8 +132,29 @@ def _load_npz(path: str, names: list[str]) -> dict[str, Fraction]:
     return out
 
 
-def save_weights(path: str, weights: Mapping[str, Fraction], order: list[str], blocks) -> None:
-    """Write weights as exact JSON (``.json``) or float64 arrays per block (``.npz``), atomically."""
+RECORDED = ("cell", "units", "output", "output_rule", "activation")
+
+
+def recorded_network(path: str) -> dict:
+    """What a JSON weights file records of its network beside the weights (cell, units, read-out, output
+    rule, activation), so that every command reads the network the way it was trained or solved.  Empty for
+    a flat or unreadable file (:func:`load_weights` reports those)."""
+    if str(path).endswith(".npz"):
+        return {}
+    try:
+        with open(path, encoding="utf-8") as f:
+            obj = json.load(f)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return {}
+    if not isinstance(obj, dict) or "weights" not in obj:
+        return {}
+    return {k: obj[k] for k in RECORDED if isinstance(obj.get(k), (str, int)) and not isinstance(obj[k], bool)}
+
+
+def save_weights(path: str, weights: Mapping[str, Fraction], order: list[str], blocks,
+                 network: Mapping[str, object] | None = None) -> None:
+    """Write weights as exact JSON (``.json``, with the ``network`` facts of :data:`RECORDED` beside them) or
+    float64 arrays per block (``.npz``), atomically."""
     if str(path).endswith(".npz"):
         import numpy as np
 
@@ -147,4 +168,4 @@ def save_weights(path: str, weights: Mapping[str, Fraction], order: list[str], b
         np.savez(buffer, **arrays)
         write_atomic(path, buffer.getvalue())
         return
-    write_atomic(path, dumps(weights_json(weights, order)))
+    write_atomic(path, dumps({**dict(network or {}), "weights": weights_json(weights, order)}))

@@ -13,9 +13,10 @@ from typing import Mapping
 from .arithmetic.exact import Affine, format_rational, parse_rational
 from .automata import Automaton
 from .cells import Cell, element_names, get_cell
+from .network import DEFAULT_RULE, OUTPUT_RULES, READOUTS, OutputRule, get_rule, readout_shapes
 from .semantics import Semantics
 
-OUTPUTS = ("state", "readout")
+OUTPUTS = READOUTS
 
 
 def input_width(automaton: Automaton) -> int:
@@ -43,10 +44,10 @@ def canonical_name(name: str, known: list[str]) -> str:
 class Problem:
     """Does a cell of ``units`` units implement ``automaton`` under ``semantics``?
 
-    ``output`` is 'state' (the output is [h_0 > 1/2], the textbook's one-unit
-    convention) or 'readout' (a threshold unit ``sigma(h W_y + b_y)``).  The
-    initial state is 0.  ``fixed`` pins parameters to exact values; ``bound``
-    (if set) restricts every free parameter to [-bound, bound].
+    ``output`` is the read-out (see :mod:`automata_rnn.network`): 'state' (unit 0
+    of h under the output ``rule``, by default [h_0 > 1/2]) or 'readout' (a
+    threshold unit ``sigma(h W_y + b_y)``).  The initial state is 0.  ``fixed`` pins parameters to exact
+    values; ``bound`` (if set) restricts every free parameter to [-bound, bound].
     """
 
     automaton: Automaton
@@ -56,6 +57,7 @@ class Problem:
     output: str = "state"
     fixed: Mapping[str, Fraction] = field(default_factory=dict)
     bound: Fraction | None = None
+    rule: OutputRule = OUTPUT_RULES[DEFAULT_RULE]
 
     def __post_init__(self):
         if self.units < 1:
@@ -83,7 +85,7 @@ class Problem:
     def blocks(self) -> list[tuple[str, tuple[int, ...]]]:
         out = [(b.name, b.shape(self.units, self.inputs)) for b in self.cell.blocks]
         if self.output == "readout":
-            out += [("W_y", (self.units, 1)), ("b_y", (1,))]
+            out += readout_shapes(self.units)
         return out
 
     def parameter_names(self) -> list[str]:
@@ -117,6 +119,7 @@ class Problem:
             "semantics": self.semantics.name,
             "margin": format_rational(self.semantics.margin),
             "output": self.output,
+            "output_rule": self.rule.name,
             "fixed": {k: format_rational(v) for k, v in sorted(self.fixed.items())},
             "bound": None if self.bound is None else format_rational(self.bound),
         }
@@ -139,6 +142,7 @@ class Problem:
                 output=obj.get("output", "state"),
                 fixed={str(k): parse_rational(v) for k, v in fixed.items()},
                 bound=None if bound is None else parse_rational(bound),
+                rule=get_rule(obj.get("output_rule", DEFAULT_RULE)),
             )
         except KeyError as e:
             raise ValueError(f"problem: missing field {e.args[0]!r}") from None

@@ -382,7 +382,7 @@ def simulation_json(p: Problem, run) -> dict:
             "hidden": run.hidden.tolist(), "gates": {k: v.tolist() for k, v in run.gates.items()}}
 
 
-def verify_text(p: Problem, weights, thresholded, proof, failure, extracted, differs) -> str:
+def verify_text(p: Problem, weights, thresholded, proof, failure, extracted, differs, unfaithful=None) -> str:
     lines = [problem_line(p), "  weights: " + ", ".join(f"{n} = {float(weights[n]):.6g}" for n in p.parameter_names())]
     for sem, r in thresholded.items():
         lines.append(f"thresholded ({sem}): " + ("implements (exhaustive exact run)" if r.implements else
@@ -394,17 +394,22 @@ def verify_text(p: Problem, weights, thresholded, proof, failure, extracted, dif
         lines.append(f"REAL NETWORK FAILS on {word_text(failure)} (simulation in float64; not proved: {proof.reason})")
     else:
         lines.append(f"real network: not proved ({proof.reason}); no failing input found by the search")
-    lines.append(f"extracted automaton ({len(extracted.states)} states after minimisation): "
-                 + ("computes the same outputs as the target" if differs is None else
-                    f"differs from the target, first on {word_text(differs)}"))
+    head = f"extracted automaton ({len(extracted.states)} states after minimisation)"
+    if unfaithful is not None:
+        head += (f", an approximation only: the real network's outputs differ from it on {word_text(unfaithful)}"
+                 "; against the target it")
+    lines.append(head + ": " + ("computes the same outputs as the target" if differs is None else
+                                f"differs from the target, first on {word_text(differs)}"))
     return "\n".join(lines)
 
 
-def verify_json(p: Problem, weights, thresholded, proof, failure, extracted, differs) -> dict:
+def verify_json(p: Problem, weights, thresholded, proof, failure, extracted, differs, unfaithful=None) -> dict:
     return {"problem": p.to_json(),
             "thresholded": {sem: {"implements": r.implements, "counterexample": None if r.word is None
                                   else "".join(r.word)} for sem, r in thresholded.items()},
             "real": {"proved": proof.proved, "reason": proof.reason or None, "boxes": len(proof.boxes),
                      "failing_input": None if failure is None else "".join(failure)},
             "extracted": {"automaton": extracted.to_json(), "equivalent": differs is None,
-                          "distinguishing_input": None if differs is None else "".join(differs)}}
+                          "distinguishing_input": None if differs is None else "".join(differs),
+                          "faithful": unfaithful is None,
+                          "network_differs_on": None if unfaithful is None else "".join(unfaithful)}}

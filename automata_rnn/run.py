@@ -226,7 +226,7 @@ def _step_with(problem: Problem, params, ops: CaseOps, code: Code, symbol: str) 
 def _output_with(problem: Problem, params, ops: CaseOps, code: Code) -> int:
     h = code[0]
     if problem.output == "state":
-        return int(exact_sign(Affine.lift(h[0]) - Fraction(1, 2)) == POS)
+        return int(exact_sign(Affine.lift(h[0]) - problem.rule.threshold) == POS)
     y = ops.sigmoid(ops.add(ops.linear(tuple(Affine.lift(v) for v in h), params["W_y"]), params["b_y"]), "y")
     return int(y[0].value)
 
@@ -238,7 +238,7 @@ def step(problem: Problem, params, code: Code, symbol: str, signs: Signs):
 
 
 def read_output(problem: Problem, params, code: Code, signs: Signs):
-    """The network's output bit on ``code``: [h_0 > 1/2], or the read-out gate. (bit, gate log)."""
+    """The network's output bit on ``code``: unit 0 under the output rule, or the read-out gate. (bit, gate log)."""
     ops = CaseOps(problem.semantics, signs, problem.units == 1)
     return _output_with(problem, params, ops, code), ops.log
 

@@ -16,12 +16,13 @@ from fractions import Fraction
 
 import numpy as np
 
+from .activation import get_activation
 from .arithmetic.exact import Affine
-from .arithmetic.numeric import ACTIVATIONS, HARD_SIGMOID_FORMS, SequenceOps
+from .arithmetic.numeric import SequenceOps
 from .cells import Cell, get_cell
 from .problem import encode_symbol
 
-__all__ = ["ACTIVATIONS", "HARD_SIGMOID_FORMS", "Simulation", "encode_words", "params_from_pytorch_gru",
+__all__ = ["Simulation", "encode_words", "params_from_pytorch_gru",
            "params_from_pytorch_lstm", "params_to_numpy", "simulate"]
 
 
@@ -135,16 +136,15 @@ def _initial(initial_state, parts: int, batch: int, units: int) -> list[np.ndarr
 
 
 def simulate(cell: str | Cell, params: Mapping[str, object], inputs, *, activation: str = "sigmoid",
-             gain: float = 1.0, initial_state=None, record_gates: bool = False,
-             hard_sigmoid_form: str = "keras2", workers: int = 1) -> Simulation:
+             gain: float = 1.0, initial_state=None, record_gates: bool = False, workers: int = 1) -> Simulation:
     """Run ``cell`` with ``params`` on ``inputs`` shaped (batch, time, inputs).
 
     ``params`` maps block names to arrays or exact nested tuples (see
     :func:`params_to_numpy`); blocks the cell does not use are ignored.  The
     network run has every weight and bias multiplied by ``gain``.  The initial
     state is 0 unless ``initial_state`` gives each state part as (units,) or
-    (batch, units) (a single array for one-part states).  ``activation`` and
-    ``hard_sigmoid_form`` are as in :mod:`automata_rnn.arithmetic.numeric`.
+    (batch, units) (a single array for one-part states).  ``activation`` names a family of
+    :mod:`automata_rnn.activation`.
     ``workers > 1`` runs that many slices of the batch in threads (same
     results): worth it when batch x units is large (about 10^5 or more) and
     NumPy's BLAS runs one thread (``OPENBLAS_NUM_THREADS=1``), so that the
@@ -152,8 +152,7 @@ def simulate(cell: str | Cell, params: Mapping[str, object], inputs, *, activati
     shapes that do not fit.
     """
     cell = get_cell(cell) if isinstance(cell, str) else cell
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {activation!r} (known: {', '.join(ACTIVATIONS)})")
+    get_activation(activation)
     gain = float(gain)
     if not np.isfinite(gain):
         raise ValueError("the gain must be finite")
@@ -183,7 +182,7 @@ def simulate(cell: str | Cell, params: Mapping[str, object], inputs, *, activati
     steps = np.ascontiguousarray(x.transpose(1, 0, 2))
 
     def run(rows: slice) -> dict:
-        ops = SequenceOps(activation, hard_sigmoid_form, constants=scaled.values(), time=time, record=record_gates)
+        ops = SequenceOps(activation, constants=scaled.values(), time=time, record=record_gates)
         for t in range(time):
             ops.step(cell.step, scaled, steps[t, rows], tuple(h[t, rows] for h in history),
                      tuple(h[t + 1, rows] for h in history))

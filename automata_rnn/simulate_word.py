@@ -10,8 +10,6 @@ import numpy as np
 from .problem import Problem
 from .simulate import encode_words, params_to_numpy, simulate
 
-ACTIVATION_CHOICES = ("sigmoid", "hard_sigmoid", "hard_sigmoid_pytorch", "indicator", "saturated")
-
 
 @dataclass
 class WordRun:
@@ -32,9 +30,11 @@ class WordRun:
 
 
 def read_outputs(problem: Problem, weights: dict, hidden: np.ndarray, gain: Fraction) -> list:
-    """Output bits from real states: [h_0 > 1/2], or [h W_y + b_y > 0] for a read-out unit (gain applied)."""
+    """Output bits from real states: unit 0 under the output rule, or [h W_y + b_y > 0] for a read-out unit
+    (gain applied); None where the state is not a number."""
     if problem.output == "state":
-        return [int(h[0] > 0.5) if np.isfinite(h[0]) else None for h in hidden]
+        cut = float(problem.rule.threshold)
+        return [int(h[0] > cut) if np.isfinite(h[0]) else None for h in hidden]
     params = params_to_numpy(problem.parameters(weights))
     pre = float(gain) * (hidden @ params["W_y"][:, 0] + params["b_y"][0])
     return [int(v > 0) if np.isfinite(v) else None for v in pre]
@@ -47,16 +47,11 @@ def simulate_word(problem: Problem, weights: dict, word: str, gain: Fraction = F
     bad = [s for s in word if s not in a.alphabet]
     if bad:
         raise ValueError(f"input symbol {bad[0]!r} is not in the alphabet {list(a.alphabet)}")
-    if activation not in ACTIVATION_CHOICES:
-        raise ValueError(f"unknown activation {activation!r} (known: {', '.join(ACTIVATION_CHOICES)})")
-    form = "pytorch" if activation == "hard_sigmoid_pytorch" else "keras2"
-    act = "hard_sigmoid" if activation.startswith("hard_sigmoid") else activation
     full = {n: Fraction(0) for n in problem.parameter_names()}
     full.update(weights)
     cell_params = {b: v for b, v in params_to_numpy(problem.parameters(full)).items() if b not in ("W_y", "b_y")}
     inputs = encode_words(a, [tuple(word)]) if word else np.zeros((1, 0, problem.inputs))
-    sim = simulate(problem.cell, cell_params, inputs, activation=act, gain=float(gain), record_gates=True,
-                   hard_sigmoid_form=form)
+    sim = simulate(problem.cell, cell_params, inputs, activation=activation, gain=float(gain), record_gates=True)
     hidden = np.asarray(sim.hidden[0])
     gates = {k: np.asarray(v[0]) for k, v in (sim.gates or {}).items()}
     return WordRun(word, gain, activation, list(word), gates, hidden, read_outputs(problem, full, hidden, gain),

@@ -8,14 +8,14 @@ PyTorch is not needed.
 Model.  A cell of ``units`` units runs from h(0) = 0 (and c(0) = 0 for the
 LSTM) over a sequence of input vectors.  The prediction at time t is
 ``sigmoid(h(t)[0])`` (read-out 'state': unit 0 of the hidden state, the
-textbook's choice for one unit) or ``sigmoid(h(t) V_y + b_y)`` (read-out
+textbook's choice for one unit) or ``sigmoid(h(t) W_y + b_y)`` (read-out
 'linear': a learned read-out unit, the default for more than one unit).  It
 is made at the final time only (outputs 'final') or at every time 1..T
 (outputs 'every').  The loss of a batch is the sum of squared errors over the
 batch (and the times) divided by 2: TensorFlow's ``l2_loss``.
 
 Initialisation (TensorFlow's defaults): every weight block U (inputs x units),
-W (units x units) and V_y (units x 1) is Glorot-uniform, uniform on
+W (units x units) and W_y (units x 1) is Glorot-uniform, uniform on
 [-sqrt(6 / (rows + cols)), +sqrt(6 / (rows + cols))]; biases are 0, except the
 LSTM's forget-gate bias b_f, which starts at 1 (TensorFlow's LSTMCell adds a
 forget bias of 1).
@@ -45,7 +45,7 @@ from .cells import Cell, element_names, get_cell
 READOUTS = ("state", "linear")
 OUTPUTS = ("final", "every")
 OPTIMIZERS = ("sgd", "adam")
-READOUT_BLOCKS = ("V_y", "b_y")
+READOUT_BLOCKS = ("W_y", "b_y")
 
 # The textbook experiment (CS224n 2017, assignment 3, question 3).
 TEXTBOOK_LENGTH = 20
@@ -102,8 +102,8 @@ def _cell(cell: Cell | str) -> Cell:
 def init_params(cell: Cell | str, units: int, inputs: int, rng: np.random.Generator,
                 readout: str = "state") -> dict[str, np.ndarray]:
     """Initial parameter blocks (see the module docstring): Glorot-uniform weights, zero biases,
-    b_f = 1 for the LSTM; with read-out 'linear' also ``V_y`` (units x 1) and ``b_y`` (1,).
-    Blocks are drawn in the cell's block order, then V_y."""
+    b_f = 1 for the LSTM; with read-out 'linear' also ``W_y`` (units x 1) and ``b_y`` (1,).
+    Blocks are drawn in the cell's block order, then W_y."""
     cell = _cell(cell)
     units = _whole("units", units, 1)
     inputs = _whole("inputs", inputs, 1)
@@ -116,7 +116,7 @@ def init_params(cell: Cell | str, units: int, inputs: int, rng: np.random.Genera
         else:
             params[block.name] = _glorot(rng, shape)
     if readout == "linear":
-        params["V_y"] = _glorot(rng, (units, 1))
+        params["W_y"] = _glorot(rng, (units, 1))
         params["b_y"] = np.zeros(1)
     return params
 
@@ -159,7 +159,7 @@ class Evaluation:
 
 def _readout(tape: Tape, p: Mapping, h, units: int, readout: str):
     if readout == "linear":
-        return tape.sigmoid(tape.add(tape.linear(h, p["V_y"]), p["b_y"]))
+        return tape.sigmoid(tape.add(tape.linear(h, p["W_y"]), p["b_y"]))
     if units == 1:
         return tape.sigmoid(h)
     first = np.zeros((units, 1))
@@ -173,19 +173,21 @@ def _units(cell: Cell, params: Mapping[str, np.ndarray]) -> int:
 
 
 def _readout_of(params: Mapping[str, np.ndarray]) -> str:
-    return "linear" if "V_y" in params else "state"
+    return "linear" if "W_y" in params else "state"
 
 
 def evaluate(cell: Cell | str, params: Mapping[str, np.ndarray], xs: np.ndarray, ys: np.ndarray | None = None, *,
              outputs: str = "final", gradients: bool = True, state_gradients: bool = False,
-             time_major: bool = False, initial_state: Sequence[np.ndarray] | None = None) -> Evaluation:
+             time_major: bool = False, initial_state: Sequence[np.ndarray] | None = None,
+             from_time0: bool = False) -> Evaluation:
     """Run the cell over ``xs`` (batch, time, inputs) and score it against the labels ``ys``.
 
     ``ys`` is (batch,) for outputs 'final' and (batch, time) for 'every'
     (labels of times 1..time); without labels the loss is NaN and no gradient
-    is computed.  The read-out is 'linear' when ``params`` has ``V_y``, 'state'
+    is computed.  The read-out is 'linear' when ``params`` has ``W_y``, 'state'
     otherwise.  ``time_major=True`` takes ``xs`` as (time, batch, inputs).
     ``initial_state`` gives h(0) (and c(0)) as (batch, units) arrays; zeros by default.
+    ``from_time0`` (outputs 'every'): predictions and labels start at time 0, the output on the empty word.
     """
     cell = _cell(cell)
     _choice("outputs", outputs, OUTPUTS)
@@ -211,7 +213,7 @@ def evaluate(cell: Cell | str, params: Mapping[str, np.ndarray], xs: np.ndarray,
                   else np.broadcast_to(np.asarray(s, dtype=np.float64), (n_batch, units))
                   for s in initial_state)
     states = [state]
-    preds = []
+    preds = [_readout(tape, p, state[0], units, readout)] if (from_time0 and outputs == "every") else []
     for t in range(n_time):
         state, _ = cell.step(tape, p, steps[t], state)
         states.append(state)
@@ -249,9 +251,11 @@ def _grad_or_zeros(x, shape: tuple[int, ...]) -> np.ndarray:
     return grad_of(x) if isinstance(x, Var) else np.zeros(shape)
 
 
-def predict(cell: Cell | str, params: Mapping[str, np.ndarray], xs: np.ndarray, outputs: str = "final") -> np.ndarray:
-    """Predictions in (0, 1): (batch,) for outputs 'final', (batch, time) for 'every'."""
-    return evaluate(cell, params, xs, None, outputs=outputs, gradients=False).predictions
+def predict(cell: Cell | str, params: Mapping[str, np.ndarray], xs: np.ndarray, outputs: str = "final",
+            from_time0: bool = False) -> np.ndarray:
+    """Predictions in (0, 1): (batch,) for outputs 'final', (batch, time) for 'every' ((batch, time + 1)
+    from time 0 with ``from_time0``)."""
+    return evaluate(cell, params, xs, None, outputs=outputs, gradients=False, from_time0=from_time0).predictions
 
 
 # -- updates -------------------------------------------------------------------------------------
@@ -332,7 +336,7 @@ class _Progress:
 
 
 def fit(cell: Cell | str, params: Mapping[str, np.ndarray], xs: np.ndarray, ys: np.ndarray, *,
-        outputs: str = "final", epochs: int, lr: float, batch: int, optimizer: str = "sgd",
+        outputs: str = "final", from_time0: bool = False, epochs: int, lr: float, batch: int, optimizer: str = "sgd",
         clip: float | None = None, rng: np.random.Generator, quiet: bool = True,
         label: str = "training") -> tuple[dict[str, np.ndarray], list[float], list[float]]:
     """Train from ``params`` on ``xs`` (n, time, inputs) and ``ys``; returns the trained parameters and,
@@ -360,7 +364,8 @@ def fit(cell: Cell | str, params: Mapping[str, np.ndarray], xs: np.ndarray, ys: 
             order = rng.permutation(n)
             for start in range(0, n, batch):
                 idx = order[start:start + batch]
-                ev = evaluate(cell, params, time_major[:, idx], ys[idx], outputs=outputs, time_major=True)
+                ev = evaluate(cell, params, time_major[:, idx], ys[idx], outputs=outputs, time_major=True,
+                              from_time0=from_time0)
                 grads = ev.gradients
                 assert grads is not None
                 if clip is not None:
@@ -407,6 +412,8 @@ class TrainResult:
         """A JSON-ready summary with every per-minibatch number (non-finite numbers become null)."""
         return {
             "cell": self.cell, "units": self.units, "inputs": self.inputs, "readout": self.readout,
+            "output": "readout" if self.readout == "linear" else "state", "output_rule": "prediction",
+            "activation": "sigmoid",
             "outputs": self.outputs, "settings": self.settings,
             "minibatches": len(self.loss),
             "loss": [_finite(v) for v in self.loss],
@@ -473,17 +480,20 @@ def _encoder(automaton) -> np.ndarray:
 
 
 def automaton_data(automaton, sequences: int, length: int, rng: np.random.Generator,
-                   outputs: str = "every") -> tuple[np.ndarray, np.ndarray, list[tuple[str, ...]]]:
+                   outputs: str = "every", from_time0: bool = False
+                   ) -> tuple[np.ndarray, np.ndarray, list[tuple[str, ...]]]:
     """Uniformly random words over the automaton's alphabet, encoded as inputs (n, length, width)
     (:func:`automata_rnn.problem.encode_symbol`), with labels from ``automaton.outputs``: (n, length)
-    for times 1..length ('every') or (n,) for the final time ('final'); also the words."""
+    for times 1..length ('every'; (n, length + 1) for times 0..length with ``from_time0``) or (n,) for
+    the final time ('final'); also the words."""
     sequences = _whole("the number of sequences", sequences, 1)
     length = _whole("the sequence length", length, 1)
     _choice("outputs", outputs, OUTPUTS)
     alphabet = tuple(automaton.alphabet)
     symbols = rng.integers(0, len(alphabet), size=(sequences, length))
     words = [tuple(alphabet[i] for i in row) for row in symbols]
-    labels = np.array([automaton.outputs(w)[1:] for w in words], dtype=np.float64)
+    start = 0 if (from_time0 and outputs == "every") else 1
+    labels = np.array([automaton.outputs(w)[start:] for w in words], dtype=np.float64)
     xs = _encoder(automaton)[symbols]
     return xs, (labels if outputs == "every" else labels[:, -1].copy()), words
 
@@ -512,17 +522,19 @@ def train_automaton(automaton, cell: str, units: int, *, length: int = 20, seque
     epochs, lr, batch, clip, optimizer = _check_settings(epochs, lr, batch, clip, optimizer)
     test_length = length if test_length is None else test_length
     init_rng, data_rng, order_rng, test_rng = seed_streams(seed, 4)
-    xs, ys, _ = automaton_data(automaton, sequences, length, data_rng, outputs)
+    # the automaton's output on the empty word is part of its behaviour: trained like every other output
+    xs, ys, _ = automaton_data(automaton, sequences, length, data_rng, outputs, from_time0=True)
     params = init_params(cell_def, units, xs.shape[2], init_rng, readout)
     start = time.perf_counter()
-    trained, losses, norms = fit(cell_def, params, xs, ys, outputs=outputs, epochs=epochs, lr=lr, batch=batch,
+    trained, losses, norms = fit(cell_def, params, xs, ys, outputs=outputs, from_time0=True, epochs=epochs, lr=lr,
+                                 batch=batch,
                                  optimizer=optimizer, clip=clip, rng=order_rng, quiet=quiet,
                                  label=f"{cell_def.name} on {automaton.name}")
     seconds = time.perf_counter() - start
     accuracy = None
     if test_sequences:
-        tx, ty, _ = automaton_data(automaton, test_sequences, test_length, test_rng, outputs)
-        accuracy = float(np.mean((predict(cell_def, trained, tx, outputs) > 0.5) == (ty > 0.5)))
+        tx, ty, _ = automaton_data(automaton, test_sequences, test_length, test_rng, outputs, from_time0=True)
+        accuracy = float(np.mean((predict(cell_def, trained, tx, outputs, from_time0=True) > 0.5) == (ty > 0.5)))
     settings = {"task": automaton.name, "sequences": sequences, "length": length, "epochs": epochs, "lr": lr,
                 "batch": batch, "optimizer": optimizer, "clip": clip, "seed": int(seed),
                 "test_sequences": test_sequences, "test_length": test_length}

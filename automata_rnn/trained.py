@@ -93,7 +93,8 @@ def prove_real(problem: Problem, weights: dict, activation: str = "sigmoid", rou
         new, _ = problem.cell.step(ops, params, x, box)
         return _clip(problem, new)
 
-    boxes: dict = {(a.start, tuple(0 for _ in range(n))): start}
+    # the initial state is a point of its own: no image joins it, so later boxes need not contain h(0) = 0
+    boxes: dict = {(a.start, "h(0)"): start}
     r = 0
     for r in range(rounds):
         changed = False
@@ -115,7 +116,8 @@ def prove_real(problem: Problem, weights: dict, activation: str = "sigmoid", rou
         if not changed:
             break
         if r >= 10:  # widen a little: inductive boxes usually sit just outside the iterates
-            boxes = {k: _clip(problem, _inflate(b, 1e-9 * 2 ** (r - 10))) for k, b in boxes.items()}
+            boxes = {k: b if k[1] == "h(0)" else _clip(problem, _inflate(b, 1e-9 * 2 ** (r - 10)))
+                     for k, b in boxes.items()}
     for key, b in boxes.items():
         for sym in a.alphabet:
             img = image(b, sym)
@@ -126,7 +128,8 @@ def prove_real(problem: Problem, weights: dict, activation: str = "sigmoid", rou
     for (q, _), b in boxes.items():
         h = b[0]
         if problem.output == "state":
-            ok = h[0].a > 0.5 if a.output[q] == 1 else h[0].b < 0.5
+            cut = exact(problem.rule.threshold)
+            ok = h[0].a > cut.b if a.output[q] == 1 else h[0].b <= cut.a
         else:
             y = ops.add(ops.linear(h, params["W_y"]), params["b_y"])[0]
             ok = y.a > 0 if a.output[q] == 1 else y.b < 0
@@ -200,6 +203,29 @@ def extract(problem: Problem, weights: dict, depth: int = 10, activation: str = 
     names = tuple(name[c] for c in states) + ((sink,) if sink in output else ())
     return minimize(Automaton(f"extracted from {problem.cell.name}", a.alphabet, names, name[start],
                               transitions, output))
+
+
+def disagreement(problem: Problem, weights: dict, extracted: Automaton, depth: int, activation: str = "sigmoid",
+                 also: tuple | None = None) -> tuple | None:
+    """A shortest input (every input up to ``depth``, then ``also``) on which the real network's outputs differ
+    from the extracted automaton's; None if it agrees on all of them.  An extraction is only a description of
+    the network where this is None."""
+    words = [w for n in range(depth + 1) for w in itertools.product(problem.automaton.alphabet, repeat=n)]
+    if also is not None:
+        words.append(tuple(also))
+    by_length: dict[int, list[tuple]] = {}
+    for w in words:
+        by_length.setdefault(len(w), []).append(w)
+    for length in sorted(by_length):
+        batch = by_length[length]
+        if length == 0:
+            outs = [[read_outputs(problem, weights, np.zeros((1, problem.units)), Fraction(1))[0]]]
+        else:
+            outs, _ = _real_outputs(problem, weights, batch, activation)
+        for w, out in zip(batch, outs):
+            if out != extracted.outputs(w):
+                return w
+    return None
 
 
 def compare(target: Automaton, extracted: Automaton):

@@ -153,10 +153,10 @@ def test_lstm_against_hand_written_formula():
     np.testing.assert_allclose((h1, c1), lstm_by_hand(p, x[:, 0], h0, c0), atol=1e-13)
 
 
-@pytest.mark.parametrize("form, slope", [("keras2", 0.2), ("pytorch", 1 / 6)])
-def test_hard_sigmoid_forms(form, slope):
+@pytest.mark.parametrize("activation, slope", [("hard_sigmoid", 0.2), ("hard_sigmoid_pytorch", 1 / 6)])
+def test_hard_sigmoid_forms(activation, slope):
     v = np.array([[-10.0, -3.0, -2.5, -1.0, 0.0, 0.3, 1.0, 2.5, 3.0, 10.0]])
-    ops = NumericOps("hard_sigmoid", form)
+    ops = NumericOps(activation)
     np.testing.assert_allclose(ops.sigmoid(v, "z"), np.clip(slope * v + 0.5, 0, 1), rtol=0, atol=1e-15)
     assert ops.sigmoid(np.array([[-1e9, 1e9]]), "z").tolist() == [[0.0, 1.0]]
     assert np.isnan(ops.sigmoid(np.array([[np.nan]]), "z")).all()
@@ -167,7 +167,7 @@ def test_hard_sigmoid_pytorch_form_matches_pytorch_bitwise():
     torch = torch_or_skip()
     v = np.random.default_rng(6).normal(0, 4, (50, 40))
     expected = torch.nn.functional.hardsigmoid(torch.from_numpy(v)).numpy()
-    np.testing.assert_array_equal(NumericOps("hard_sigmoid", "pytorch").sigmoid(v, "z"), expected)
+    np.testing.assert_array_equal(NumericOps("hard_sigmoid_pytorch").sigmoid(v, "z"), expected)
 
 
 def test_threshold_activation_values():

@@ -31,7 +31,7 @@ ALL_CELLS = list(CELLS)
 def _random_params(cell, units, inputs, rng, readout="linear", scale=0.9):
     params = {b.name: scale * rng.standard_normal(b.shape(units, inputs)) for b in get_cell(cell).blocks}
     if readout == "linear":
-        params["V_y"] = scale * rng.standard_normal((units, 1))
+        params["W_y"] = scale * rng.standard_normal((units, 1))
         params["b_y"] = scale * rng.standard_normal(1)
     return params
 
@@ -150,7 +150,7 @@ def test_hidden_state_gradients_match_central_differences(cell):
 
 
 def _final_loss(params, h, ys):
-    pred = sigmoid(h @ params["V_y"] + params["b_y"])[:, 0]
+    pred = sigmoid(h @ params["W_y"] + params["b_y"])[:, 0]
     return 0.5 * float(np.sum((pred - ys) ** 2))
 
 
@@ -217,9 +217,9 @@ def test_initialisation_is_glorot_uniform_with_zero_biases():
     p = init_params("lstm", 3, 2, rng, "linear")
     assert np.all(np.abs(p["U_i"]) <= np.sqrt(6 / 5)) and np.all(np.abs(p["W_f"]) <= np.sqrt(6 / 6))
     assert np.array_equal(p["b_i"], np.zeros(3)) and np.array_equal(p["b_f"], np.ones(3))
-    assert p["V_y"].shape == (3, 1) and np.array_equal(p["b_y"], np.zeros(1))
+    assert p["W_y"].shape == (3, 1) and np.array_equal(p["b_y"], np.zeros(1))
     names = list(named_weights(p))
-    assert names[:2] == ["U_i[0,0]", "U_i[0,1]"] and "b_y" in names and "V_y[2,0]" in names
+    assert names[:2] == ["U_i[0,0]", "U_i[0,1]"] and "b_y" in names and "W_y[2,0]" in names
 
 
 def test_gru_loss_falls_on_the_latch_within_a_few_epochs():
@@ -263,7 +263,7 @@ def _torch_reference(torch, cell, params, xs, ys, outputs):
             module.bias_hh_l0.copy_(T(np.concatenate(hh)))
         seq, _ = module(x)
     else:
-        leaves = {k: T(v).requires_grad_() for k, v in params.items() if k not in ("V_y", "b_y")}
+        leaves = {k: T(v).requires_grad_() for k, v in params.items() if k not in ("W_y", "b_y")}
         p = leaves
         h = torch.zeros(batch, units, dtype=torch.float64)
         states = []
@@ -278,9 +278,9 @@ def _torch_reference(torch, cell, params, xs, ys, outputs):
                 h = z * h + (1 - z) * cand
             states.append(h)
         seq = torch.stack(states, dim=1)
-    readout = {k: T(params[k]).requires_grad_() for k in ("V_y", "b_y") if k in params}
+    readout = {k: T(params[k]).requires_grad_() for k in ("W_y", "b_y") if k in params}
     hs = seq if outputs == "every" else seq[:, -1:]
-    pred = torch.sigmoid(hs @ readout["V_y"] + readout["b_y"])[..., 0] if readout else torch.sigmoid(hs[..., 0])
+    pred = torch.sigmoid(hs @ readout["W_y"] + readout["b_y"])[..., 0] if readout else torch.sigmoid(hs[..., 0])
     y = T(ys).reshape(pred.shape)
     loss = 0.5 * ((pred - y) ** 2).sum()
     loss.backward()
@@ -357,7 +357,7 @@ def test_train_automaton_names_every_weight(tmp_path):
     assert _run(["train", "parity", "--cell", "gru-after", "--units", "2", "--epochs", "1", "--sequences", "50",
                  "--length", "5", "--quiet", "--no-plot", "--out", str(tmp_path)]) == 0
     record = json.loads((tmp_path / "train-parity-gru-after-2u-noclip.json").read_text())
-    assert "b_hn[1]" in record["weights"] and "W_h[1,0]" in record["weights"] and "V_y[1,0]" in record["weights"]
+    assert "b_hn[1]" in record["weights"] and "W_h[1,0]" in record["weights"] and "W_y[1,0]" in record["weights"]
     assert len(record["loss"]) == 1 and 0 <= record["accuracy"] <= 1
 
 

@@ -13,7 +13,7 @@ from fractions import Fraction
 
 from mpmath import iv
 
-ACTIVATIONS = ("sigmoid", "hard_sigmoid", "hard_sigmoid_pytorch")
+from ..activation import get_activation
 
 
 def exact(q) -> "iv.mpf":
@@ -41,17 +41,11 @@ def _clip01(v):
 
 
 class IntervalOps:
-    """The cells' vector operations over intervals; ``activation`` picks the sigmoid gates' function.
-
-    'sigmoid' is the logistic function; 'hard_sigmoid' is clip(0.2 v + 0.5, 0, 1)
-    (Theano, Keras 2); 'hard_sigmoid_pytorch' is clip(v / 6 + 1/2, 0, 1)
-    (PyTorch, Keras 3).  tanh gates are always the real tanh.
-    """
+    """The cells' vector operations over intervals; ``activation`` is a real family of
+    :mod:`automata_rnn.activation` and picks the sigmoid gates' function (tanh gates are the real tanh)."""
 
     def __init__(self, activation: str = "sigmoid"):
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {activation!r} (known: {', '.join(ACTIVATIONS)})")
-        self.activation = activation
+        self.activation = get_activation(activation, real_only=True)
 
     def linear(self, v, m):
         cols = len(m[0]) if m else 0
@@ -78,11 +72,10 @@ class IntervalOps:
         return tuple(out)
 
     def sigmoid(self, v, name=None):
-        if self.activation == "sigmoid":
+        if self.activation.slope is None:
             return tuple(_sigmoid(x) for x in v)
-        if self.activation == "hard_sigmoid":
-            return tuple(_clip01(x * exact(Fraction(1, 5)) + exact(Fraction(1, 2))) for x in v)
-        return tuple(_clip01(x / 6 + exact(Fraction(1, 2))) for x in v)
+        slope = exact(self.activation.slope)
+        return tuple(_clip01(x * slope + exact(Fraction(1, 2))) for x in v)
 
     def tanh(self, v, name=None):
         return tuple(2 * _sigmoid(2 * x) - 1 for x in v)

@@ -1,17 +1,11 @@
 """Numeric arithmetic: the cells read on batched float64 NumPy arrays.
 
 A value is an array shaped ``(batch, units)`` (a bias is ``(units,)`` and
-broadcasts).  The gates follow one of four activations:
-
-* ``sigmoid``: the real sigmoid and tanh;
-* ``hard_sigmoid``: sigmoid gates replaced by a hard sigmoid, tanh kept real
-  (as in Keras); the form is ``keras2`` (Theano, Keras 2:
-  ``clip(0.2 v + 0.5, 0, 1)``) or ``pytorch`` (PyTorch Hardsigmoid, Keras 3:
-  ``clip(v / 6 + 1/2, 0, 1)``, rounded as they compute it, ``clip(v + 3, 0, 6) / 6``);
-* ``indicator``: sigmoid and tanh are ``[v > 0]`` in {0, 1} (the textbook);
-* ``saturated``: sigmoid is ``[v > 0]`` in {0, 1}, tanh is ``sign(v)`` in
-  {-1, +1}; a pre-activation exactly 0 gives NaN, which marks the step as
-  ill-defined (the exact arithmetic raises there instead).
+broadcasts).  The gates follow one of the activations of
+:mod:`automata_rnn.activation` (PyTorch's hard sigmoid rounded as PyTorch
+computes it, ``clip(v + 3, 0, 6) / 6``); under ``saturated`` a pre-activation
+exactly 0 gives NaN, which marks the step as ill-defined (the exact arithmetic
+raises there instead).
 
 NaN pre-activations give NaN gates under every activation.
 
@@ -27,12 +21,11 @@ integers (hence the threshold activations on integer weights) agree exactly.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
-ACTIVATIONS = ("sigmoid", "hard_sigmoid", "indicator", "saturated")
-
-HARD_SIGMOID_FORMS = {"keras2": "clip(0.2 v + 0.5, 0, 1)", "pytorch": "clip(v + 3, 0, 6) / 6"}
+from ..activation import get_activation
 
 
 @dataclass
@@ -47,27 +40,20 @@ class GateRecord:
 class NumericOps:
     """The vector operations of the cells (see :mod:`automata_rnn.cells`) on float64 arrays.
 
-    ``activation`` is one of :data:`ACTIVATIONS`; ``hard_sigmoid_form`` (one of
-    :data:`HARD_SIGMOID_FORMS`) is used when the activation is 'hard_sigmoid'.
+    ``activation`` names one of :data:`automata_rnn.activation.ACTIVATIONS`.
     With ``record=True`` every gate evaluation is appended to :attr:`log` as a
     :class:`GateRecord` (copies, in call order).
     """
 
-    def __init__(self, activation: str = "sigmoid", hard_sigmoid_form: str = "keras2", record: bool = False):
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {activation!r} (known: {', '.join(ACTIVATIONS)})")
-        if hard_sigmoid_form not in HARD_SIGMOID_FORMS:
-            raise ValueError(f"unknown hard sigmoid form {hard_sigmoid_form!r} "
-                             f"(known: {', '.join(HARD_SIGMOID_FORMS)})")
-        self.activation = activation
-        self.hard_sigmoid_form = hard_sigmoid_form
+    def __init__(self, activation: str = "sigmoid", record: bool = False):
+        self.activation = get_activation(activation)
         self.record = record
         self.log: list[GateRecord] = []
-        self._sigmoid_into = {"sigmoid": self._logistic, "hard_sigmoid": self._hard_sigmoid,
-                              "indicator": self._step01, "saturated": self._sign01}[activation]
-        self._tanh_into = {"sigmoid": np.tanh, "hard_sigmoid": np.tanh,
-                           "indicator": self._step01, "saturated": self._sign}[activation]
-        self._squash_into = self._step01 if activation == "indicator" else np.tanh
+        kind = self.activation.kind if self.activation.real else activation
+        self._sigmoid_into = {"logistic": self._logistic, "hard": self._hard_sigmoid,
+                              "indicator": self._step01, "saturated": self._sign01}[kind]
+        self._tanh_into = {"indicator": self._step01, "saturated": self._sign}.get(kind, np.tanh)
+        self._squash_into = self._step01 if kind == "indicator" else np.tanh
         self._overflow_ignored = False
 
     # -- storage: overridden by SequenceOps to reuse buffers ------------------------------
@@ -147,7 +133,7 @@ class NumericOps:
         np.reciprocal(out, out=out)
 
     def _hard_sigmoid(self, v, out):
-        if self.hard_sigmoid_form == "keras2":
+        if self.activation.slope == Fraction(1, 5):
             np.multiply(v, 0.2, out=out)
             np.add(out, 0.5, out=out)
             np.clip(out, 0.0, 1.0, out=out)
@@ -239,9 +225,8 @@ class SequenceOps(NumericOps):
     (time, batch, units) arrays: pre-activations and values.
     """
 
-    def __init__(self, activation: str = "sigmoid", hard_sigmoid_form: str = "keras2", *,
-                 constants=(), time: int = 0, record: bool = False):
-        super().__init__(activation, hard_sigmoid_form, record)
+    def __init__(self, activation: str = "sigmoid", *, constants=(), time: int = 0, record: bool = False):
+        super().__init__(activation, record)
         self.time = time
         self._overflow_ignored = True  # step() runs the cell under np.errstate(over="ignore")
         self._constants = {id(c): c for c in constants}
