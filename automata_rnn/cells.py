@@ -23,6 +23,7 @@ one entry per unit.  Standard library only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Callable
 
 
@@ -94,15 +95,35 @@ def _gate_blocks(*gates: str) -> tuple[Block, ...]:
 class Cell:
     """A recurrent cell: its parameter blocks, the parts of its state, and its step equations.
 
-    ``unscaled`` names the state parts that no weight scales and that reach the hidden state through
-    ``ops.squash`` (the LSTM's cell state): under the saturated semantics they make h irrational."""
+    Facts about the cell live here, not as tests of its name elsewhere:
+
+    * ``state_range``: the interval a real hidden unit stays in (sigmoid (0, 1), tanh and gated
+      mixes of it (-1, 1));
+    * ``unscaled``: the state parts that no weight scales and that reach the hidden state through
+      ``ops.squash`` (the LSTM's cell state); under the saturated semantics they make h irrational;
+    * ``initial_biases``: biases that training starts away from 0 (the LSTM's forget bias 1, as
+      TensorFlow's LSTMCell adds it).
+    """
 
     name: str
     summary: str
     blocks: tuple[Block, ...]
     state_parts: tuple[str, ...]
     step: Callable
+    state_range: tuple[Fraction, Fraction] = (Fraction(-1), Fraction(1))
     unscaled: tuple[str, ...] = ()
+    initial_biases: tuple[tuple[str, int], ...] = ()
+
+    def code_values(self, semantics: str) -> tuple[Fraction, ...] | None:
+        """The values one hidden unit's code takes under a threshold semantics: the ends of the state range
+        (a threshold tanh gives 0 under the indicator semantics), plus 0, the initial state, when it lies
+        inside the range; None when the codes are not finitely many (a cell state that can count)."""
+        if self.unscaled:
+            return None
+        low, high = self.state_range
+        if semantics == "indicator" or low == 0:
+            return (Fraction(0), Fraction(1))
+        return (low, Fraction(0), high)
 
     def element_names(self, units: int, inputs: int) -> list[str]:
         """Names of the scalar parameters, in display order: ``U_h`` for a 1 x 1 block,
@@ -123,13 +144,14 @@ def element_names(block: str, shape: tuple[int, ...]) -> list[str]:
 
 
 CELLS: dict[str, Cell] = {
-    "rnn": Cell("rnn", "Elman RNN with a sigmoid (the textbook)", _gate_blocks("h"), ("h",), rnn_step),
+    "rnn": Cell("rnn", "Elman RNN with a sigmoid (the textbook)", _gate_blocks("h"), ("h",), rnn_step,
+                state_range=(Fraction(0), Fraction(1))),
     "gru": Cell("gru", "GRU, reset before the product (the textbook)", _gate_blocks("z", "r", "h"),
                 ("h",), gru_step),
     "gru-after": Cell("gru-after", "GRU, reset after the product (PyTorch, Keras 3)",
                       _gate_blocks("z", "r", "h") + (Block("b_hn", "bias"),), ("h",), gru_after_step),
     "lstm": Cell("lstm", "LSTM with gates i, f, g, o", _gate_blocks("i", "f", "g", "o"), ("h", "c"),
-                 lstm_step, unscaled=("c",)),
+                 lstm_step, unscaled=("c",), initial_biases=(("b_f", 1),)),
 }
 
 

@@ -55,7 +55,7 @@ class GainResult:
 
 
 def state_range(problem: Problem) -> tuple[Fraction, Fraction]:
-    return (Fraction(0), Fraction(1)) if problem.cell.name == "rnn" else (Fraction(-1), Fraction(1))
+    return problem.cell.state_range
 
 
 def _box(problem: Problem, code, eps: Fraction, clip: bool = True):
@@ -121,7 +121,7 @@ class Tracker:
 
     def kept_zero(self) -> str | None:
         """A GRU unit whose code 0 is kept after the start: real networks drift off it."""
-        if self.problem.cell.name == "rnn":
+        if self.problem.cell.state_range[0] == 0:  # 0 is an end of the range: a saturated value, kept stably
             return None
         for (c, a), nxt in self.moves.items():
             for j, v in enumerate(nxt[0]):

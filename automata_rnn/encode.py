@@ -28,12 +28,11 @@ from .solve import SEED
 
 def unit_values(problem: Problem) -> tuple[Fraction, ...]:
     """The values one unit's code can take: {0, 1}, or {-1, 0, 1} for a GRU whose tanh saturates to -1."""
-    if problem.cell.state_parts != ("h",):
+    values = problem.cell.code_values(problem.semantics.name)
+    if values is None:
         raise ValueError(f"the {problem.cell.name} cell's state is not confined to finitely many codes "
                          "(its cell state can count); use the case-split prover")
-    if problem.cell.name == "rnn" or problem.semantics.name == "indicator":
-        return (Fraction(0), Fraction(1))
-    return (Fraction(-1), Fraction(0), Fraction(1))
+    return values
 
 
 #: The largest number of codes an encoding enumerates; larger requests are refused up front.

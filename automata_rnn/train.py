@@ -112,7 +112,7 @@ def init_params(cell: Cell | str, units: int, inputs: int, rng: np.random.Genera
     for block in cell.blocks:
         shape = block.shape(units, inputs)
         if block.kind == "bias":
-            params[block.name] = np.ones(shape) if (cell.name == "lstm" and block.name == "b_f") else np.zeros(shape)
+            params[block.name] = np.full(shape, float(dict(cell.initial_biases).get(block.name, 0)))
         else:
             params[block.name] = _glorot(rng, shape)
     if readout == "linear":

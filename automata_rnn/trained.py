@@ -64,7 +64,7 @@ def _interval_params(problem: Problem, weights: dict):
 
 def _key(problem: Problem, q: str, box) -> tuple:
     """Which abstract state a box belongs to: the automaton state and the nearest code of its centre."""
-    values = (0, 1) if problem.cell.name == "rnn" else (-1, 0, 1)
+    values = problem.cell.code_values("saturated") or (-1, 0, 1)
     centre = [(float(x.a) + float(x.b)) / 2 for x in box[0]]
     return (q, tuple(min(values, key=lambda v: abs(v - c)) for c in centre))
 
@@ -72,7 +72,7 @@ def _key(problem: Problem, q: str, box) -> tuple:
 def _clip(problem: Problem, box):
     if problem.cell.state_parts != ("h",):
         return box
-    low, high = (0, 1) if problem.cell.name == "rnn" else (-1, 1)
+    low, high = (float(v) for v in problem.cell.state_range)
     return (tuple(iv.mpf([max(x.a, low), min(x.b, high)]) for x in box[0]),)
 
 
@@ -174,7 +174,7 @@ def extract(problem: Problem, weights: dict, depth: int = 10, activation: str = 
     """The automaton read off the network: states are its hidden states quantised (each unit split at
     the middle of its range), transitions and outputs the majority over all inputs up to ``depth``."""
     a = problem.automaton
-    mid = 0.5 if problem.cell.name == "rnn" else 0.0
+    mid = float(sum(problem.cell.state_range)) / 2
     words = list(itertools.product(a.alphabet, repeat=depth))
     outs, hidden = _real_outputs(problem, weights, words, activation)
     votes_t: dict = {}

@@ -135,3 +135,35 @@ def test_simulate_uses_the_pytorch_hard_sigmoid_when_asked():
     a = simulate(cell, params, x, activation="hard_sigmoid")
     b = simulate(cell, params, x, activation="hard_sigmoid_pytorch")
     assert not np.allclose(a.hidden, b.hidden)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "gru-after"])
+@pytest.mark.parametrize("semantics", ["indicator", "saturated"])
+def test_code_values_are_the_codes_exact_runs_meet(cell, semantics):
+    """A cell's own code set holds every code that exact steps reach (random integer weights, two units,
+    inputs up to length 4), and the top of its state range is reached."""
+    from automata_rnn.automata import toggle
+    from automata_rnn.run import IllDefined, initial_code, step, weight_signs
+    from automata_rnn.semantics import Semantics
+
+    c = get_cell(cell)
+    values = set(c.code_values(semantics))
+    seen: set = set()
+    rng = np.random.default_rng(5)
+    p = Problem(toggle(), c, units=2, semantics=Semantics(semantics), output="readout")
+    for _ in range(40):
+        params = p.parameters({n: F(int(rng.integers(-3, 4))) for n in p.parameter_names()})
+        frontier = {initial_code(p)}
+        for _ in range(4):
+            nxt = set()
+            for code in frontier:
+                for sym in "01":
+                    try:
+                        nxt.add(step(p, params, code, sym, weight_signs())[0])
+                    except IllDefined:
+                        pass
+            frontier = nxt
+            for code in frontier:
+                seen |= set(code[0])
+    assert seen <= values and c.state_range[1] in seen
+    assert get_cell("lstm").code_values(semantics) is None
