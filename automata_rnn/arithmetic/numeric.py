@@ -93,27 +93,20 @@ class NumericOps:
 
     def sigmoid(self, v, name):
         """The sigmoid gate ``name`` under the activation."""
-        v = self._value(v)
-        out = self._out(v.shape)
-        self._sigmoid_into(v, out)
-        if self.record:
-            self._record(name, v, out)
-        return out
+        return self._apply(self._sigmoid_into, v, name)
 
     def tanh(self, v, name):
         """The tanh gate ``name`` under the activation."""
-        v = self._value(v)
-        out = self._out(v.shape)
-        self._tanh_into(v, out)
-        if self.record:
-            self._record(name, v, out)
-        return out
+        return self._apply(self._tanh_into, v, name)
 
     def squash(self, v, name):
         """tanh of an unscaled value (an LSTM's cell state): real, except the indicator's threshold."""
+        return self._apply(self._squash_into, v, name)
+
+    def _apply(self, into, v, name):
         v = self._value(v)
         out = self._out(v.shape)
-        self._squash_into(v, out)
+        into(v, out)
         if self.record:
             self._record(name, v, out)
         return out
