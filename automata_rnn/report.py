@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from .activation import get_activation
 from .arithmetic.exact import Affine, format_rational, format_value
 from .conditions import Alternative, Conditions, Judgement
 from .io import json_number, weights_json
@@ -13,10 +14,16 @@ from .semantics import parse_signs
 from .text import clause_text, code_text, literal_parts, literal_text, table, weights_text
 
 
-def problem_line(p: Problem) -> str:
+def network_line(p: Problem) -> str:
+    """The automaton, cell, size and read-out (with its output rule) of a problem."""
     units = f"{p.units} unit" + ("s" if p.units > 1 else "")
-    out = "state" if p.output == "state" else "threshold read-out"
-    s = f"{p.automaton.name} on a {p.cell.name} cell ({units}, output = {out}), {p.semantics.describe()}"
+    out = (f"[h_0 > {format_rational(p.rule.threshold)}], rule {p.rule.name}" if p.output == "state"
+           else "threshold read-out")
+    return f"{p.automaton.name} on a {p.cell.name} cell ({units}, output = {out})"
+
+
+def problem_line(p: Problem) -> str:
+    s = f"{network_line(p)}, {p.semantics.describe()}"
     if p.fixed:
         s += "\n  fixed: " + weights_text(p.fixed, p.parameter_names())
     if p.bound is not None:
@@ -361,8 +368,8 @@ def gain_json(p: Problem, r) -> dict:
 
 
 def simulation_text(p: Problem, run) -> str:
-    lines = [problem_line(p), f"  activation {run.activation}, gain {format_rational(run.gain)}, input "
-             f"{word_text(run.word)}"]
+    lines = [network_line(p), f"  activation {get_activation(run.activation).summary}, gain "
+             f"{format_rational(run.gain)}, input {word_text(run.word)}"]
     names = list(run.gates)
     rows = []
     for t in range(len(run.outputs)):
