@@ -1,3 +1,3 @@
-from .cli import main
+from automata_rnn.cli.main import main
 
 raise SystemExit(main())

@@ -10,11 +10,11 @@ import random
 import statistics
 import time
 
-from automata_rnn.automata import Automaton
-from automata_rnn.automata import minimize as minimize_automaton
-from automata_rnn.cells import get_cell
-from automata_rnn.minimal import minimize
-from automata_rnn.problem import Problem
+from automata_rnn.model.automata import Automaton
+from automata_rnn.model.automata import minimize as minimize_automaton
+from automata_rnn.model.cells import get_cell
+from automata_rnn.model.problem import Problem
+from automata_rnn.questions.sizes import minimize
 
 
 def random_dfa(n: int, seed: int) -> Automaton:

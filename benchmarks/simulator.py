@@ -59,7 +59,7 @@ def main(argv=None) -> None:
     import numpy as np
 
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-    from automata_rnn.simulate import params_from_pytorch_gru, simulate
+    from automata_rnn.arithmetic.simulate import params_from_pytorch_gru, simulate
 
     try:
         import torch

@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from automata_rnn.train import (
+from automata_rnn.learn.train import (
     TEXTBOOK_SEED,
     fit,
     global_norm,

@@ -16,10 +16,10 @@ import os
 
 import numpy as np
 
-from automata_rnn import plots
 from automata_rnn.arithmetic.autodiff import Tape
-from automata_rnn.cells import get_cell
-from automata_rnn.train import TEXTBOOK_CLIP, TEXTBOOK_SEED, predict, textbook_run
+from automata_rnn.learn.train import TEXTBOOK_CLIP, TEXTBOOK_SEED, predict, textbook_run
+from automata_rnn.model.cells import get_cell
+from automata_rnn.present import plots
 
 LEARNED = 5.0  # last-epoch mean loss below this: the two classes are told apart (the floor is about 3.6)
 STUCK = 12.0  # last-epoch mean loss above this: about 12.5, the loss of predicting 1/2 everywhere

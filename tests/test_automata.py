@@ -9,18 +9,10 @@ import sys
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import automata, words
 
-from automata_rnn.automata import (
-    LIBRARY,
-    Automaton,
-    distinguishing_word,
-    from_regex,
-    is_minimal,
-    load_automaton,
-    minimize,
-    read_spec,
-)
-from automata_rnn.testing import automata, words
+from automata_rnn.interop.automata_files import from_regex, load_automaton, read_spec
+from automata_rnn.model.automata import LIBRARY, Automaton, distinguishing_word, is_minimal, minimize
 
 
 def all_words(max_len, alphabet="01"):
@@ -383,7 +375,7 @@ def test_regex_spec():
 
 
 def test_import_needs_the_standard_library_only():
-    code = ("import sys, automata_rnn.automata; "
+    code = ("import sys, automata_rnn.model.automata; "
             "print(sorted(m for m in ('yaml', 'automata', 'hypothesis', 'numpy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

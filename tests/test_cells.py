@@ -5,11 +5,11 @@ from fractions import Fraction as F
 
 import pytest
 
-from automata_rnn.automata import latch
-from automata_rnn.cells import CELLS, get_cell
-from automata_rnn.problem import Problem
-from automata_rnn.run import CaseOps, weight_signs
-from automata_rnn.semantics import Semantics
+from automata_rnn.exact.run import CaseOps, weight_signs
+from automata_rnn.model.automata import latch
+from automata_rnn.model.cells import CELLS, get_cell
+from automata_rnn.model.problem import Problem
+from automata_rnn.model.semantics import Semantics
 
 NAMES = {
     "rnn": ["U_h", "W_h", "b_h"],

@@ -10,15 +10,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from automata_rnn.arithmetic.interval import IntervalOps, exact
-from automata_rnn.automata import load_automaton
-from automata_rnn.cells import get_cell
-from automata_rnn.certify import Tracker, certify
-from automata_rnn.minimal import find_weights
-from automata_rnn.problem import Problem
-from automata_rnn.run import trace
-from automata_rnn.semantics import Semantics
-from automata_rnn.simulate import encode_words, params_to_numpy, simulate
-from automata_rnn.simulate_word import read_outputs
+from automata_rnn.arithmetic.simulate import encode_words, params_to_numpy, simulate
+from automata_rnn.exact.run import trace
+from automata_rnn.interop.automata_files import load_automaton
+from automata_rnn.model.cells import get_cell
+from automata_rnn.model.problem import Problem
+from automata_rnn.model.semantics import Semantics
+from automata_rnn.questions.certify import Tracker, certify
+from automata_rnn.questions.simulate import read_outputs
+from automata_rnn.questions.sizes import find_weights
 
 CASES = [(a, c, s) for a in ("latch", "toggle") for c in ("rnn", "gru", "gru-after")
          for s in ("indicator", "saturated")]
@@ -76,7 +76,7 @@ def test_reported_gain_is_least_at_its_eps():
 def test_a_kept_zero_really_drifts():
     """Weights that keep the initial 0 with z ~ 1 while the candidate is +1: the threshold network
     implements the latch, certify refuses, and the real network does fail on a long run of 0s."""
-    from automata_rnn.solve import implements
+    from automata_rnn.solver.prove import implements
     w = dict(U_z=-2, W_z=2, b_z=1, U_r=2, W_r=0, b_r=1, U_h=2, W_h=0, b_h=1)
     p = Problem(load_automaton("latch"), get_cell("gru"), 1, Semantics("saturated"))
     full = {n: F(w.get(n, 0)) for n in p.parameter_names()}
@@ -114,7 +114,7 @@ def test_intervals_enclose_the_real_step(cell, data):
 
 @pytest.mark.parametrize("bad", ["0021", "a"])
 def test_simulate_rejects_symbols_outside_the_alphabet(bad):
-    from automata_rnn.simulate_word import simulate_word
+    from automata_rnn.questions.simulate import simulate_word
     p = Problem(load_automaton("latch"), get_cell("rnn"))
     with pytest.raises(ValueError):
         simulate_word(p, {}, bad)

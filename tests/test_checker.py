@@ -6,11 +6,11 @@ from fractions import Fraction as F
 
 import pytest
 
-from automata_rnn.automata import Automaton, latch, toggle
-from automata_rnn.cells import get_cell
-from automata_rnn.certificates import FORMAT, check
-from automata_rnn.minimal import refute_all_sizes
-from automata_rnn.problem import Problem
+from automata_rnn.exact.checker import FORMAT, check
+from automata_rnn.model.automata import Automaton, latch, toggle
+from automata_rnn.model.cells import get_cell
+from automata_rnn.model.problem import Problem
+from automata_rnn.questions.sizes import refute_all_sizes
 
 
 def expr(const=0, **coeffs):
@@ -93,7 +93,7 @@ def one_hot_parity():
 
 @pytest.mark.parametrize("semantics", ["indicator", "saturated"])
 def test_all_sizes_relaxation_on_one_hot_inputs(semantics):
-    from automata_rnn.semantics import Semantics
+    from automata_rnn.model.semantics import Semantics
     p = Problem(one_hot_parity(), get_cell("rnn"), 1, Semantics(semantics))
     c = refute_all_sizes(p)
     assert c is not None and check(c)[0]

@@ -7,12 +7,12 @@ from fractions import Fraction as F
 
 import pytest
 
-from automata_rnn.automata import latch, toggle
-from automata_rnn.cells import get_cell
-from automata_rnn.certificates import FORMAT, _main, check
-from automata_rnn.conditions import derive
-from automata_rnn.problem import Problem
-from automata_rnn.questions import solve
+from automata_rnn.exact.checker import FORMAT, _main, check
+from automata_rnn.model.automata import latch, toggle
+from automata_rnn.model.cells import get_cell
+from automata_rnn.model.problem import Problem
+from automata_rnn.questions.conditions import derive
+from automata_rnn.questions.solve import solve
 
 
 @pytest.fixture(scope="module")

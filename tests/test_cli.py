@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from automata_rnn.cli import main
+from automata_rnn.cli.main import main
 
 
 def run(*argv):
@@ -67,7 +67,7 @@ def test_check_failure_exit_1_with_counterexample(capsys):
 
 
 def test_unsat_json_has_checkable_certificate(capsys):
-    from automata_rnn.certificates import check
+    from automata_rnn.exact.checker import check
     assert main(["solve", "toggle", "--cell", "rnn", "--json"]) == 0
     obj = json.loads(capsys.readouterr().out)
     assert obj["verdict"] == "unsat" and check(obj["certificate"])[0]
@@ -91,6 +91,7 @@ def test_conditions_against_json(capsys):
 def test_proof_pages_are_current():
     import os
 
-    from automata_rnn.proofs import check_pages
+    from automata_rnn.cli.main import run_command
+    from automata_rnn.cli.proofs import check_pages
     here = os.path.join(os.path.dirname(__file__), "..", "proofs")
-    assert check_pages(here) == []
+    assert check_pages(here, run_command) == []

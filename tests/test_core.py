@@ -10,17 +10,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from automata_rnn.automata import latch, toggle
-from automata_rnn.cells import get_cell
-from automata_rnn.certificates import check
-from automata_rnn.claims import evaluate, parse_claim
-from automata_rnn.conditions import derive
-from automata_rnn.problem import Problem
-from automata_rnn.questions import check_weights, solve
-from automata_rnn.run import trace
-from automata_rnn.semantics import Semantics
-from automata_rnn.solve import implements
-from automata_rnn.text import clause_text
+from automata_rnn.exact.checker import check
+from automata_rnn.exact.run import trace
+from automata_rnn.model.automata import latch, toggle
+from automata_rnn.model.cells import get_cell
+from automata_rnn.model.claims import evaluate, parse_claim
+from automata_rnn.model.problem import Problem
+from automata_rnn.model.semantics import Semantics
+from automata_rnn.present.text import clause_text
+from automata_rnn.questions.conditions import derive
+from automata_rnn.questions.solve import check_weights, solve
+from automata_rnn.solver.prove import implements
 
 GRU_LATCH_FIX = dict(W_r=0, U_r=0, b_r=0, b_z=0, b_h=0)
 GRU_TOGGLE_FIX = dict(W_r=0, U_r=0, b_z=0, b_h=0)
@@ -40,7 +40,7 @@ def _sign(q):
 
 
 def test_checker_imports_no_solver():
-    code = ("import sys, automata_rnn.certificates; "
+    code = ("import sys, automata_rnn.exact.checker; "
             "bad = [m for m in sys.modules if m.split('.')[0] in ('z3', 'numpy', 'sympy', 'hypothesis')]; "
             "print(bad); sys.exit(1 if bad else 0)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -202,7 +202,7 @@ def test_claim_judgement_witnesses_verify(data):
     a, b = data.draw(st.integers(-1, 1)), data.draw(st.integers(-1, 1))
     text = f"{a}*U_h + {b}*W_h + b_h > 0"
     f = parse_claim(text, p.parameter_names(), p.fixed)
-    from automata_rnn.conditions import judge
+    from automata_rnn.questions.conditions import judge
     j = judge(p, text, f)
     if not j.necessary:
         w = j.necessary_witness

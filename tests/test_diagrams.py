@@ -10,11 +10,15 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import automata, words
 
-from automata_rnn import diagrams
-from automata_rnn.automata import LIBRARY, Automaton, load_automaton
-from automata_rnn.cells import get_cell
-from automata_rnn.diagrams import (
+from automata_rnn.exact.run import trace
+from automata_rnn.interop.automata_files import load_automaton
+from automata_rnn.model.automata import LIBRARY, Automaton
+from automata_rnn.model.cells import get_cell
+from automata_rnn.model.problem import Problem
+from automata_rnn.present import diagrams
+from automata_rnn.present.diagrams import (
     Edge,
     Graph,
     Node,
@@ -26,9 +30,6 @@ from automata_rnn.diagrams import (
     parse_dot,
     save_diagram,
 )
-from automata_rnn.problem import Problem
-from automata_rnn.run import trace
-from automata_rnn.testing import automata, words
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

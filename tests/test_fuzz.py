@@ -10,10 +10,11 @@ import io
 import json
 import string
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from automata_rnn.cli import main
+from automata_rnn.cli.main import main
 
 FUZZ = settings(max_examples=250, deadline=None, suppress_health_check=list(HealthCheck))
 
@@ -118,3 +119,12 @@ def test_fuzz_flags(argv):
 def test_huge_request_refused_up_front():
     code, _, err = run(["solve", "tomita3", "--cell", "gru", "--units", "9", "--semantics", "saturated"])
     assert code == 2 and "codes" in err
+
+
+@pytest.mark.parametrize("item", ["-: U_h=\r0", "W_h=1\n2", "x\x1b[2J=1"])
+def test_control_characters_in_arguments_stay_on_one_line(item):
+    """An argument holding a newline, a carriage return or an escape sequence is echoed escaped."""
+    code, _, err = run(["check", "latch", "--cell", "rnn", "--set", "U_h=1", item])
+    assert code == 2
+    assert_clean(code, err)
+    assert "\r" not in err and "\x1b" not in err

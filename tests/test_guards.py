@@ -5,14 +5,14 @@ from fractions import Fraction as F
 
 import pytest
 from hypothesis import given, settings
+from strategies import weights
 
-import automata_rnn.minimal as minimal
-from automata_rnn.automata import load_automaton
-from automata_rnn.cells import get_cell
-from automata_rnn.cli import main
-from automata_rnn.problem import Problem
-from automata_rnn.questions import check_weights
-from automata_rnn.testing import weights
+import automata_rnn.questions.sizes as minimal
+from automata_rnn.cli.main import main
+from automata_rnn.interop.automata_files import load_automaton
+from automata_rnn.model.cells import get_cell
+from automata_rnn.model.problem import Problem
+from automata_rnn.questions.solve import check_weights
 
 
 def test_a_wrong_model_is_caught(monkeypatch, capsys):

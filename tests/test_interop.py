@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from automata_rnn.cli import main
-from automata_rnn.proofs import CLAIMS
-from automata_rnn.second_opinion import cvc5_available
+from automata_rnn.cli.main import main
+from automata_rnn.cli.proofs import CLAIMS
+from automata_rnn.solver.cvc5 import cvc5_available
 
 
 def _solve_argv(argv):

@@ -6,17 +6,17 @@ import dataclasses
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import automata
 
-from automata_rnn.automata import load_automaton
-from automata_rnn.cells import get_cell
-from automata_rnn.certificates import check
-from automata_rnn.encode import Encoding
-from automata_rnn.minimal import exclude, find_weights, minimize
-from automata_rnn.problem import Problem
-from automata_rnn.second_opinion import cvc5_verdict
-from automata_rnn.semantics import Semantics
-from automata_rnn.solve import TreeLimit, implements, prove
-from automata_rnn.testing import automata
+from automata_rnn.exact.checker import check
+from automata_rnn.interop.automata_files import load_automaton
+from automata_rnn.model.cells import get_cell
+from automata_rnn.model.problem import Problem
+from automata_rnn.model.semantics import Semantics
+from automata_rnn.questions.sizes import exclude, find_weights, minimize
+from automata_rnn.solver.cvc5 import cvc5_verdict
+from automata_rnn.solver.encode import Encoding
+from automata_rnn.solver.prove import TreeLimit, implements, prove
 
 
 def readout(aut, cell, units, semantics="indicator"):
@@ -38,7 +38,7 @@ def test_encoding_agrees_with_the_case_split_prover(aut, cell, semantics, output
     if verdict == "sat":
         assert implements(p, weights)
     else:
-        from automata_rnn.solve import certificate
+        from automata_rnn.solver.prove import certificate
         assert check(certificate(p, proof.tree))[0]
 
 
@@ -73,7 +73,7 @@ def test_parity_needs_two_codes_for_one_state():
     p = readout(load_automaton("parity"), "rnn", 2)
     verdict, weights, _ = find_weights(p)
     assert verdict == "sat" and implements(p, weights)
-    from automata_rnn.run import Implements, explore, weight_signs
+    from automata_rnn.exact.run import Implements, explore, weight_signs
     pairs = explore(p, weight_signs(), p.parameters(weights)).pairs
     codes_per_state = {}
     for code, q in pairs:
@@ -94,7 +94,7 @@ def test_exclusion_by_certificate_is_checked():
 
 
 def test_parity_refuted_for_every_size_and_tampering_caught():
-    from automata_rnn.minimal import refute_all_sizes
+    from automata_rnn.questions.sizes import refute_all_sizes
     p = Problem(load_automaton("parity"), get_cell("rnn"), 1)
     cert = refute_all_sizes(p)
     assert check(cert)[0]
@@ -111,7 +111,7 @@ def test_parity_refuted_for_every_size_and_tampering_caught():
 @settings(max_examples=25)
 @given(automata(max_states=3, minimal=True), st.integers(1, 3), st.sampled_from(["indicator", "saturated"]))
 def test_all_sizes_relaxation_never_excludes_a_network_that_exists(aut, units, semantics):
-    from automata_rnn.minimal import refute_all_sizes
+    from automata_rnn.questions.sizes import refute_all_sizes
     p = Problem(aut, get_cell("rnn"), units, Semantics(semantics), output="state")
     verdict, weights, _ = find_weights(p)
     if verdict == "sat":

@@ -9,16 +9,16 @@ from fractions import Fraction as F
 import numpy as np
 import pytest
 
-from automata_rnn.activation import ACTIVATIONS, REAL_ACTIVATIONS, get_activation
 from automata_rnn.arithmetic.interval import IntervalOps, exact
 from automata_rnn.arithmetic.numeric import NumericOps
-from automata_rnn.automata import latch
-from automata_rnn.cells import get_cell
-from automata_rnn.cli import main
-from automata_rnn.network import OUTPUT_RULES, get_rule
-from automata_rnn.problem import Problem
-from automata_rnn.simulate import encode_words, params_to_numpy, simulate
-from automata_rnn.simulate_word import read_outputs
+from automata_rnn.arithmetic.simulate import encode_words, params_to_numpy, simulate
+from automata_rnn.cli.main import main
+from automata_rnn.model.activation import ACTIVATIONS, REAL_ACTIVATIONS, get_activation
+from automata_rnn.model.automata import latch
+from automata_rnn.model.cells import get_cell
+from automata_rnn.model.network import OUTPUT_RULES, get_rule
+from automata_rnn.model.problem import Problem
+from automata_rnn.questions.simulate import read_outputs
 
 
 @pytest.mark.parametrize("units", [1, 2])
@@ -45,7 +45,7 @@ def test_train_then_verify_reads_the_network_as_it_was_trained(tmp_path, capsys,
         assert not (out["extracted"]["equivalent"] and out["extracted"]["faithful"])
     if out["extracted"]["network_differs_on"] is not None:
         word = out["extracted"]["network_differs_on"]
-        from automata_rnn.automata import Automaton
+        from automata_rnn.model.automata import Automaton
 
         extracted = Automaton.from_json(out["extracted"]["automaton"])
         assert _independent_outputs(record, word) != extracted.outputs(tuple(word))
@@ -142,9 +142,9 @@ def test_simulate_uses_the_pytorch_hard_sigmoid_when_asked():
 def test_code_values_are_the_codes_exact_runs_meet(cell, semantics):
     """A cell's own code set holds every code that exact steps reach (random integer weights, two units,
     inputs up to length 4), and the top of its state range is reached."""
-    from automata_rnn.automata import toggle
-    from automata_rnn.run import IllDefined, initial_code, step, weight_signs
-    from automata_rnn.semantics import Semantics
+    from automata_rnn.exact.run import IllDefined, initial_code, step, weight_signs
+    from automata_rnn.model.automata import toggle
+    from automata_rnn.model.semantics import Semantics
 
     c = get_cell(cell)
     values = set(c.code_values(semantics))

@@ -10,20 +10,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from automata_rnn import cells
 from automata_rnn.arithmetic.numeric import NumericOps
-from automata_rnn.automata import Automaton, latch, toggle
-from automata_rnn.cells import get_cell
-from automata_rnn.problem import Problem
-from automata_rnn.run import trace
-from automata_rnn.semantics import Semantics
-from automata_rnn.simulate import (
+from automata_rnn.arithmetic.simulate import (
     encode_words,
     params_from_pytorch_gru,
     params_from_pytorch_lstm,
     params_to_numpy,
     simulate,
 )
+from automata_rnn.exact.run import trace
+from automata_rnn.model import cells
+from automata_rnn.model.automata import Automaton, latch, toggle
+from automata_rnn.model.cells import get_cell
+from automata_rnn.model.problem import Problem
+from automata_rnn.model.semantics import Semantics
 
 
 def torch_or_skip():

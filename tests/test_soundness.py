@@ -16,18 +16,19 @@ from mpmath import mp, mpf
 from mpmath import tanh as mp_tanh
 
 from automata_rnn.arithmetic.exact import Affine
+from automata_rnn.arithmetic.simulate import encode_words, params_to_numpy, simulate
 from automata_rnn.arithmetic.tanh_values import sign_of_tanh_form, tanh_of_integer
-from automata_rnn.automata import latch, load_automaton, toggle
-from automata_rnn.cells import CELLS, get_cell
-from automata_rnn.certificates import CLAIMS, FORMAT, _main, check
-from automata_rnn.cli import main
-from automata_rnn.minimal import refute_all_sizes
-from automata_rnn.problem import Problem
-from automata_rnn.questions import check_weights, solve
-from automata_rnn.run import initial_code, read_output, step, weight_signs
-from automata_rnn.semantics import Semantics
-from automata_rnn.simulate import encode_words, params_to_numpy, simulate
-from automata_rnn.simulate_word import read_outputs, simulate_word
+from automata_rnn.cli.main import main
+from automata_rnn.exact.checker import CLAIMS, FORMAT, _main, check
+from automata_rnn.exact.run import initial_code, read_output, step, weight_signs
+from automata_rnn.interop.automata_files import load_automaton
+from automata_rnn.model.automata import latch, toggle
+from automata_rnn.model.cells import CELLS, get_cell
+from automata_rnn.model.problem import Problem
+from automata_rnn.model.semantics import Semantics
+from automata_rnn.questions.simulate import read_outputs, simulate_word
+from automata_rnn.questions.sizes import refute_all_sizes
+from automata_rnn.questions.solve import check_weights, solve
 
 # -- forged certificates ------------------------------------------------------------------
 

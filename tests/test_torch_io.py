@@ -13,19 +13,19 @@ from hypothesis import strategies as st
 
 torch = pytest.importorskip("torch")
 
-from automata_rnn.automata import load_automaton  # noqa: E402
-from automata_rnn.cells import get_cell  # noqa: E402
-from automata_rnn.problem import Problem  # noqa: E402
-from automata_rnn.questions import check_weights  # noqa: E402
-from automata_rnn.semantics import Semantics  # noqa: E402
-from automata_rnn.simulate import simulate  # noqa: E402
-from automata_rnn.torch_io import (  # noqa: E402
+from automata_rnn.arithmetic.simulate import simulate  # noqa: E402
+from automata_rnn.interop.automata_files import load_automaton  # noqa: E402
+from automata_rnn.interop.pytorch import (  # noqa: E402
     layout,
     load_torch,
     parameter_blocks,
     to_torch,
     weights_for_problem,
 )
+from automata_rnn.model.cells import get_cell  # noqa: E402
+from automata_rnn.model.problem import Problem  # noqa: E402
+from automata_rnn.model.semantics import Semantics  # noqa: E402
+from automata_rnn.questions.solve import check_weights  # noqa: E402
 
 # Weights that `automata-rnn solve latch --cell gru-after --semantics saturated` finds.
 LATCH_GRU_AFTER = {"U_z": -2, "W_z": 2, "b_z": 1, "U_r": 0, "W_r": -1, "b_r": -2, "U_h": 0, "W_h": -2,
@@ -390,7 +390,7 @@ def test_package_imports_without_torch():
     code = (
         "import sys; sys.modules['torch'] = None\n"
         "import numpy as np\n"
-        "import automata_rnn.torch_io as t, automata_rnn.diagrams, automata_rnn.cli\n"
+        "import automata_rnn.interop.pytorch as t, automata_rnn.present.diagrams, automata_rnn.cli.main\n"
         "w = np.arange(3.0).reshape(3, 1)\n"
         "state = {'weight_ih_l0': w, 'weight_hh_l0': w, 'bias_ih_l0': w[:, 0], 'bias_hh_l0': w[:, 0]}\n"
         "assert t.load_torch(state)[0].weights['b_z'] == 2\n"

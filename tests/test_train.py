@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 
 from automata_rnn.arithmetic.autodiff import Tape, sigmoid
-from automata_rnn.cells import CELLS, get_cell
-from automata_rnn.train import (
+from automata_rnn.learn.train import (
     SGD,
     Adam,
     clip_by_global_norm,
@@ -24,6 +23,7 @@ from automata_rnn.train import (
     textbook_run,
     train_automaton,
 )
+from automata_rnn.model.cells import CELLS, get_cell
 
 ALL_CELLS = list(CELLS)
 
@@ -231,8 +231,8 @@ def test_gru_loss_falls_on_the_latch_within_a_few_epochs():
 
 
 def test_automaton_labels_are_the_automaton_outputs():
-    from automata_rnn.automata import load_automaton
-    from automata_rnn.train import automaton_data
+    from automata_rnn.interop.automata_files import load_automaton
+    from automata_rnn.learn.train import automaton_data
 
     a = load_automaton("tomita4")
     xs, ys, words = automaton_data(a, 30, 7, np.random.default_rng(1), "every")
@@ -327,7 +327,7 @@ def test_one_sgd_step_agrees_with_pytorch(cell, units, outputs):
 # -- the commands and the figures ---------------------------------------------------------------------
 
 def _parser():
-    from automata_rnn.train_cli import add_parsers
+    from automata_rnn.cli.train import add_parsers
 
     parser = argparse.ArgumentParser(prog="automata-rnn")
     add_parsers(parser.add_subparsers(dest="command"), argparse.ArgumentParser)
@@ -335,7 +335,7 @@ def _parser():
 
 
 def _run(argv):
-    from automata_rnn.train_cli import run
+    from automata_rnn.cli.train import run
 
     return run(_parser().parse_args(argv))
 
@@ -385,7 +385,7 @@ def test_unwritable_out_is_a_value_error(tmp_path):
 
 def test_dynamics_use_the_starter_parameters_and_the_real_rnn(tmp_path):
     pytest.importorskip("matplotlib")
-    from automata_rnn.plots import dynamics_curves, dynamics_parameters, dynamics_plots
+    from automata_rnn.present.plots import dynamics_curves, dynamics_parameters, dynamics_plots
 
     v = dynamics_parameters(41)
     rs = np.random.RandomState(41)
@@ -405,7 +405,7 @@ def test_dynamics_use_the_starter_parameters_and_the_real_rnn(tmp_path):
 
 def test_gradient_plot_shows_the_rnn_gradient_vanishing(tmp_path):
     pytest.importorskip("matplotlib")
-    from automata_rnn.plots import gradient_plot, gradient_through_time
+    from automata_rnn.present.plots import gradient_plot, gradient_through_time
 
     rng = np.random.default_rng(0)
     g = gradient_through_time("rnn", init_params("rnn", 1, 1, rng))["h"]

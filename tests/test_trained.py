@@ -7,12 +7,12 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from automata_rnn.automata import load_automaton
-from automata_rnn.cells import get_cell
-from automata_rnn.problem import Problem
-from automata_rnn.simulate import encode_words, params_to_numpy, simulate
-from automata_rnn.simulate_word import read_outputs
-from automata_rnn.trained import compare, extract, find_failure, prove_real
+from automata_rnn.arithmetic.simulate import encode_words, params_to_numpy, simulate
+from automata_rnn.interop.automata_files import load_automaton
+from automata_rnn.model.cells import get_cell
+from automata_rnn.model.problem import Problem
+from automata_rnn.questions.simulate import read_outputs
+from automata_rnn.questions.verify import compare, extract, find_failure, prove_real
 
 LATCH_GRU = dict(U_z=-2, W_z=2, b_z=-1, U_r=-4, W_r=-2, b_r=1, U_h=0, W_h=F(5, 2), b_h=1, b_hn=-2)
 
@@ -58,7 +58,7 @@ def test_never_proved_when_a_failing_input_exists(cell, data):
 
 def test_a_trained_gru_is_proved_for_every_length():
     """Train a one-unit GRU on the latch (per-step outputs, seed 2), then prove the real network."""
-    from automata_rnn.train import train_automaton
+    from automata_rnn.learn.train import train_automaton
 
     result = train_automaton(load_automaton("latch"), "gru", 1, epochs=40, seed=2)
     weights = {k: F(v) for k, v in result.named_weights().items()}

@@ -1,6 +1,6 @@
 """Reverse-mode arithmetic: the cells read on batched float64 arrays, with their derivatives.
 
-Every operation of the cells' interface (see :mod:`automata_rnn.cells`)
+Every operation of the cells' interface (see :mod:`automata_rnn.model.cells`)
 computes its value with NumPy and appends one record to a :class:`Tape`: the
 rule that sends the gradient of its output back to its operands.
 :meth:`Tape.backward` replays the records in reverse order, so gradients of a

@@ -13,7 +13,7 @@ from fractions import Fraction
 
 from mpmath import iv
 
-from ..activation import get_activation
+from automata_rnn.model.activation import get_activation
 
 
 def exact(q) -> "iv.mpf":
@@ -42,7 +42,7 @@ def _clip01(v):
 
 class IntervalOps:
     """The cells' vector operations over intervals; ``activation`` is a real family of
-    :mod:`automata_rnn.activation` and picks the sigmoid gates' function (tanh gates are the real tanh)."""
+    :mod:`automata_rnn.model.activation` and picks the sigmoid gates' function (tanh gates are the real tanh)."""
 
     def __init__(self, activation: str = "sigmoid"):
         self.activation = get_activation(activation, real_only=True)

@@ -2,7 +2,7 @@
 
 A value is an array shaped ``(batch, units)`` (a bias is ``(units,)`` and
 broadcasts).  The gates follow one of the activations of
-:mod:`automata_rnn.activation` (PyTorch's hard sigmoid rounded as PyTorch
+:mod:`automata_rnn.model.activation` (PyTorch's hard sigmoid rounded as PyTorch
 computes it, ``clip(v + 3, 0, 6) / 6``); under ``saturated`` a pre-activation
 exactly 0 gives NaN, which marks the step as ill-defined (the exact arithmetic
 raises there instead).
@@ -25,7 +25,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..activation import get_activation
+from automata_rnn.model.activation import get_activation
 
 
 @dataclass
@@ -38,9 +38,9 @@ class GateRecord:
 
 
 class NumericOps:
-    """The vector operations of the cells (see :mod:`automata_rnn.cells`) on float64 arrays.
+    """The vector operations of the cells (see :mod:`automata_rnn.model.cells`) on float64 arrays.
 
-    ``activation`` names one of :data:`automata_rnn.activation.ACTIVATIONS`.
+    ``activation`` names one of :data:`automata_rnn.model.activation.ACTIVATIONS`.
     With ``record=True`` every gate evaluation is appended to :attr:`log` as a
     :class:`GateRecord` (copies, in call order).
     """

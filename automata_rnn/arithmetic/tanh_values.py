@@ -20,7 +20,7 @@ import math
 from fractions import Fraction
 from functools import lru_cache
 
-from .exact import Affine
+from automata_rnn.arithmetic.exact import Affine
 
 PREFIX = "tanh("
 

@@ -1,0 +1,610 @@
+"""The command line: parse, call the library, print. Exit codes: 0 answered, 1 check failed,
+2 bad input, 3 unknown."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import io
+import json
+import os
+import sys
+from fractions import Fraction
+from typing import Sequence
+
+from automata_rnn.arithmetic.exact import parse_rational
+from automata_rnn.interop.automata_files import load_automaton
+from automata_rnn.interop.files import dumps
+from automata_rnn.interop.weights import load_weights, parse_assignments, recorded_network
+from automata_rnn.model.cells import CELLS, get_cell
+from automata_rnn.model.network import DEFAULT_RULE, OUTPUT_RULES, READOUTS, get_rule
+from automata_rnn.model.problem import Problem
+from automata_rnn.model.semantics import Semantics
+
+EXIT_OK, EXIT_FAILS, EXIT_BAD_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
+
+
+class BadInput(Exception):
+    """A user error: reported in one line, exit code 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise BadInput(message)
+
+
+def one_line(message: object) -> str:
+    """A message as one line: control characters a user typed (a newline in an argument) shown escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(message))
+
+
+def _rational(text: str) -> Fraction:
+    try:
+        return parse_rational(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not v > 0 or v != v or v == float("inf"):
+        raise argparse.ArgumentTypeError(f"the timeout must be a positive number of seconds, not {text!r}")
+    return v
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {v}")
+    return v
+
+
+def _problem_args(p: argparse.ArgumentParser, fix: bool = True) -> None:
+    p.add_argument("automaton",
+                   help="a built-in (latch, toggle, parity, tomita1..7, ...), a .json/.yaml file, or re:PATTERN")
+    p.add_argument("--cell", default=None, help=f"cell: {', '.join(CELLS)} (default rnn)")
+    p.add_argument("--units", "--hidden", dest="units", type=_positive_int, default=None,
+                   help="number of hidden units (default 1, or as a weights file records)")
+    p.add_argument("--semantics", default="indicator", help="indicator (textbook, default) or saturated")
+    p.add_argument("--output", choices=READOUTS, default=None,
+                   help="the output is unit 0 of the state (default for one unit) or a threshold read-out")
+    p.add_argument("--output-rule", choices=tuple(OUTPUT_RULES), default=None,
+                   help="how unit 0 becomes the output: half, [h > 1/2] (default), or prediction, the textbook's "
+                        "sigmoid(h) > 1/2, i.e. [h > 0] (default: as a weights file records)")
+    if fix:
+        p.add_argument("--fix", nargs="+", default=[], metavar="NAME=VALUE", help="pin parameters to exact values")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _with_timeout(p):
+    p.add_argument("--timeout", type=_positive_seconds, default=None, help="give up after this many seconds (exit 3)")
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="automata-rnn", description="Exact, certified answers about threshold recurrent cells.")
+    sub = parser.add_subparsers(dest="command", parser_class=Parser)
+
+    c = sub.add_parser("conditions", help="the exact condition on the weights, with its derivation")
+    _problem_args(c)
+    _with_timeout(c)
+    c.add_argument("--latex", action="store_true", help="print the condition as LaTeX")
+    c.add_argument("--against", metavar="EXPR", help='judge a claimed condition, e.g. "U_z + W_z > 0"')
+
+    s = sub.add_parser("solve", help="weights that implement the automaton, or a certificate that none exist")
+    _problem_args(s)
+    _with_timeout(s)
+    s.add_argument("--margin", type=_rational, default=Fraction(0),
+                   help="every reachable pre-activation at least this far from 0 (needs a weight bound)")
+    s.add_argument("--bound", type=_rational, default=None,
+                   help="every free weight in [-B, B] (default 10 with --margin)")
+    s.add_argument("--certify", action="store_true",
+                   help="then certify a gain for real sigmoid/tanh on inputs of any length (implies a margin)")
+    s.add_argument("--activation", default="sigmoid",
+                   help="with --certify: sigmoid, hard_sigmoid or hard_sigmoid_pytorch")
+    s.add_argument("--smt2", metavar="FILE", help="also write the exact encoding as SMT-LIB 2")
+    s.add_argument("--save", metavar="FILE", help="write the weights found (.json exact, or .npz float64)")
+    s.add_argument("--second-opinion", choices=("cvc5",), default=None,
+                   help="re-solve the exact encoding with cvc5 and report whether both solvers agree")
+    s.add_argument("--all-sizes", action="store_true",
+                   help="a statement for every number of units (Elman cells whose output is a unit)")
+
+    k = sub.add_parser("check", help="do these weights implement the automaton? (exit 1 if not)")
+    _problem_args(k, fix=False)
+    _weights_args(k)
+
+    pr = sub.add_parser("proofs", help="write (or --check) the proof pages and certificates of published claims")
+    pr.add_argument("--out", default="proofs", help="folder (default ./proofs)")
+    pr.add_argument("--check", action="store_true", help="re-check every certificate and fail on a stale page")
+    pr.add_argument("--json", action="store_true", help="print JSON")
+
+    a = sub.add_parser("audit", help="check certificate files with the independent checker")
+    a.add_argument("files", nargs="+")
+    a.add_argument("--json", action="store_true", help="print JSON")
+
+    cf = sub.add_parser("certify", help="a gain k such that the real network with weights k*W provably "
+                                         "implements the automaton on inputs of every length")
+    _problem_args(cf, fix=False)
+    _weights_args(cf)
+    cf.add_argument("--activation", default=None, help="sigmoid (default), hard_sigmoid, hard_sigmoid_pytorch")
+
+    sm = sub.add_parser("simulate", help="run the real (or thresholded) network on one input: the step table")
+    _problem_args(sm, fix=False)
+    _weights_args(sm)
+    sm.add_argument("--input", required=True, help="the input word, e.g. 00100100")
+    sm.add_argument("--gain", type=_rational, default=Fraction(1), help="multiply every weight by K (default 1)")
+    sm.add_argument("--activation", default=None,
+                    help="sigmoid (default), hard_sigmoid, hard_sigmoid_pytorch, indicator, saturated")
+
+    vf = sub.add_parser("verify", help="the truth about trained weights: thresholded checks, a proof for the real "
+                                       "network on all inputs (or a failing input), the automaton it computes")
+    _problem_args(vf, fix=False)
+    _weights_args(vf)
+    vf.add_argument("--activation", default=None, help="sigmoid (default), hard_sigmoid, hard_sigmoid_pytorch")
+    vf.add_argument("--search-length", type=_positive_int, default=12, help="exhaustive failure search depth")
+
+    dg = sub.add_parser("diagram", help="state diagram of an automaton, or of a network's reachable codes")
+    dg.add_argument("what", choices=("automaton", "codes"))
+    _problem_args(dg, fix=False)
+    _weights_args(dg)
+    dg.add_argument("--out", metavar="FILE", help=".dot / .gv (Graphviz text) or .png; default: DOT on stdout")
+
+    m = sub.add_parser("minimize", help="the smallest number of units, with a proof that fewer cannot")
+    _problem_args(m, fix=False)
+    _with_timeout(m)
+    m.add_argument("--max-hidden", type=_positive_int, default=4, help="largest size tried (default 4)")
+    m.add_argument("--smt2", metavar="FILE", help="also write the encoding for the largest excluded size as SMT-LIB 2")
+
+    tb = sub.add_parser("table",
+                        help="minimal units for several automata and cells (default: Tomita 1-7, parity, latch)")
+    tb.add_argument("--automata", nargs="+", default=["tomita1", "tomita2", "tomita3", "tomita4", "tomita5",
+                                                       "tomita6", "tomita7", "parity", "latch"])
+    tb.add_argument("--cells", nargs="+", default=["rnn", "gru", "gru-after"])
+    tb.add_argument("--max-hidden", type=_positive_int, default=4)
+    tb.add_argument("--timeout", type=_positive_seconds, default=None, help="per entry")
+    tb.add_argument("--workers", type=_positive_int, default=2, help="worker processes (default 2)")
+    tb.add_argument("--certificate-nodes", type=int, default=300,
+                    help="largest case split tried as a certificate before two solvers "
+                         "(default 300; 0: two solvers only)")
+    tb.add_argument("--out", metavar="FILE", help="also write the table as Markdown")
+    tb.add_argument("--json", action="store_true", help="print JSON")
+
+    from automata_rnn.cli.train import add_parsers as add_train_parsers
+
+    add_train_parsers(sub, Parser)
+
+    t = sub.add_parser("tour", help="every textbook question, answered and checked")
+    t.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def _adopt_recorded(args) -> None:
+    """Cell, size, read-out, output rule and activation as the weights file records them, unless given."""
+    recorded = recorded_network(args.weights) if getattr(args, "weights", None) else {}
+    for key, attr in (("cell", "cell"), ("units", "units"), ("output", "output"), ("output_rule", "output_rule"),
+                      ("activation", "activation")):
+        if hasattr(args, attr) and getattr(args, attr) is None and key in recorded:
+            setattr(args, attr, recorded[key])
+    if hasattr(args, "activation") and args.activation is None:
+        args.activation = "sigmoid"
+
+
+def make_problem(args, fixed_items=()) -> Problem:
+    automaton = load_automaton(args.automaton)
+    if getattr(args, "torch", None):
+        _adopt_torch_layer(args)
+    _adopt_recorded(args)
+    if args.units is None:
+        args.units = 1
+    if not isinstance(args.units, int) or args.units < 1:
+        raise BadInput(f"the weights file records {args.units!r} units")
+    cell = get_cell(args.cell or "rnn")
+    output = args.output or ("state" if args.units == 1 else "readout")
+    rule = get_rule(args.output_rule or DEFAULT_RULE)
+    semantics = Semantics(args.semantics, getattr(args, "margin", 0) or 0)
+    bound = getattr(args, "bound", None)
+    if semantics.margin > 0 and bound is None:
+        bound = Fraction(10)
+    base = Problem(automaton, cell, args.units, semantics, output, {}, bound, rule)
+    fixed = parse_assignments(list(fixed_items), base.parameter_names(), "--fix")
+    return Problem(automaton, cell, args.units, semantics, output, fixed, bound, rule)
+
+
+def _emit(args, text: str, obj) -> None:
+    if getattr(args, "json", False):
+        sys.stdout.write(dumps(obj))
+    else:
+        print(text)
+
+
+def cmd_solve(args) -> int:
+    from automata_rnn.present.report import answer_json, answer_text
+    from automata_rnn.questions.solve import solve
+
+    if args.certify:
+        return _solve_and_certify(args)
+    problem = make_problem(args, args.fix)
+    if args.all_sizes:
+        return _solve_all_sizes(args, problem)
+    answer = solve(problem, timeout=args.timeout)
+    text, obj = answer_text(answer), answer_json(answer)
+    if args.smt2 or args.second_opinion:
+        from automata_rnn.interop.files import write_atomic
+        from automata_rnn.solver.encode import Encoding
+
+        smt2 = Encoding(problem).smt2()
+        if args.smt2:
+            write_atomic(args.smt2, smt2)
+        if args.second_opinion:
+            from automata_rnn.solver.cvc5 import cvc5_verdict
+
+            other = cvc5_verdict(smt2, args.timeout)
+            if other is None:
+                raise BadInput("--second-opinion cvc5 needs cvc5: pip install 'automata-rnn[cvc5]'")
+            agree = other == answer.verdict
+            obj["second_opinion"] = {"solver": "cvc5", "verdict": other, "agrees": agree}
+            text += f"\nsecond opinion: cvc5 says {other} on the exact encoding: " + \
+                ("both solvers agree" if agree else "THE SOLVERS DISAGREE")
+    if args.save and answer.weights is not None:
+        from automata_rnn.interop.weights import save_weights
+
+        save_weights(args.save, answer.weights, problem.parameter_names(), problem.blocks(),
+                     {"cell": problem.cell.name, "units": problem.units, "output": problem.output,
+                      "output_rule": problem.rule.name})
+    _emit(args, text, obj)
+    return EXIT_UNKNOWN if answer.verdict == "unknown" else EXIT_OK
+
+
+def _adopt_torch_layer(args) -> None:
+    """Read the PyTorch file once; its cell and size become the problem's (``--cell`` is a hint)."""
+    from automata_rnn.interop.pytorch import load_torch
+
+    layers = load_torch(args.torch, cell_hint=args.cell)
+    if not 0 <= args.layer < len(layers):
+        raise BadInput(f"--layer {args.layer}: the model has {len(layers)} layer(s)")
+    args.torch_layer = layers[args.layer]
+    args.cell, args.units = args.torch_layer.cell, args.torch_layer.units
+
+
+def _weights_args(p) -> None:
+    """Where the weights of a question come from: --set, a weights file, or a PyTorch model."""
+    p.add_argument("--set", nargs="+", default=[], metavar="NAME=VALUE", help="weights (unnamed ones are 0)")
+    p.add_argument("--weights", metavar="FILE",
+                   help="a JSON weights file (solve --json or train output, or name -> value) or a .npz")
+    _torch_args(p)
+
+
+def _torch_args(p) -> None:
+    p.add_argument("--torch", metavar="FILE", help="weights from a PyTorch nn.GRU / nn.LSTM (module or state_dict)")
+    p.add_argument("--layer", type=int, default=0, help="which stacked layer of the PyTorch model (default 0)")
+
+
+def _read_weights(args, problem) -> dict:
+    names = problem.parameter_names()
+    weights = {n: Fraction(0) for n in names}
+    if getattr(args, "torch", None):
+        from automata_rnn.interop.pytorch import weights_for_problem
+
+        weights.update(weights_for_problem(problem, args.torch_layer))
+        weights.update(parse_assignments(args.set, names, "--set"))
+        return weights
+    if args.weights:
+        weights.update(load_weights(args.weights, names))
+    weights.update(parse_assignments(args.set, names, "--set"))
+    if not args.weights and not args.set:
+        raise BadInput(f"{args.command} needs weights: --set NAME=VALUE ... or --weights FILE")
+    return weights
+
+
+def cmd_certify(args) -> int:
+    from automata_rnn.present.report import gain_json, gain_text
+    from automata_rnn.questions.certify import certify
+
+    problem = make_problem(args)
+    result = certify(problem, _read_weights(args, problem), args.activation)
+    _emit(args, gain_text(problem, result), gain_json(problem, result))
+    return EXIT_OK if result.certified else EXIT_FAILS
+
+
+def cmd_simulate(args) -> int:
+    from automata_rnn.present.report import simulation_json, simulation_text
+    from automata_rnn.questions.simulate import simulate_word
+
+    problem = make_problem(args)
+    run = simulate_word(problem, _read_weights(args, problem), args.input, args.gain, args.activation)
+    _emit(args, simulation_text(problem, run), simulation_json(problem, run))
+    return EXIT_OK if run.agrees else EXIT_FAILS
+
+
+def cmd_verify(args) -> int:
+    import dataclasses
+
+    from automata_rnn.present.report import verify_json, verify_text
+    from automata_rnn.questions.solve import check_weights
+    from automata_rnn.questions.verify import compare, disagreement, extract, find_failure, prove_real
+
+    problem = make_problem(args)
+    weights = _read_weights(args, problem)
+    act = args.activation
+    thresholded = {}
+    for sem in ("indicator", "saturated"):
+        p = dataclasses.replace(problem, semantics=Semantics(sem))
+        thresholded[sem] = check_weights(p, weights)
+    proof = prove_real(problem, weights, args.activation)
+    failure = None if proof.proved else find_failure(problem, weights, args.search_length, act)
+    depth = min(10, args.search_length)
+    extracted = extract(problem, weights, depth=depth, activation=act)
+    differs = compare(problem.automaton, extracted)
+    unfaithful = disagreement(problem, weights, extracted, depth, act, failure)
+    parts = (problem, weights, thresholded, proof, failure, extracted, differs, unfaithful)
+    _emit(args, verify_text(*parts), verify_json(*parts))
+    if proof.proved:
+        return EXIT_OK
+    return EXIT_FAILS if failure is not None else EXIT_UNKNOWN
+
+
+def cmd_diagram(args) -> int:
+    from automata_rnn.present.diagrams import DoesNotImplement, automaton_graph, codes_graph, save_diagram
+
+    problem = make_problem(args)
+    if args.what == "automaton":
+        graph = automaton_graph(problem.automaton)
+    else:
+        try:
+            graph = codes_graph(problem, _read_weights(args, problem))
+        except DoesNotImplement as e:
+            print(f"automata-rnn: the network does not implement {problem.automaton.name}: fails on "
+                  f"{''.join(e.word)!r} ({e.reason}); use check for the trace", file=sys.stderr)
+            return EXIT_FAILS
+    if args.out:
+        save_diagram(graph, args.out)
+        _emit(args, f"wrote {args.out}", {"written": args.out})
+    else:
+        _emit(args, graph.to_dot().rstrip(), {"dot": graph.to_dot()})
+    return EXIT_OK
+
+
+def _solve_and_certify(args) -> int:
+    """Threshold weights with a margin (kept codes agreeing with the candidate), then a certified gain."""
+    import dataclasses
+
+    from automata_rnn.interop.weights import weights_json
+    from automata_rnn.present.report import gain_json, gain_text, problem_line
+    from automata_rnn.present.text import weights_text
+    from automata_rnn.questions.certify import certify
+    from automata_rnn.questions.sizes import find_weights
+
+    gated = (args.cell or "rnn") != "rnn"
+    if gated and args.semantics == "indicator":
+        args.semantics = "saturated"  # a real tanh gives -1, not 0: only the saturated codes track a real GRU
+    if not args.margin:
+        args.margin = Fraction(1)
+    problem = make_problem(args, args.fix)
+    verdict, weights, reason = find_weights(problem, args.timeout, robust=gated)
+    plain = dataclasses.replace(problem, semantics=Semantics(problem.semantics.name))
+    if verdict != "sat" or weights is None:
+        why = {"unsat": "z3 finds no threshold weights with this margin and bound whose kept codes agree "
+                        "with their candidates (a search condition, not a claim about all weights)",
+               "unknown": reason}[verdict]
+        _emit(args, problem_line(problem) + f"\nNOT CERTIFIED: {why}",
+              {"problem": problem.to_json(), "certified": False, "gain": None, "epsilon": None, "weights": None,
+               "reason": why})
+        return EXIT_UNKNOWN
+    result = certify(plain, weights, args.activation)
+    text = (problem_line(problem) + "\nthreshold weights (re-verified by exhaustive exact simulation):\n  "
+            + weights_text(weights, problem.parameter_names()) + "\n" + gain_text(plain, result, header=False))
+    obj = gain_json(plain, result)
+    obj["weights"] = weights_json(weights, problem.parameter_names())
+    _emit(args, text, obj)
+    return EXIT_OK if result.certified else EXIT_FAILS
+
+
+def _solve_all_sizes(args, problem) -> int:
+    from automata_rnn.present.report import all_sizes_json, all_sizes_text
+    from automata_rnn.questions.sizes import refute_all_sizes
+
+    if problem.cell.name != "rnn" or problem.output != "state" or problem.fixed or problem.semantics.margin:
+        raise BadInput("--all-sizes is for --cell rnn with --output state, no --fix and no --margin")
+    cert = refute_all_sizes(problem)
+    _emit(args, all_sizes_text(problem, cert), all_sizes_json(problem, cert))
+    return EXIT_OK if cert is not None else EXIT_UNKNOWN
+
+
+def cmd_conditions(args) -> int:
+    from automata_rnn.model.claims import parse_claim
+    from automata_rnn.present.report import (
+        conditions_json,
+        conditions_latex,
+        conditions_text,
+        judgement_json,
+        judgement_text,
+    )
+    from automata_rnn.questions.conditions import derive, judge
+    from automata_rnn.solver.prove import Budget, Timeout, TreeLimit, Unsupported
+
+    problem = make_problem(args, args.fix)
+    claim = parse_claim(args.against, problem.parameter_names(), problem.fixed) if args.against else None
+    if problem.semantics.margin:
+        raise BadInput("conditions take no margin")
+    budget = Budget(args.timeout)
+    try:
+        cond = derive(problem, budget)
+        judgement = judge(problem, args.against, claim, budget) if claim is not None else None
+    except (Timeout, TreeLimit, Unsupported) as e:
+        _emit(args, f"UNKNOWN: {e}", {"verdict": "unknown", "reason": str(e)})
+        return EXIT_UNKNOWN
+    text = conditions_text(cond)
+    obj = conditions_json(cond)
+    if args.latex:
+        obj["latex"] = conditions_latex(cond)
+        text += "\nLaTeX:\n  " + obj["latex"]
+    if judgement is not None:
+        text += "\n\n" + judgement_text(problem, judgement)
+        obj.update(judgement_json(problem, judgement))
+    _emit(args, text, obj)
+    return EXIT_OK
+
+
+def cmd_check(args) -> int:
+    from automata_rnn.present.report import check_json, check_text
+    from automata_rnn.questions.solve import check_weights
+
+    problem = make_problem(args)
+    weights = _read_weights(args, problem)
+    result = check_weights(problem, weights)
+    _emit(args, check_text(problem, weights, result), check_json(problem, weights, result))
+    return EXIT_OK if result.implements else EXIT_FAILS
+
+
+def cmd_audit(args) -> int:
+    from automata_rnn.exact.checker import check
+
+    results = []
+    for path in args.files:
+        try:
+            with open(path, encoding="utf-8") as f:
+                obj = json.load(f)
+        except (OSError, ValueError) as e:
+            raise BadInput(f"certificate file {path!r}: cannot read ({e})") from None
+        certs = obj if isinstance(obj, list) else [obj]
+        for i, cert in enumerate(certs):
+            ok, why = check(cert)
+            results.append({"file": path, "index": i, "accepted": ok, "reason": why})
+    text = "\n".join(f"{r['file']}[{r['index']}]: {'ACCEPTED' if r['accepted'] else 'REJECTED'}: {r['reason']}"
+                     for r in results)
+    _emit(args, text, results)
+    return EXIT_OK if all(r["accepted"] for r in results) else EXIT_FAILS
+
+
+def cmd_proofs(args) -> int:
+    from automata_rnn.cli.proofs import check_pages, write_pages
+
+    if args.check:
+        problems = check_pages(args.out, run_command)
+        text = "\n".join(problems) if problems else \
+            f"all proof pages in {args.out} are current and their certificates accepted"
+        _emit(args, text, {"ok": not problems, "problems": problems})
+        return EXIT_FAILS if problems else EXIT_OK
+    written = write_pages(args.out, run_command)
+    _emit(args, "\n".join(f"wrote {w}" for w in written), {"written": written})
+    return EXIT_OK
+
+
+def cmd_minimize(args) -> int:
+    from automata_rnn.interop.files import write_atomic
+    from automata_rnn.present.report import minimal_text
+    from automata_rnn.questions.sizes import minimal_json, minimize
+    from automata_rnn.solver.encode import Encoding
+
+    args.output = args.output or "readout"
+    problem = make_problem(args)
+    result = minimize(problem, args.max_hidden, args.timeout)
+    if args.smt2:
+        excluded = result.minimal - 1 if result.minimal and result.minimal > 1 else 1
+        import dataclasses
+        write_atomic(args.smt2, Encoding(dataclasses.replace(problem, units=excluded)).smt2())
+    _emit(args, minimal_text(result), minimal_json(result))
+    return EXIT_OK if result.minimal is not None else EXIT_UNKNOWN
+
+
+def cmd_table(args) -> int:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from automata_rnn.interop.files import write_atomic
+    from automata_rnn.present.report import table_markdown
+    from automata_rnn.questions.sizes import table
+
+    automata = [load_automaton(a) for a in args.automata]
+    cells = [get_cell(c).name for c in args.cells]
+    if args.workers > 1:
+        with ProcessPoolExecutor(max_workers=args.workers) as pool:
+            rows = table(automata, cells, args.max_hidden, args.timeout, executor=pool,
+                         certificate_nodes=args.certificate_nodes)
+    else:
+        rows = table(automata, cells, args.max_hidden, args.timeout, certificate_nodes=args.certificate_nodes)
+    md = table_markdown(rows, cells)
+    if args.out:
+        write_atomic(args.out, _table_page(md, rows))
+    _emit(args, md, rows)
+    return EXIT_OK if all(r["minimal_hidden"] is not None for r in rows) else EXIT_UNKNOWN
+
+
+def _table_page(md: str, rows: list[dict]) -> str:
+    total = sum(r["seconds"] for r in rows)
+    return ("# Minimal threshold networks\n\n"
+            "Smallest number of hidden units for which a threshold cell (indicator semantics, h(0) = 0, "
+            "a threshold read-out unit) implements each automaton. Every entry's weights were re-verified "
+            "by exhaustive exact simulation; the size below it is excluded by a certificate accepted by the "
+            "independent checker (cert.) or by z3 and cvc5 agreeing that the exact encoding is unsatisfiable "
+            "(2 solvers). Generated by `automata-rnn table --out docs/minimal-units.md`.\n\n"
+            + md + f"\n\nSum of the entries' solving times: {total:.2f} s.\n\n## Weights\n\n"
+            + "\n".join(f"* {r['automaton']}, {r['cell']}, {r['minimal_hidden']} units: "
+                        + ", ".join(f"{k} = {v}" for k, v in (r['weights'] or {}).items()) for r in rows) + "\n")
+
+
+def cmd_tour(args) -> int:
+    from automata_rnn.cli.tour import tour
+
+    text, obj = tour(run_command)
+    _emit(args, text, obj)
+    return EXIT_OK
+
+
+def cmd_train(args) -> int:
+    from automata_rnn.cli.train import run
+
+    return run(args)
+
+
+COMMANDS = {"solve": cmd_solve, "conditions": cmd_conditions, "check": cmd_check, "audit": cmd_audit,
+            "proofs": cmd_proofs, "tour": cmd_tour, "minimize": cmd_minimize, "table": cmd_table,
+            "certify": cmd_certify, "simulate": cmd_simulate, "diagram": cmd_diagram,
+            "verify": cmd_verify, "train": cmd_train, "plot": cmd_train}
+
+
+@functools.cache
+def _parser() -> Parser:
+    """The parser, built once per process (the tour runs many commands in-process)."""
+    return build_parser()
+
+
+def main(argv=None) -> int:
+    from automata_rnn.present import text
+
+    text.RICH_TABLES = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return EXIT_BAD_INPUT
+        return COMMANDS[args.command](args)
+    except (BadInput, ValueError) as e:
+        print(f"automata-rnn: error: {one_line(e)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except RuntimeError as e:
+        # an answer failed its own exact check: never printed as a result
+        print(f"automata-rnn: internal check failed, no answer given: {one_line(e)}", file=sys.stderr)
+        return 70
+    except KeyboardInterrupt:
+        print("automata-rnn: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # the reader (e.g. `head`) closed the pipe: stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+
+
+def run_command(argv: Sequence[str], as_json: bool) -> tuple[int, str]:
+    """Run one command line in-process, as text or with ``--json``: (exit code, what it printed)."""
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        code = main(list(argv) + (["--json"] if as_json else []))
+    return code, buf.getvalue()

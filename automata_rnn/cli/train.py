@@ -1,0 +1,258 @@
+"""The commands ``train`` and ``plot``: parse, call :mod:`automata_rnn.learn.train` and
+:mod:`automata_rnn.present.plots`, print.
+
+``automata-rnn train latch-task --cell gru [--clip 5]`` is the textbook's
+experiment and writes ``q3-{clip|noclip}-{cell}.png`` and ``.json`` in
+``--out``; ``automata-rnn train AUTOMATON --cell C --units N`` trains on random
+words labelled by any automaton.  ``automata-rnn plot dynamics|gradients``
+draws the other figures.  Bad input raises ValueError with a one-line message.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import sys
+import tempfile
+
+from automata_rnn.interop.files import dumps, write_atomic
+from automata_rnn.model.cells import CELLS, get_cell
+
+TEXTBOOK_TASK = "latch-task"
+EXIT_OK = 0
+
+__all__ = ["add_parsers", "run"]
+
+
+def add_parsers(subparsers, parser_class=None) -> None:
+    """Add the subcommands ``train`` and ``plot`` to an argparse subparsers object (whose own parser class
+    is used; ``parser_class`` is accepted for symmetry with the other commands)."""
+    t = subparsers.add_parser(
+        "train", help="train a cell by gradient descent (the textbook's latch-task, or any automaton)",
+        description="Train a recurrent cell. 'latch-task' is the textbook's experiment (9998 sequences of length "
+                    "20, one unit, SGD); an automaton name, file or re:PATTERN trains on random words it labels.")
+    t.add_argument("task", help=f"{TEXTBOOK_TASK} (the textbook experiment) or an automaton (latch, parity, ...)")
+    t.add_argument("--cell", default="gru", help=f"cell: {', '.join(CELLS)} (default gru)")
+    t.add_argument("--units", type=int, default=None, help="hidden units (default 1; latch-task: 1 only)")
+    t.add_argument("--clip", type=float, default=None, help="clip the gradients' global norm at this value")
+    t.add_argument("--epochs", type=int, default=None, help="epochs (default 40 for latch-task, 20 otherwise)")
+    t.add_argument("--lr", type=float, default=None,
+                   help="learning rate (default 0.2 for SGD, 0.01 for Adam)")
+    t.add_argument("--batch", type=int, default=None, help="minibatch size (default 100 for latch-task, 50 otherwise)")
+    t.add_argument("--seed", type=int, default=41, help="seed of the initial weights and the data order (default 41)")
+    t.add_argument("--optimizer", choices=("sgd", "adam"), default=None,
+                   help="automata only (default adam); latch-task uses SGD")
+    t.add_argument("--outputs", choices=("every", "final"), default=None,
+                   help="automata only: predict at every step (default) or at the end")
+    t.add_argument("--length", type=int, default=None, help="automata only: word length (default 20)")
+    t.add_argument("--sequences", type=int, default=None, help="automata only: training words (default 2000)")
+    t.add_argument("--out", default=".", help="folder for the figure and the JSON record (default .)")
+    t.add_argument("--no-plot", action="store_true", help="write the JSON record only")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.add_argument("--json", action="store_true", help="print JSON")
+
+    p = subparsers.add_parser("plot", help="figures: cell dynamics, or gradients through time",
+                              description="dynamics: h(t) against h(t-1) for the RNN and the GRU on the starter's "
+                                          "random parameters (q3-0-dynamics.png, q3-1-dynamics.png); gradients: "
+                                          "|d loss / d h(k)| per step for rnn, gru, lstm (q3-gradients.png).")
+    p.add_argument("figure", help="dynamics or gradients")
+    p.add_argument("--out", default=".", help="folder (default .)")
+    p.add_argument("--seed", type=int, default=None,
+                   help="dynamics: numpy seed of the parameters (default 41); gradients: seed of the "
+                        "initialisations (default 0)")
+    p.add_argument("--trained", action="store_true",
+                   help="gradients: also train each cell on latch-task (40 epochs, no clipping) and plot it")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def run(args) -> int:
+    """Carry out ``train`` or ``plot`` (as parsed by :func:`add_parsers`); 0 when done."""
+    if args.command == "train":
+        return _train(args)
+    if args.command == "plot":
+        return _plot(args)
+    raise ValueError(f"unknown command {args.command!r} (known: train, plot)")
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+def _writable_folder(path: str) -> str:
+    """``path`` as a folder that exists and takes new files; ValueError saying why not otherwise."""
+    try:
+        os.makedirs(path, exist_ok=True)
+    except FileExistsError:
+        raise ValueError(f"--out {path!r} is not a folder") from None
+    except OSError as e:
+        raise ValueError(f"cannot create the folder --out {path!r}: {e.strerror}") from None
+    if not os.path.isdir(path):
+        raise ValueError(f"--out {path!r} is not a folder")
+    try:
+        fd, probe = tempfile.mkstemp(dir=path, prefix=".probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise ValueError(f"cannot write to the folder --out {path!r}: {e.strerror}") from None
+    return path
+
+
+def _needs_matplotlib() -> None:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise ValueError("figures need matplotlib: pip install matplotlib (or pass --no-plot)") from None
+
+
+def _write_json(path: str, obj) -> str:
+    """Write ``obj`` as JSON, whole or not at all."""
+    return write_atomic(path, dumps(obj))
+
+
+def _emit(args, text: str, obj) -> None:
+    if getattr(args, "json", False):
+        sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
+    else:
+        print(text)
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "automaton"
+
+
+def _summary_text(result, paths: list[str]) -> str:
+    loss, norms = result.loss, result.grad_norm
+    per_epoch = len(loss) // max(1, result.settings["epochs"])
+    first = _mean(loss[:per_epoch])
+    last = _mean(loss[-per_epoch:])
+    clip = result.settings.get("clip")
+    lines = [
+        f"{result.cell}, {result.units} unit{'s' if result.units > 1 else ''}, on {result.settings['task']} "
+        f"({'with gradient clipping at %g' % clip if clip else 'without gradient clipping'}): "
+        f"{len(loss)} minibatches in {result.seconds:.1f} s",
+        f"mean loss per minibatch: first epoch {first:.4g}, last epoch {last:.4g}",
+        f"gradient norm (applied): max {_max(norms):.3g}, median {_median(norms):.3g}, last {norms[-1]:.3g}",
+    ]
+    if result.accuracy is not None:
+        lines.append(f"outputs right on fresh words: {result.accuracy:.4f}")
+    weights = result.named_weights()
+    if len(weights) <= 16:
+        lines.append("weights: " + ", ".join(f"{k} = {v:.4g}" for k, v in weights.items()))
+    else:
+        lines.append(f"weights: {len(weights)} numbers, in the JSON record")
+    lines += [f"wrote {p}" for p in paths]
+    return "\n".join(lines)
+
+
+def _finite(values):
+    return [v for v in values if math.isfinite(v)]
+
+
+def _mean(values) -> float:
+    v = _finite(values)
+    return sum(v) / len(v) if v else float("nan")
+
+
+def _max(values) -> float:
+    v = _finite(values)
+    return max(v) if v else float("nan")
+
+
+def _median(values) -> float:
+    v = sorted(_finite(values))
+    return v[len(v) // 2] if v else float("nan")
+
+
+# -- train ---------------------------------------------------------------------------------------
+
+_AUTOMATA_ONLY = ("optimizer", "outputs", "length", "sequences")
+
+
+def _train(args) -> int:
+    from automata_rnn.learn import train
+
+    cell = get_cell(args.cell).name
+    if args.task == TEXTBOOK_TASK:
+        if args.units not in (None, 1):
+            raise ValueError(f"{TEXTBOOK_TASK} is the textbook's one-unit experiment; "
+                             f"for {args.units} units train an automaton, e.g. `train latch --units {args.units}`")
+        given = [f"--{k}" for k in _AUTOMATA_ONLY if getattr(args, k, None) is not None]
+        if given:
+            raise ValueError(f"{', '.join(given)}: only for automata, not for {TEXTBOOK_TASK}")
+        settings = dict(epochs=40 if args.epochs is None else args.epochs, lr=0.2 if args.lr is None else args.lr,
+                        batch=100 if args.batch is None else args.batch, seed=args.seed)
+        train._check_settings(settings["epochs"], settings["lr"], settings["batch"], args.clip, "sgd")
+        out = _writable_folder(args.out)
+        if not args.no_plot:
+            _needs_matplotlib()
+        result = train.textbook_run(cell, args.clip, quiet=args.quiet, **settings)
+        stem = f"q3-{'clip' if args.clip is not None else 'noclip'}-{cell}"
+    else:
+        from automata_rnn.interop.automata_files import load_automaton
+
+        automaton = load_automaton(args.task)
+        units = 1 if args.units is None else args.units
+        settings = dict(epochs=20 if args.epochs is None else args.epochs, lr=args.lr,
+                        batch=50 if args.batch is None else args.batch, seed=args.seed,
+                        optimizer=args.optimizer or "adam", outputs=args.outputs or "every",
+                        length=20 if args.length is None else args.length,
+                        sequences=2000 if args.sequences is None else args.sequences)
+        lr = settings["lr"]
+        train._check_settings(settings["epochs"], (0.2 if settings["optimizer"] == "sgd" else 0.01) if lr is None
+                              else lr, settings["batch"], args.clip, settings["optimizer"])
+        train._whole("units", units, 1)
+        out = _writable_folder(args.out)
+        if not args.no_plot:
+            _needs_matplotlib()
+        result = train.train_automaton(automaton, cell, units, clip=args.clip, quiet=args.quiet, **settings)
+        stem = f"train-{_slug(automaton.name)}-{cell}-{units}u-{'clip' if args.clip is not None else 'noclip'}"
+
+    paths = []
+    if not args.no_plot:
+        from automata_rnn.present import plots
+
+        if args.task == TEXTBOOK_TASK:
+            paths.append(plots.textbook_training_plot(result, out))
+        else:
+            title = (f"{cell} ({result.units} unit{'s' if result.units > 1 else ''}) on {result.settings['task']} "
+                     f"({'with' if result.clipped else 'without'} gradient clipping)")
+            paths.append(plots.training_plot(result.loss, result.grad_norm, title, os.path.join(out, stem + ".png"),
+                                             args.clip))
+    record = result.to_json()
+    paths.append(_write_json(os.path.join(out, stem + ".json"), record))
+    summary = {k: v for k, v in record.items() if k not in ("loss", "grad_norm", "initial_weights")}
+    summary["final_loss"] = record["loss"][-1]
+    summary["final_grad_norm"] = record["grad_norm"][-1]
+    summary["files"] = paths
+    _emit(args, _summary_text(result, paths), summary)
+    return EXIT_OK
+
+
+# -- plot ----------------------------------------------------------------------------------------
+
+def _plot(args) -> int:
+    if args.figure not in ("dynamics", "gradients"):
+        raise ValueError(f"unknown figure {args.figure!r} (known: dynamics, gradients)")
+    if args.seed is not None and args.seed < 0:
+        raise ValueError(f"the seed must be a whole number >= 0, not {args.seed}")
+    out = _writable_folder(args.out)
+    _needs_matplotlib()
+    from automata_rnn.present import plots
+
+    if args.figure == "dynamics":
+        seed = plots.DYNAMICS_SEED if args.seed is None else args.seed
+        paths = plots.dynamics_plots(out, seed=seed)
+        obj = {"figure": "dynamics", "seed": seed, "parameters": plots.dynamics_parameters(seed), "files": paths}
+    else:
+        trained = None
+        if args.trained:
+            from automata_rnn.learn.train import textbook_run
+
+            trained = {f"{c}, trained (seed 41)": (c, textbook_run(c, None, quiet=args.quiet).weights)
+                       for c in ("rnn", "gru", "lstm")}
+        seed = 0 if args.seed is None else args.seed
+        paths = [plots.gradient_plot(out, trained=trained, seed=seed)]
+        obj = {"figure": "gradients", "seed": seed, "trained": bool(args.trained), "files": paths}
+    _emit(args, "\n".join(f"wrote {p}" for p in paths), obj)
+    return EXIT_OK

@@ -1,0 +1,39 @@
+"""Files written whole or not at all, and the JSON spelling shared by every output."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from fractions import Fraction
+
+from automata_rnn.arithmetic.exact import format_rational
+
+
+def json_number(q: Fraction):
+    """An exact value in JSON: an integer, or the string "p/q"."""
+    return int(q) if q.denominator == 1 else format_rational(q)
+
+
+def dumps(obj) -> str:
+    """Canonical JSON: sorted keys where order is not meaningful is left to the caller; two-space indent."""
+    return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_atomic(path: str | os.PathLike, data: str | bytes) -> str:
+    """Write a file whole or not at all (text as UTF-8): a new temporary file in the same folder, then a
+    rename onto ``path``; the file's permissions follow the umask.  Returns ``path``."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    tmp = os.path.join(folder, f".tmp-{os.getpid()}-{secrets.token_hex(4)}-{os.path.basename(path)}")
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        with open(tmp, "xb") as f:
+            f.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path

@@ -1,0 +1,1 @@
+"""Training real networks from the same cell equations (BPTT through automatic differentiation)."""

@@ -1,0 +1,148 @@
+"""Problems: which automaton, which cell, how many units, which semantics, which weights are fixed.
+
+A :class:`Problem` is plain data with a JSON form, so that a certificate can
+carry the exact question it answers.  Standard library only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Mapping
+
+from automata_rnn.arithmetic.exact import Affine, format_rational, parse_rational
+from automata_rnn.model.automata import Automaton
+from automata_rnn.model.cells import Cell, element_names, get_cell
+from automata_rnn.model.network import DEFAULT_RULE, OUTPUT_RULES, READOUTS, OutputRule, get_rule, readout_shapes
+from automata_rnn.model.semantics import Semantics
+
+OUTPUTS = READOUTS
+
+
+def input_width(automaton: Automaton) -> int:
+    """Inputs are the binary digit for the alphabet {0, 1}, one-hot otherwise."""
+    return 1 if tuple(automaton.alphabet) == ("0", "1") else len(automaton.alphabet)
+
+
+def encode_symbol(automaton: Automaton, symbol: str) -> tuple[Fraction, ...]:
+    if input_width(automaton) == 1:
+        return (Fraction(int(symbol)),)
+    return tuple(Fraction(int(a == symbol)) for a in automaton.alphabet)
+
+
+def canonical_name(name: str, known: list[str]) -> str:
+    """Resolve a parameter name, accepting lowercase aliases (``w_h`` for ``W_h``); ValueError otherwise."""
+    if name in known:
+        return name
+    matches = [k for k in known if k.lower() == name.lower()]
+    if len(matches) == 1:
+        return matches[0]
+    raise ValueError(f"unknown parameter {name!r} (this problem has: {', '.join(known)})")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Does a cell of ``units`` units implement ``automaton`` under ``semantics``?
+
+    ``output`` is the read-out (see :mod:`automata_rnn.model.network`): 'state' (unit 0
+    of h under the output ``rule``, by default [h_0 > 1/2]) or 'readout' (a
+    threshold unit ``sigma(h W_y + b_y)``).  The initial state is 0.  ``fixed`` pins parameters to exact
+    values; ``bound`` (if set) restricts every free parameter to [-bound, bound].
+    """
+
+    automaton: Automaton
+    cell: Cell
+    units: int = 1
+    semantics: Semantics = field(default_factory=Semantics)
+    output: str = "state"
+    fixed: Mapping[str, Fraction] = field(default_factory=dict)
+    bound: Fraction | None = None
+    rule: OutputRule = OUTPUT_RULES[DEFAULT_RULE]
+
+    def __post_init__(self):
+        if self.units < 1:
+            raise ValueError("the number of units must be at least 1")
+        if self.output not in OUTPUTS:
+            raise ValueError(f"unknown output {self.output!r} (known: {', '.join(OUTPUTS)})")
+        if self.bound is not None and self.bound <= 0:
+            raise ValueError("the weight bound must be positive")
+        names = self.parameter_names()
+        for k in self.fixed:
+            if k not in names:
+                raise ValueError(f"unknown parameter {k!r} (this problem has: {', '.join(names)})")
+
+    @property
+    def irrational_state(self) -> bool:
+        """Whether hidden states take irrational values: an LSTM under the saturated semantics, whose
+        h = o tanh(c) is the real tanh of an integer cell state.  Free weights times such values are not
+        linear, so only fully given weights are decided then."""
+        return bool(self.cell.unscaled) and not self.semantics.thresholds_squash
+
+    @property
+    def inputs(self) -> int:
+        return input_width(self.automaton)
+
+    def blocks(self) -> list[tuple[str, tuple[int, ...]]]:
+        out = [(b.name, b.shape(self.units, self.inputs)) for b in self.cell.blocks]
+        if self.output == "readout":
+            out += readout_shapes(self.units)
+        return out
+
+    def parameter_names(self) -> list[str]:
+        """Every scalar parameter, in display order."""
+        return [n for b, shape in self.blocks() for n in element_names(b, shape)]
+
+    def free_names(self) -> list[str]:
+        return [n for n in self.parameter_names() if n not in self.fixed]
+
+    def parameters(self, values: Mapping[str, Fraction] | None = None) -> dict:
+        """Each block as nested tuples of affine forms; fixed and given values substituted."""
+        known = dict(self.fixed)
+        if values:
+            known.update(values)
+        out: dict = {}
+        for block, shape in self.blocks():
+            names = element_names(block, shape)
+            forms = [Affine(None, known[n]) if n in known else Affine.var(n) for n in names]
+            if len(shape) == 1:
+                out[block] = tuple(forms)
+            else:
+                rows, cols = shape
+                out[block] = tuple(tuple(forms[i * cols + j] for j in range(cols)) for i in range(rows))
+        return out
+
+    def to_json(self) -> dict:
+        return {
+            "automaton": self.automaton.to_json(),
+            "cell": self.cell.name,
+            "units": self.units,
+            "semantics": self.semantics.name,
+            "margin": format_rational(self.semantics.margin),
+            "output": self.output,
+            "output_rule": self.rule.name,
+            "fixed": {k: format_rational(v) for k, v in sorted(self.fixed.items())},
+            "bound": None if self.bound is None else format_rational(self.bound),
+        }
+
+    @staticmethod
+    def from_json(obj) -> "Problem":
+        if not isinstance(obj, dict):
+            raise ValueError("a problem is a JSON object")
+        try:
+            automaton = Automaton.from_json(obj["automaton"])
+            fixed = obj.get("fixed", {})
+            if not isinstance(fixed, dict):
+                raise ValueError("'fixed' must map names to values")
+            bound = obj.get("bound")
+            return Problem(
+                automaton=automaton,
+                cell=get_cell(obj["cell"]),
+                units=int(obj.get("units", 1)),
+                semantics=Semantics(obj.get("semantics", "indicator"), parse_rational(obj.get("margin", "0"))),
+                output=obj.get("output", "state"),
+                fixed={str(k): parse_rational(v) for k, v in fixed.items()},
+                bound=None if bound is None else parse_rational(bound),
+                rule=get_rule(obj.get("output_rule", DEFAULT_RULE)),
+            )
+        except KeyError as e:
+            raise ValueError(f"problem: missing field {e.args[0]!r}") from None

@@ -1,0 +1,1 @@
+"""What a person reads: text and LaTeX reports, state diagrams, training plots."""

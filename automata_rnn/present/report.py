@@ -1,0 +1,398 @@
+"""Rendering answers for a person: text, LaTeX, and JSON-ready objects."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from automata_rnn.arithmetic.exact import Affine, format_rational, format_value
+from automata_rnn.interop.files import json_number
+from automata_rnn.interop.weights import weights_json
+from automata_rnn.model.activation import get_activation
+from automata_rnn.model.problem import Problem
+from automata_rnn.model.semantics import parse_signs
+from automata_rnn.present.text import clause_text, code_text, literal_parts, literal_text, table, weights_text
+from automata_rnn.questions.conditions import Alternative, Conditions, Judgement
+from automata_rnn.questions.solve import Answer, CheckResult
+
+
+def network_line(p: Problem) -> str:
+    """The automaton, cell, size and read-out (with its output rule) of a problem."""
+    units = f"{p.units} unit" + ("s" if p.units > 1 else "")
+    out = (f"[h_0 > {format_rational(p.rule.threshold)}], rule {p.rule.name}" if p.output == "state"
+           else "threshold read-out")
+    return f"{p.automaton.name} on a {p.cell.name} cell ({units}, output = {out})"
+
+
+def problem_line(p: Problem) -> str:
+    s = f"{network_line(p)}, {p.semantics.describe()}"
+    if p.fixed:
+        s += "\n  fixed: " + weights_text(p.fixed, p.parameter_names())
+    if p.bound is not None:
+        s += f"\n  every free weight in [-{format_rational(p.bound)}, {format_rational(p.bound)}]"
+    return s
+
+
+def word_text(word) -> str:
+    return '"' + "".join(word) + '"' if word else "the empty input"
+
+
+def _fact_text(item: dict, order) -> str:
+    e = Affine.from_json(item["expr"])
+    lam = Fraction(item["multiplier"])
+    factor = "" if lam == 1 else f"{format_rational(lam)}*"
+    const = "" if not e.const else (" + " if e.const > 0 else " - ") + format_rational(abs(e.const))
+    return f"{factor}({e.terms_text(order)}{const})"
+
+
+def tree_lines(node: dict, order: list[str], indent: str = "  ") -> list[str]:
+    """A case-split certificate as indented text: one line per case."""
+    if "split" in node:
+        e = Affine.from_json(node["split"])
+        lines = []
+        for b in node["branches"]:
+            head = f"{indent}case {literal_text(e, parse_signs(b['signs']), order)}:"
+            sub = tree_lines(b["node"], order, indent + "  ")
+            if len(sub) == 1 and not sub[0].strip().startswith("case"):
+                lines.append(f"{head} {sub[0].strip()}")
+            else:
+                lines += [head] + sub
+        return lines
+    if "word" in node:
+        return [f"{indent}fails on input {word_text(node['word'])}"]
+    if "farkas" in node:
+        items = node["farkas"]
+        total = sum((Affine.from_json(i["expr"]) * Fraction(i["multiplier"]) for i in items), Affine())
+        strict = any(i["rel"] == ">" and Fraction(i["multiplier"]) > 0 for i in items)
+        rel = ">" if strict else ">="
+        return [f"{indent}impossible: the facts make each term below {'>= 0, one > 0' if strict else '>= 0'}, "
+                f"yet " + " + ".join(_fact_text(i, order) for i in items)
+                + f" = {format_rational(total.const)}, so {format_rational(total.const)} {rel} 0"]
+    if "clause" in node:
+        return [f"{indent}excluded by clause {node['clause'] + 1}"]
+    if node.get("verified"):
+        return [f"{indent}implements (exhaustive exact run)"]
+    return [f"{indent}?"]
+
+
+def answer_text(a: Answer) -> str:
+    p = a.problem
+    order = p.parameter_names()
+    lines = [problem_line(p)]
+    if a.verdict == "sat" and a.weights is not None:
+        lines.append("YES: these exact weights implement it")
+        lines.append("  " + weights_text(a.weights, order))
+        lines.append(f"  checked: {a.checked}")
+        if a.margin_achieved is not None:
+            lines.append(f"  smallest |pre-activation| on reachable cases: {format_rational(a.margin_achieved)}")
+    elif a.verdict == "unsat":
+        if a.certificate is not None:
+            lines.append("NO: no weights implement it. Certificate (case split over the weights):")
+            lines += tree_lines(a.certificate["tree"], order)
+            lines.append(f"  independent checker: {a.checked}")
+        else:
+            lines.append(f"NO: no weights implement it ({a.checked})")
+    else:
+        lines.append(f"UNKNOWN: {a.reason}")
+    return "\n".join(lines)
+
+
+def answer_json(a: Answer) -> dict:
+    order = a.problem.parameter_names()
+    return {
+        "problem": a.problem.to_json(),
+        "verdict": a.verdict,
+        "weights": None if a.weights is None else weights_json(a.weights, order),
+        "certificate": a.certificate,
+        "verified": a.verified,
+        "checked": a.checked,
+        "reason": a.reason or None,
+        "margin_achieved": None if a.margin_achieved is None else json_number(a.margin_achieved),
+    }
+
+
+def trace_table(result: CheckResult) -> str:
+    gates: list[str] = []
+    for r in result.rows:
+        for g, _ in r.gates:
+            if g not in gates:
+                gates.append(g)
+    rows = []
+    for r in result.rows:
+        vals = dict(r.gates)
+        rows.append([str(r.t), r.symbol or "-", str(r.expected), "ill" if r.got is None else str(r.got)]
+                    + [str(vals[g]) if g in vals else "" for g in gates]
+                    + ["" if r.code is None else code_text(r.code), "<-- wrong" if r.got != r.expected else r.note])
+    return table(["t", "x", "expected", "got"] + gates + ["state", "note"], rows)
+
+
+def check_text(p: Problem, weights: dict, result: CheckResult) -> str:
+    lines = [problem_line(p), "  weights: " + weights_text(weights, p.parameter_names())]
+    if result.implements:
+        lines.append(f"IMPLEMENTS: every input agrees (exhaustive exact run over {result.pairs} reachable "
+                     "(state, automaton state) pairs)")
+    else:
+        lines.append(f"DOES NOT IMPLEMENT: shortest failing input {word_text(result.word)} ({result.reason})")
+        lines.append(trace_table(result))
+    return "\n".join(lines)
+
+
+def check_json(p: Problem, weights: dict, result: CheckResult) -> dict:
+    ce = None
+    if not result.implements and result.word is not None:
+        ce = {"inputs": "".join(result.word), "reason": result.reason,
+              "expected": [r.expected for r in result.rows],
+              "got": [r.got for r in result.rows],
+              "trace": [{"t": r.t, "x": r.symbol, "expected": r.expected, "got": r.got,
+                         "gates": {g: v for g, v in r.gates}} for r in result.rows]}
+    return {"problem": p.to_json(), "weights": weights_json(weights, p.parameter_names()),
+            "implements": result.implements, "counterexample": ce}
+
+
+def table_text(c: Conditions) -> str:
+    order = c.problem.parameter_names()
+    rows = []
+    for r in c.rows or []:
+        alts: list[Alternative | None] = list(r.alternatives) or [None]
+        for i, a in enumerate(alts):
+            head = [format_rational(r.h), r.symbol, format_rational(r.required)] if i == 0 else ["", "", ""]
+            if a is None:
+                rows.append(head + ["(none)", "impossible"])
+                continue
+            gates = " ".join(f"{g}={v}" for g, v in a.gates)
+            atoms = " and ".join(literal_text(e, s, order) for e, s in a.facts.items()) or "always"
+            rows.append(head + [("or " if i else "") + gates, atoms])
+    return table(["h(t-1)", "x(t)", "h(t) required", "gates", "imposes"], rows)
+
+
+def conditions_text(c: Conditions) -> str:
+    order = c.problem.parameter_names()
+    lines = [problem_line(c.problem), "  free: " + (", ".join(c.problem.free_names()) or "none")]
+    if c.rows is not None:
+        lines += ["", "Derivation, one row per reachable (h(t-1), x(t)) case:", table_text(c)]
+    lines.append("")
+    if c.cnf == [[]]:
+        lines.append("Exact condition: none exists (no weights implement it)")
+    elif not c.cnf:
+        lines.append("Exact condition: always (every choice of the free weights implements it)")
+    else:
+        lines.append(f"Exact condition (irredundant CNF, {len(c.cnf)} clause{'s' * (len(c.cnf) != 1)}, all must hold):")
+        lines += [f"  {i + 1}. {clause_text(cl, order)}" for i, cl in enumerate(c.cnf)]
+    if c.equivalent:
+        lines.append(f"Equivalent to the specification: proved ({len(c.certificates)} certificates "
+                     "accepted by the independent checker)")
+    else:
+        lines.append("Equivalent to the specification: NOT proved")
+    return "\n".join(lines)
+
+
+def cnf_strings(c: Conditions) -> list[list[str]]:
+    order = c.problem.parameter_names()
+    return [[literal_text(e, s, order) for e, s in cl] for cl in c.cnf]
+
+
+def conditions_latex(c: Conditions) -> str:
+    """The CNF as LaTeX, rendered with sympy."""
+    import sympy
+
+    order = c.problem.parameter_names()
+    syms = {n: sympy.Symbol(n) for n in order}
+    rels = {">": sympy.StrictGreaterThan, ">=": sympy.GreaterThan, "<": sympy.StrictLessThan,
+            "<=": sympy.LessThan, "=": sympy.Eq, "!=": sympy.Ne}
+
+    def lit(e, s):
+        terms, rel, rhs = literal_parts(e, s, order)
+        lhs = sum((sympy.Rational(v.numerator, v.denominator) * syms[n] for n, v in terms.coeffs.items()),
+                  sympy.Integer(0))
+        return sympy.latex(rels[rel](lhs, sympy.Rational(rhs.numerator, rhs.denominator), evaluate=False))
+
+    if c.cnf == [[]]:
+        return r"\text{no weights exist}"
+    if not c.cnf:
+        return r"\text{true}"
+    clauses = []
+    for cl in c.cnf:
+        parts = [lit(e, s) for e, s in cl]
+        clauses.append(parts[0] if len(parts) == 1 else r"\left(" + r" \lor ".join(parts) + r"\right)")
+    return r" \land ".join(clauses)
+
+
+def conditions_json(c: Conditions) -> dict:
+    order = c.problem.parameter_names()
+    out = {"problem": c.problem.to_json(), "cnf": cnf_strings(c), "equivalent": c.equivalent,
+           "certificates": c.certificates}
+    if c.rows is not None:
+        out["table"] = [{"h_prev": json_number(r.h), "x": r.symbol, "h_required": json_number(r.required),
+                         "alternatives": [{"gates": {g: v for g, v in a.gates},
+                                           "atoms": [literal_text(e, s, order) for e, s in a.facts.items()]}
+                                          for a in r.alternatives]} for r in c.rows]
+    return out
+
+
+def judgement_text(p: Problem, j: Judgement) -> str:
+    order = p.parameter_names()
+    lines = [f'Claimed condition: {j.claim}']
+    if j.necessary or j.necessary_witness is None:
+        lines.append("  necessary: YES (every implementing choice satisfies it; certificates accepted)")
+    else:
+        lines.append("  necessary: NO. These weights implement the automaton yet violate the claim:")
+        lines.append("    " + weights_text(j.necessary_witness, order))
+    if j.sufficient or j.sufficient_witness is None:
+        lines.append("  sufficient: YES (every choice satisfying it implements; certificate accepted)")
+    else:
+        lines.append(f"  sufficient: NO. These weights satisfy the claim yet fail on {word_text(j.failing_word)}:")
+        lines.append("    " + weights_text(j.sufficient_witness, order))
+    return "\n".join(lines)
+
+
+def judgement_json(p: Problem, j: Judgement) -> dict:
+    order = p.parameter_names()
+    return {"claim": j.claim, "necessary": j.necessary, "sufficient": j.sufficient,
+            "necessary_witness": None if j.necessary_witness is None else weights_json(j.necessary_witness, order),
+            "sufficient_witness": None if j.sufficient_witness is None else weights_json(j.sufficient_witness, order),
+            "sufficient_witness_fails_on": None if j.failing_word is None else "".join(j.failing_word),
+            "certificates": j.certificates}
+
+
+def minimal_text(m) -> str:
+    p = m.problem
+    lines = [f"{p.automaton.name} ({len(p.automaton.states)} states) on {p.cell.name} cells, "
+             f"output = {'state' if p.output == 'state' else 'threshold read-out'}, {p.semantics.describe()}"]
+    for s in m.sizes:
+        lines.append(f"  {s.units} unit{'s' * (s.units > 1)}: {s.verdict}" + (f" ({s.reason})" if s.reason else ""))
+    if m.minimal is not None and m.weights is not None:
+        lines.append(f"MINIMAL: {m.minimal} unit{'s' * (m.minimal > 1)}; "
+                     "weights re-verified by exhaustive exact simulation:")
+        lines.append("  " + weights_text(m.weights, p.parameter_names()))
+        if m.minimal == 1:
+            lines.append("  fewer: none possible (one unit is the least)")
+        elif m.lower_bound is not None:
+            e = m.lower_bound
+            lines.append(f"  {e.units} unit{'s' * (e.units > 1)} excluded by {e.method}"
+                         + (f": {e.checked}" if e.checked else ""))
+            lines.append("  (a unit can always be added and ignored, so every smaller size is excluded too)")
+    else:
+        lines.append(f"UNKNOWN: {m.reason}")
+        if m.weights is not None:
+            lines.append("  verified weights: " + weights_text(m.weights, p.parameter_names()))
+    return "\n".join(lines)
+
+
+def table_markdown(rows: list[dict], cells: list[str]) -> str:
+    """The minimal-units table: one row per automaton, one column per cell."""
+    by = {(r["automaton"], r["cell"]): r for r in rows}
+    names = list(dict.fromkeys(r["automaton"] for r in rows))
+    head = "| automaton | states | " + " | ".join(cells) + " |"
+    lines = [head, "|" + "---|" * (2 + len(cells))]
+    for n in names:
+        states = len(next(r for r in rows if r["automaton"] == n)["problem"]["automaton"]["states"])
+        cellstr = []
+        for c in cells:
+            r = by[(n, c)]
+            if r["minimal_hidden"] is None:
+                cellstr.append("unknown")
+            else:
+                lb = r["lower_bound"]["method"]
+                tag = "" if r["minimal_hidden"] == 1 else (" (cert.)" if lb == "certificate" else " (2 solvers)")
+                cellstr.append(f"{r['minimal_hidden']}{tag}")
+        lines.append(f"| {n} | {states} | " + " | ".join(cellstr) + " |")
+    return "\n".join(lines)
+
+
+def all_sizes_text(p: Problem, cert: dict | None) -> str:
+    a = p.automaton.name
+    if cert is None:
+        return (f"{a}, Elman threshold RNNs of any size whose output is their unit 0, {p.semantics.describe()}\n"
+                "UNKNOWN for all sizes at once: the relaxation (other units' contribution free per automaton "
+                "state) is satisfiable, so it excludes nothing; ask `solve --units N` or `minimize` per size.")
+    lines = [f"{a}, Elman threshold RNNs of any size whose output is their unit 0, {p.semantics.describe()}",
+             f"NO network of ANY size implements {a}."]
+    if "farkas" in cert["tree"]:
+        lines.append("  Relaxation: unit 0's pre-activation after input x from automaton state q is x U_h + c[q], "
+                     "where c[q] absorbs its bias, its self-weight times its (known) output and the other units' "
+                     "contribution. Even with c[q] free the required signs are contradictory:")
+        lines += tree_lines(cert["tree"], ["U_h"])
+    lines.append("  independent checker: accepted")
+    return "\n".join(lines)
+
+
+def all_sizes_json(p: Problem, cert: dict | None) -> dict:
+    return {"problem": p.to_json(), "all_sizes": cert is not None,
+            "verdict": "unsat" if cert is not None else "unknown", "certificate": cert}
+
+
+def gain_text(p: Problem, r, header: bool = True) -> str:
+    lines = [problem_line(p)] if header else []
+    if r.certified:
+        lines.append(f"CERTIFIED: with every weight multiplied by gain k = {format_rational(r.gain)} "
+                     f"(about {float(r.gain):.4g}), the real network stays within eps = {format_rational(r.epsilon)} "
+                     "of the threshold network's code in every unit, on every input of every length, and so "
+                     "gives the automaton's output")
+        lines.append(f"  {len(r.codes)} codes, {r.transitions} transitions checked with outward-rounded interval "
+                     f"arithmetic; smallest |pre-activation| of the threshold weights: {format_rational(r.margin)}")
+    else:
+        lines.append(f"NOT CERTIFIED: {r.reason}")
+    return "\n".join(lines)
+
+
+def gain_json(p: Problem, r) -> dict:
+    return {"problem": p.to_json(), "certified": r.certified,
+            "gain": None if r.gain is None else format_rational(r.gain),
+            "epsilon": None if r.epsilon is None else format_rational(r.epsilon),
+            "margin": None if r.margin is None else format_rational(r.margin),
+            "codes": [[[format_value(v) for v in part] for part in c] for c in r.codes],
+            "reason": r.reason or None}
+
+
+def simulation_text(p: Problem, run) -> str:
+    lines = [network_line(p), f"  activation {get_activation(run.activation).summary}, gain "
+             f"{format_rational(run.gain)}, input {word_text(run.word)}"]
+    names = list(run.gates)
+    rows = []
+    for t in range(len(run.outputs)):
+        gates = [("" if t == 0 else " ".join(f"{x:.4g}" for x in run.gates[g][t - 1])) for g in names]
+        h = " ".join(f"{x:.6g}" for x in run.hidden[t])
+        got = "ill" if run.outputs[t] is None else str(run.outputs[t])
+        rows.append([str(t), "-" if t == 0 else run.symbols[t - 1]] + gates
+                    + [h, got, str(run.expected[t]), "" if run.outputs[t] == run.expected[t] else "<-- wrong"])
+    lines.append(table(["t", "x"] + names + ["h", "output", "expected", "note"], rows))
+    lines.append("AGREES with the automaton at every step" if run.agrees else "DISAGREES with the automaton")
+    return "\n".join(lines)
+
+
+def simulation_json(p: Problem, run) -> dict:
+    return {"problem": p.to_json(), "input": run.word, "gain": format_rational(run.gain),
+            "activation": run.activation, "outputs": run.outputs, "expected": run.expected, "agrees": run.agrees,
+            "hidden": run.hidden.tolist(), "gates": {k: v.tolist() for k, v in run.gates.items()}}
+
+
+def verify_text(p: Problem, weights, thresholded, proof, failure, extracted, differs, unfaithful=None) -> str:
+    lines = [problem_line(p), "  weights: " + ", ".join(f"{n} = {float(weights[n]):.6g}" for n in p.parameter_names())]
+    for sem, r in thresholded.items():
+        lines.append(f"thresholded ({sem}): " + ("implements (exhaustive exact run)" if r.implements else
+                     f"fails on {word_text(r.word)} ({r.reason})"))
+    if proof.proved:
+        lines.append(f"REAL NETWORK PROVED: on every input of every length it gives the automaton's output "
+                     f"({len(proof.boxes)} inductive boxes, outward-rounded intervals, {proof.rounds} rounds)")
+    elif failure is not None:
+        lines.append(f"REAL NETWORK FAILS on {word_text(failure)} (simulation in float64; not proved: {proof.reason})")
+    else:
+        lines.append(f"real network: not proved ({proof.reason}); no failing input found by the search")
+    head = f"extracted automaton ({len(extracted.states)} states after minimisation)"
+    if unfaithful is not None:
+        head += (f", an approximation only: the real network's outputs differ from it on {word_text(unfaithful)}"
+                 "; against the target it")
+    lines.append(head + ": " + ("computes the same outputs as the target" if differs is None else
+                                f"differs from the target, first on {word_text(differs)}"))
+    return "\n".join(lines)
+
+
+def verify_json(p: Problem, weights, thresholded, proof, failure, extracted, differs, unfaithful=None) -> dict:
+    return {"problem": p.to_json(),
+            "thresholded": {sem: {"implements": r.implements, "counterexample": None if r.word is None
+                                  else "".join(r.word)} for sem, r in thresholded.items()},
+            "real": {"proved": proof.proved, "reason": proof.reason or None, "boxes": len(proof.boxes),
+                     "failing_input": None if failure is None else "".join(failure)},
+            "extracted": {"automaton": extracted.to_json(), "equivalent": differs is None,
+                          "distinguishing_input": None if differs is None else "".join(differs),
+                          "faithful": unfaithful is None,
+                          "network_differs_on": None if unfaithful is None else "".join(unfaithful)}}

@@ -1,0 +1,1 @@
+"""The questions: solve and check, exact conditions, minimal sizes, certified gains, real networks."""

@@ -1,0 +1,185 @@
+"""From threshold weights to a real network that provably works on inputs of every length.
+
+Given exact weights W under which the threshold network implements the
+automaton with every reachable pre-activation nonzero, consider the real
+network (real sigmoid and tanh) with weights k W.  Around each reachable
+code c put the box B(c, eps) of states within eps of c in every unit
+(clipped to the cell's range).  If, for every reachable code c and input a,
+the real step maps the whole box B(c, eps) into B(c', eps), where c' is the
+threshold network's next code, then by induction on time the real state after
+any input word lies in the box of the threshold network's code (the start
+h(0) = 0 is the start code).  If moreover every box reads out the code's
+output ([h_0 > 1/2], or the sign of the read-out's pre-activation), the real
+network produces the automaton's output on every input of any length.
+
+Both conditions are checked with interval arithmetic that rounds outward
+(``arithmetic/interval.py``), through the same cell equations, so the check
+is rigorous.  :func:`certify` searches eps and the smallest k that passes
+and re-checks the reported pair.
+
+Why a GRU unit that "keeps" the code 0 cannot be certified: a real update
+gate is never exactly 1, so each step moves the state a fraction (1 - z) of
+the way to the candidate tanh(.), which is never 0; over enough steps the
+state leaves any box around 0, and the method reports it.  (Whether the real
+network then fails depends on where the state drifts.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from mpmath import iv
+
+from automata_rnn.arithmetic.interval import IntervalOps, exact
+from automata_rnn.exact.run import Implements, explore, read_output, step, weight_signs
+from automata_rnn.model.problem import Problem, encode_symbol
+from automata_rnn.questions.solve import smallest_margin
+
+EPSILONS = [Fraction(2, 5), Fraction(1, 4), Fraction(1, 10), Fraction(1, 20), Fraction(1, 50), Fraction(1, 100),
+            Fraction(1, 1000), Fraction(1, 10**4), Fraction(1, 10**6)]
+MAX_GAIN = Fraction(10**6)
+
+
+@dataclass
+class GainResult:
+    """certified: the real network with weights gain * W tracks the codes within epsilon forever."""
+
+    certified: bool
+    gain: Fraction | None = None
+    epsilon: Fraction | None = None
+    margin: Fraction | None = None
+    reason: str = ""
+    codes: list = field(default_factory=list)
+    transitions: int = 0
+
+
+def state_range(problem: Problem) -> tuple[Fraction, Fraction]:
+    return problem.cell.state_range
+
+
+def _box(problem: Problem, code, eps: Fraction, clip: bool = True):
+    """States within eps of the code in every unit; clipped to the cell's range (the real state is always
+    inside it) when it is a step's input, unclipped when it is the target a step must land in."""
+    low, high = state_range(problem) if clip else (None, None)
+    return tuple(iv.mpf([exact(c - eps if low is None else max(low, c - eps)).a,
+                         exact(c + eps if high is None else min(high, c + eps)).b]) for c in code)
+
+
+def _scaled(params, k: Fraction):
+    def conv(x):
+        if isinstance(x, tuple):
+            return tuple(conv(y) for y in x)
+        return exact(x.value * k)
+    return {b: conv(v) for b, v in params.items()}
+
+
+class Tracker:
+    """The reachable codes of the threshold network with its transitions, and the box check."""
+
+    def __init__(self, problem: Problem, weights: dict, activation: str = "sigmoid"):
+        if problem.cell.state_parts != ("h",):
+            raise ValueError(f"certify handles cells whose state is h alone, not {problem.cell.name}")
+        self.problem, self.weights = problem, weights
+        self.params = problem.parameters(weights)
+        self.ops = IntervalOps(activation)
+        result = explore(problem, weight_signs(), self.params)
+        if not isinstance(result, Implements):
+            raise ValueError("the weights do not implement the automaton under the threshold semantics "
+                             f"(fails on {''.join(result.word)!r}); use check")
+        self.codes = sorted({c for c, _ in result.pairs})
+        self.out = {c: read_output(problem, self.params, c, weight_signs())[0] for c in self.codes}
+        self.moves = {}
+        for c in self.codes:
+            for a in problem.automaton.alphabet:
+                self.moves[(c, a)] = step(problem, self.params, c, a, weight_signs())[0]
+
+    def check(self, k: Fraction, eps: Fraction) -> str | None:
+        """None if every box maps into its successor's box and reads its output; else the first failure."""
+        p, ops = self.problem, self.ops
+        params = _scaled(self.params, k)
+        cut = exact(p.rule.threshold)
+        for c in self.codes:
+            box = _box(p, c[0], eps)
+            if p.output == "state":
+                ok = box[0].a > cut.b if self.out[c] == 1 else box[0].b <= cut.a
+                if not ok:
+                    return f"the box of code {_code(c)} does not read output {self.out[c]} (eps too large)"
+            else:
+                y = ops.add(ops.linear(box, params["W_y"]), params["b_y"])[0]
+                if not (y.a > 0 if self.out[c] == 1 else y.b < 0):
+                    return f"the read-out is not decided on the box of code {_code(c)}"
+            for a in p.automaton.alphabet:
+                x = tuple(exact(v) for v in encode_symbol(p.automaton, a))
+                (new,), _ = p.cell.step(ops, params, x, (box,))
+                target = _box(p, self.moves[(c, a)][0], eps, clip=False)
+                for j, (v, t) in enumerate(zip(new, target)):
+                    if v.a < t.a or v.b > t.b:
+                        return (f"from code {_code(c)} on input {a!r}, unit {j} reaches [{float(v.a):.6g}, "
+                                f"{float(v.b):.6g}], outside its box [{float(t.a):.6g}, {float(t.b):.6g}]")
+        return None
+
+    def kept_zero(self) -> str | None:
+        """A GRU unit whose code 0 is kept after the start: real networks drift off it."""
+        if self.problem.cell.state_range[0] == 0:  # 0 is an end of the range: a saturated value, kept stably
+            return None
+        for (c, a), nxt in self.moves.items():
+            for j, v in enumerate(nxt[0]):
+                if v == 0:
+                    return (f"unit {j} keeps the code 0 (from code {_code(c)} on input {a!r}): a real update gate "
+                            "is never exactly 1 and tanh is never 0, so the real state drifts off 0 on long inputs")
+        return None
+
+
+def _code(c) -> str:
+    return "(" + ", ".join(str(v) for v in c[0]) + ")"
+
+
+def _least_gain(tracker: Tracker, eps: Fraction, hi: Fraction) -> Fraction | None:
+    """The least k (to 0.1%) that passes at this eps, searching below ``hi``; None if none up to MAX_GAIN."""
+    k = Fraction(1)
+    while tracker.check(k, eps) is not None:
+        k *= 2
+        if k > min(hi, MAX_GAIN):
+            return None
+    lo_k = k / 2 if k > 1 else Fraction(0)
+    while k - lo_k > k / 1000:
+        mid = (lo_k + k) / 2
+        if tracker.check(mid, eps) is None:
+            k = mid
+        else:
+            lo_k = mid
+    return k
+
+
+def _round_up(k: Fraction) -> Fraction:
+    """k rounded up to 4 significant digits (still certified: checked again)."""
+    digits = len(str(int(k))) if k >= 1 else 1
+    scale = Fraction(10) ** max(0, 4 - digits)
+    return Fraction(-((-k * scale).__floor__()), 1) / scale
+
+
+def certify(problem: Problem, weights: dict, activation: str = "sigmoid") -> GainResult:
+    """The smallest gain (over a grid of eps) for which the box invariant holds, re-checked rigorously."""
+    tracker = Tracker(problem, weights, activation)
+    margin = smallest_margin(problem, weights)
+    base = GainResult(False, margin=margin, codes=tracker.codes, transitions=len(tracker.moves))
+    if margin is None or margin == 0:
+        base.reason = ("a reachable pre-activation is exactly 0: a real gate sits at 1/2 there at every gain "
+                       "(solve with --margin for weights that stay away from 0)")
+        return base
+    drift = tracker.kept_zero()
+    best: tuple[Fraction, Fraction] | None = None
+    for eps in EPSILONS:
+        k = _least_gain(tracker, eps, best[0] if best else MAX_GAIN)
+        if k is not None and (best is None or k < best[0]):
+            best = (k, eps)
+    if best is None:
+        base.reason = drift or ("no gain up to 1e6 keeps every state in its box for any eps tried; first failure "
+                                f"at gain 1e6, eps 1/100: {tracker.check(MAX_GAIN, Fraction(1, 100))}")
+        return base
+    k, eps = _round_up(best[0]), best[1]
+    failure = tracker.check(k, eps)
+    if failure is not None:
+        raise RuntimeError(f"reported gain failed its rigorous re-check: {failure}")
+    return GainResult(True, k, eps, margin, "", tracker.codes, len(tracker.moves))

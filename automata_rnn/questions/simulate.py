@@ -1,0 +1,58 @@
+"""One input word through the numeric simulator, read out as a step table against the automaton."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from automata_rnn.arithmetic.simulate import encode_words, params_to_numpy, simulate
+from automata_rnn.model.problem import Problem
+
+
+@dataclass
+class WordRun:
+    """Per time step: the input, the gate values, the hidden state, the output read and the expected one."""
+
+    word: str
+    gain: Fraction
+    activation: str
+    symbols: list
+    gates: dict           # name -> (time, units)
+    hidden: np.ndarray    # (time + 1, units)
+    outputs: list
+    expected: list
+
+    @property
+    def agrees(self) -> bool:
+        return self.outputs == self.expected
+
+
+def read_outputs(problem: Problem, weights: dict, hidden: np.ndarray, gain: Fraction) -> list:
+    """Output bits from real states: unit 0 under the output rule, or [h W_y + b_y > 0] for a read-out unit
+    (gain applied); None where the state is not a number."""
+    if problem.output == "state":
+        cut = float(problem.rule.threshold)
+        return [int(h[0] > cut) if np.isfinite(h[0]) else None for h in hidden]
+    params = params_to_numpy(problem.parameters(weights))
+    pre = float(gain) * (hidden @ params["W_y"][:, 0] + params["b_y"][0])
+    return [int(v > 0) if np.isfinite(v) else None for v in pre]
+
+
+def simulate_word(problem: Problem, weights: dict, word: str, gain: Fraction = Fraction(1),
+                  activation: str = "sigmoid") -> WordRun:
+    """Run the network with weights ``gain * W`` on ``word``; ValueError on a bad word or activation."""
+    a = problem.automaton
+    bad = [s for s in word if s not in a.alphabet]
+    if bad:
+        raise ValueError(f"input symbol {bad[0]!r} is not in the alphabet {list(a.alphabet)}")
+    full = {n: Fraction(0) for n in problem.parameter_names()}
+    full.update(weights)
+    cell_params = {b: v for b, v in params_to_numpy(problem.parameters(full)).items() if b not in ("W_y", "b_y")}
+    inputs = encode_words(a, [tuple(word)]) if word else np.zeros((1, 0, problem.inputs))
+    sim = simulate(problem.cell, cell_params, inputs, activation=activation, gain=float(gain), record_gates=True)
+    hidden = np.asarray(sim.hidden[0])
+    gates = {k: np.asarray(v[0]) for k, v in (sim.gates or {}).items()}
+    return WordRun(word, gain, activation, list(word), gates, hidden, read_outputs(problem, full, hidden, gain),
+                   a.outputs(tuple(word)))

@@ -1,0 +1,261 @@
+"""Networks of any size: solving by the direct encoding, lower bounds, the smallest number of units.
+
+A "no" at a given size is backed, in this order of preference, by a
+certificate from the case-split prover that the independent checker accepts
+(tried within a budget), or by z3 and cvc5 both finding the direct encoding
+unsatisfiable, said plainly.  If neither is available the size stays
+unknown.  Adding a unit never hurts (give it zero weights and a negative
+bias: it stays 0 and the read-out ignores it), so excluding n - 1 units
+excludes every smaller size.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+
+import z3
+
+from automata_rnn.exact.checker import check
+from automata_rnn.interop.weights import weights_json
+from automata_rnn.model.problem import Problem
+from automata_rnn.solver.cvc5 import cvc5_verdict
+from automata_rnn.solver.encode import Encoding, StateCodeEncoding, code_count
+from automata_rnn.solver.prove import Budget, Timeout, TreeLimit, certificate, implements, prove
+
+
+@dataclass
+class Exclusion:
+    """Why no network of ``units`` units exists: ``method`` is 'certificate' or 'two solvers (z3, cvc5)'."""
+
+    units: int
+    method: str
+    certificate: dict | None = None
+    checked: str = ""
+
+
+@dataclass
+class SizeResult:
+    units: int
+    verdict: str            # sat / unsat / unknown
+    seconds: float
+    weights: dict | None = None
+    exclusion: Exclusion | None = None
+    reason: str = ""
+
+
+def _sized(problem: Problem, units: int) -> Problem:
+    return dataclasses.replace(problem, units=units)
+
+
+def find_weights(problem: Problem, timeout: float | None = None, enc: Encoding | None = None,
+                 robust: bool = False) -> tuple[str, dict | None, str]:
+    """z3 on the direct encoding: ('sat', verified weights) / ('unsat', None) / ('unknown', reason).
+
+    When the full encoding is large (codes x states > 64), a smaller sufficient encoding (one code per
+    automaton state) is tried first for a few seconds; its models are re-verified like any other, and
+    only the full encoding may say "no".  More codes than ``MAX_CODES``: ValueError, up front.
+    """
+    codes = code_count(problem)
+    if problem.units > 1 and not robust and codes * len(problem.automaton.states) > 64:
+        quick = StateCodeEncoding(problem)
+        budget = 5.0 if timeout is None else min(5.0, timeout / 4)
+        s = quick.solver(max(1, int(budget * 1000)))
+        if s.check() == z3.sat:
+            weights = _simpler(quick, quick.weights(s.model()), timeout)
+            if implements(problem, weights):
+                return "sat", weights, ""
+        if timeout is not None:
+            timeout = max(0.5, timeout - budget)
+    enc = Encoding(problem, robust=robust) if enc is None else enc
+    s = enc.solver(None if timeout is None else max(1, int(timeout * 1000)))
+    r = s.check()
+    if r == z3.unknown:
+        return "unknown", None, f"z3: {s.reason_unknown()}"
+    if r == z3.unsat:
+        return "unsat", None, ""
+    weights = enc.weights(s.model())
+    weights = _simpler(enc, weights, timeout)
+    if not implements(problem, weights):
+        raise RuntimeError("a model of the encoding failed exact re-verification")
+    return "sat", weights, ""
+
+
+def _simpler(enc: Encoding | StateCodeEncoding, weights: dict, timeout: float | None) -> dict:
+    """Small integer weights when the encoding admits them within a short search (else the model's)."""
+    names = list(enc.vars)
+    for b in (1, 2, 3):
+        s = enc.solver(400)
+        for n in names:
+            iv = z3.Int(f"int_{n}", enc.ctx)
+            s.add(enc.vars[n] == z3.ToReal(iv), iv <= b, iv >= -b)
+        if s.check() == z3.sat:
+            w = enc.weights(s.model())
+            if implements(enc.problem, w):
+                return w
+    return weights
+
+
+def exclude(problem: Problem, certificate_nodes: int = 2000, timeout: float | None = None,
+            enc: Encoding | None = None, *, z3_found_unsat: bool = False) -> Exclusion | None:
+    """Back "no network of this size" by a checked certificate (a case split of at most
+    ``certificate_nodes`` nodes: a deterministic budget) or two agreeing solvers; None if neither.
+    ``z3_found_unsat``: the caller has just had z3 find this exact encoding unsatisfiable, so only
+    cvc5 remains to be asked."""
+    try:
+        if certificate_nodes <= 0:
+            raise TreeLimit("no certificate asked for")
+        proof = prove(problem, budget=Budget(timeout), max_nodes=certificate_nodes, stop_at_region=True)
+        if not proof.regions:
+            cert = certificate(problem, proof.tree)
+            ok, why = check(cert)
+            if ok:
+                return Exclusion(problem.units, "certificate", cert, why)
+    except (Timeout, TreeLimit):
+        pass
+    enc = Encoding(problem) if enc is None else enc
+    if not z3_found_unsat:
+        s = enc.solver(None if timeout is None else max(1, int(timeout * 1000)))
+        if s.check() != z3.unsat:
+            return None
+    second = cvc5_verdict(enc.smt2(), timeout)
+    if second == "unsat":
+        return Exclusion(problem.units, "two solvers (z3, cvc5)", None,
+                         "z3 and cvc5 both report the encoding unsatisfiable")
+    return None
+
+
+@dataclass
+class Minimal:
+    """The smallest number of units: verified weights at ``minimal``, and the exclusion of ``minimal - 1``."""
+
+    problem: Problem
+    minimal: int | None
+    weights: dict | None
+    lower_bound: Exclusion | None
+    sizes: list[SizeResult] = field(default_factory=list)
+    reason: str = ""
+
+
+def exclusion_json(e: Exclusion | None) -> dict | None:
+    """An exclusion as JSON (None stays None)."""
+    if e is None:
+        return None
+    return {"units": e.units, "method": e.method, "checked": e.checked, "certificate": e.certificate}
+
+
+def minimal_json(m: Minimal) -> dict:
+    """The answer of :func:`minimize` as JSON: the minimal size, its verified weights, the exclusion below it."""
+    order = m.problem.parameter_names()
+    return {
+        "problem": m.problem.to_json(),
+        "automaton": m.problem.automaton.name,
+        "cell": m.problem.cell.name,
+        "minimal_hidden": m.minimal,
+        "weights": None if m.weights is None else weights_json(m.weights, order),
+        "verified": m.weights is not None,
+        "lower_bound": (None if m.minimal is None else
+                        {"units": m.minimal - 1, "method": "none needed: one unit is the least"} if m.minimal == 1
+                        else exclusion_json(m.lower_bound)),
+        "upper_bound": next((s.units for s in m.sizes if s.verdict == "sat"), None),
+        "excluded_up_to": max((s.units for s in m.sizes if s.verdict == "unsat"), default=0),
+        "sizes": [{"units": s.units, "verdict": s.verdict, "seconds": round(s.seconds, 3)} for s in m.sizes],
+        "reason": m.reason or None,
+    }
+
+
+def minimize(problem: Problem, max_hidden: int = 4, timeout: float | None = None,
+             certificate_nodes: int = 2000) -> Minimal:
+    """Try 1, 2, ... units up to ``max_hidden``; the first size with verified weights, with n - 1 excluded.
+
+    A size the solvers cannot decide in time does not stop the search: larger sizes are still tried
+    (each gets at most half the time left), so the answer can be "n units suffice; fewer unknown".
+    """
+    deadline = None if timeout is None else time.monotonic() + timeout
+    sizes: list[SizeResult] = []
+    for n in range(1, max_hidden + 1):
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
+            break
+        t = time.monotonic()
+        p = _sized(problem, n)
+        share = None if left is None else max(1.0, left / 2)
+        verdict, weights, reason = find_weights(p, share)
+        sizes.append(SizeResult(n, verdict, time.monotonic() - t, weights, reason=reason))
+        if verdict != "sat" or weights is None:
+            continue
+        undecided = [s.units for s in sizes if s.verdict == "unknown"]
+        if n == 1:
+            return Minimal(p, 1, weights, None, sizes)
+        if undecided:
+            return Minimal(p, None, weights, None, sizes,
+                           f"{n} units suffice (verified), but size(s) {', '.join(map(str, undecided))} "
+                           "could not be decided in time")
+        left = None if deadline is None else max(0.5, deadline - time.monotonic())
+        excl = exclude(_sized(problem, n - 1), certificate_nodes, left, z3_found_unsat=True)
+        sizes[-2].exclusion = excl
+        if excl is None:
+            return Minimal(p, None, weights, None, sizes,
+                           f"{n} units suffice, but {n - 1} could not be excluded by a certificate "
+                           "or by two solvers (install automata-rnn[cvc5])")
+        return Minimal(p, n, weights, excl, sizes)
+    if sizes and sizes[-1].verdict == "unknown" and deadline is not None and time.monotonic() >= deadline:
+        return Minimal(problem, None, None, None, sizes, "timeout")
+    return Minimal(problem, None, None, None, sizes,
+                   f"no network found with up to {max_hidden} units" if sizes else "timeout")
+
+
+def _job(args) -> dict:
+    """One table entry in a worker process (plain data in, plain data out)."""
+    automaton_json, cell, options = args
+    from automata_rnn.model.automata import Automaton
+    from automata_rnn.model.cells import get_cell
+
+    aut = Automaton.from_json(automaton_json)
+    p = Problem(aut, get_cell(cell), 1, output=options.get("output", "readout"))
+    t = time.monotonic()
+    m = minimize(p, options.get("max_hidden", 4), options.get("timeout"), options.get("certificate_nodes", 300))
+    out = minimal_json(m)
+    out["seconds"] = round(time.monotonic() - t, 3)
+    return out
+
+
+def table(automata: list, cells: list[str], max_hidden: int = 4, timeout: float | None = None,
+          executor: Executor | None = None, output: str = "readout", certificate_nodes: int = 300) -> list[dict]:
+    """Minimal units for every (automaton, cell), one job per entry, through any concurrent.futures executor.
+
+    Each exclusion first tries a checkable certificate of at most ``certificate_nodes`` nodes, then two solvers.
+    """
+    jobs = [(a.to_json(), c, {"max_hidden": max_hidden, "timeout": timeout, "output": output,
+                              "certificate_nodes": certificate_nodes})
+            for a in automata for c in cells]
+    if executor is None:
+        return [_job(j) for j in jobs]
+    return list(executor.map(_job, jobs))
+
+
+
+
+def refute_all_sizes(problem: Problem) -> dict | None:
+    """A certificate that no Elman threshold RNN of any size whose output is its unit 0 implements the
+    automaton (the relaxation of :func:`certificates.relaxation_facts` is infeasible), or None if the
+    relaxation is feasible (then nothing follows for every size)."""
+    from automata_rnn.exact.checker import FORMAT, relaxation_facts
+    from automata_rnn.solver.prove import Feasibility, farkas
+
+    if problem.automaton.output[problem.automaton.start] == 1:
+        tree: dict = {"word": []}
+    else:
+        facts = relaxation_facts(problem)
+        names = sorted({n for e in facts for n in e.coeffs})
+        relaxed = dataclasses.replace(problem, fixed={}, bound=None)
+        if Feasibility(relaxed, names=names).point(facts) is not None:
+            return None
+        tree = {"farkas": farkas(relaxed, facts)}
+    cert = {"format": FORMAT, "claim": "refutes-all-sizes", "problem": problem.to_json(), "tree": tree}
+    ok, why = check(cert)
+    if not ok:
+        raise RuntimeError(f"all-sizes certificate rejected: {why}")
+    return cert
