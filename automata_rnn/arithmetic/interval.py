@@ -14,6 +14,7 @@ from fractions import Fraction
 from mpmath import iv
 
 from automata_rnn.model.activation import get_activation
+from automata_rnn.model.network import split_tuple
 
 
 def exact(q) -> "iv.mpf":
@@ -56,6 +57,12 @@ class IntervalOps:
 
     def mul(self, a, b):
         return tuple(x * y for x, y in zip(a, b))
+
+    def split(self, v, sizes):
+        return split_tuple(v, sizes)
+
+    def concat(self, parts):
+        return tuple(x for part in parts for x in part)
 
     def one_minus(self, a):
         return tuple(1 - x for x in a)

@@ -83,6 +83,15 @@ class NumericOps:
         a, b = self._value(a), self._value(b)
         return np.multiply(a, b, out=self._out(np.broadcast_shapes(a.shape, b.shape)))
 
+    def split(self, v, sizes):
+        """Views of the consecutive unit ranges of ``v`` (the last axis)."""
+        v = self._value(v)
+        ends = np.cumsum(sizes)
+        return [v[..., e - n:e] for n, e in zip(sizes, ends)]
+
+    def concat(self, parts):
+        return np.concatenate([self._value(p) for p in parts], axis=-1)
+
     def one_minus(self, a):
         a = self._value(a)
         return np.subtract(1.0, a, out=self._out(a.shape))

@@ -20,6 +20,7 @@ from automata_rnn.arithmetic.exact import Affine
 from automata_rnn.arithmetic.numeric import SequenceOps
 from automata_rnn.model.activation import get_activation
 from automata_rnn.model.cells import Cell, get_cell
+from automata_rnn.model.network import stack
 from automata_rnn.model.problem import encode_symbol
 
 __all__ = ["Simulation", "encode_words", "params_from_pytorch_gru",
@@ -136,8 +137,14 @@ def _initial(initial_state, parts: int, batch: int, units: int) -> list[np.ndarr
 
 
 def simulate(cell: str | Cell, params: Mapping[str, object], inputs, *, activation: str = "sigmoid",
-             gain: float = 1.0, initial_state=None, record_gates: bool = False, workers: int = 1) -> Simulation:
+             gain: float = 1.0, initial_state=None, record_gates: bool = False, workers: int = 1,
+             layers: Sequence[int] | None = None) -> Simulation:
     """Run ``cell`` with ``params`` on ``inputs`` shaped (batch, time, inputs).
+
+    ``layers`` (units per layer, bottom first) runs a stack of ``cell`` (see
+    :func:`automata_rnn.model.network.stack`): its blocks are named ``l1.U_h``, ...,
+    and ``hidden`` holds every layer's units side by side, layer 1 first (the
+    top layer's are the last ``layers[-1]``).
 
     ``params`` maps block names to arrays or exact nested tuples (see
     :func:`params_to_numpy`); blocks the cell does not use are ignored.  The
@@ -153,6 +160,8 @@ def simulate(cell: str | Cell, params: Mapping[str, object], inputs, *, activati
     """
     cell = get_cell(cell) if isinstance(cell, str) else cell
     get_activation(activation)
+    if layers is not None and len(layers) > 1:
+        cell = stack(cell, tuple(layers), np.shape(inputs)[-1])
     gain = float(gain)
     if not np.isfinite(gain):
         raise ValueError("the gain must be finite")
@@ -166,8 +175,11 @@ def simulate(cell: str | Cell, params: Mapping[str, object], inputs, *, activati
     if missing:
         raise ValueError(f"cell {cell.name} needs parameter blocks {', '.join(missing)}")
     arrays = params_to_numpy({b.name: params[b.name] for b in cell.blocks})
-    state_block = next(b.name for b in cell.blocks if b.kind == "state")
-    units = arrays[state_block].shape[0] if arrays[state_block].ndim == 2 else -1
+    if cell.layers:
+        units = sum(cell.layers)
+    else:
+        state_block = next(b.name for b in cell.blocks if b.kind == "state")
+        units = arrays[state_block].shape[0] if arrays[state_block].ndim == 2 else -1
     for b in cell.blocks:
         want = b.shape(units, width)
         if arrays[b.name].shape != want:

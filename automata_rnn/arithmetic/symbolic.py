@@ -11,6 +11,8 @@ from fractions import Fraction
 
 import z3
 
+from automata_rnn.model.network import split_tuple
+
 
 def _is_ite(t) -> bool:
     return z3.is_expr(t) and z3.is_app_of(t, z3.Z3_OP_ITE)
@@ -55,7 +57,29 @@ class Z3Ops:
             return self._ite(a.arg(0), self._mul(a.arg(1), b), self._mul(a.arg(2), b))
         if _is_ite(b):
             return self._ite(b.arg(0), self._mul(a, b.arg(1)), self._mul(a, b.arg(2)))
+        # a layer's input in a stack is the layer below's new state: sums and multiples of gate terms
+        for s, t in ((a, b), (b, a)):
+            if z3.is_add(s) and self._gated(s):
+                out = self._mul(s.arg(0), t)
+                for i in range(1, s.num_args()):
+                    out = self._add(out, self._mul(s.arg(i), t))
+                return out
+            if z3.is_mul(s) and self._gated(s):
+                out = t
+                for i in range(s.num_args()):
+                    out = self._mul(s.arg(i), out)
+                return out
         raise ValueError("product of two non-constant terms is not linear")
+
+    @staticmethod
+    def _gated(t) -> bool:
+        """Whether a term is built from rational constants and gate terms (if-then-else) by + and *:
+        a value the gates decide, with no free weight outside a condition."""
+        if z3.is_rational_value(t) or _is_ite(t):
+            return True
+        if z3.is_add(t) or z3.is_mul(t):
+            return all(Z3Ops._gated(t.arg(i)) for i in range(t.num_args()))
+        return False
 
     def _add(self, a, b):
         if not z3.is_expr(a) and not z3.is_expr(b):
@@ -77,6 +101,12 @@ class Z3Ops:
 
     def mul(self, a, b):
         return tuple(self._mul(x, y) for x, y in zip(a, b))
+
+    def split(self, v, sizes):
+        return split_tuple(v, sizes)
+
+    def concat(self, parts):
+        return tuple(x for part in parts for x in part)
 
     def one_minus(self, a):
         return tuple(self._add(1, self._mul(-1, x)) for x in a)

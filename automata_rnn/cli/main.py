@@ -56,6 +56,12 @@ def _positive_seconds(text: str) -> float:
     return v
 
 
+def _unit_counts(text: str) -> int | tuple[int, ...]:
+    """``N`` or ``N1,N2,...``: the units of one layer, or of each layer of a stack, bottom first."""
+    counts = tuple(_positive_int(part) for part in text.split(","))
+    return counts[0] if len(counts) == 1 else counts
+
+
 def _positive_int(text: str) -> int:
     try:
         v = int(text)
@@ -70,8 +76,9 @@ def _problem_args(p: argparse.ArgumentParser, fix: bool = True) -> None:
     p.add_argument("automaton",
                    help="a built-in (latch, toggle, parity, tomita1..7, ...), a .json/.yaml file, or re:PATTERN")
     p.add_argument("--cell", default=None, help=f"cell: {', '.join(CELLS)} (default rnn)")
-    p.add_argument("--units", "--hidden", dest="units", type=_positive_int, default=None,
-                   help="number of hidden units (default 1, or as a weights file records)")
+    p.add_argument("--units", "--hidden", dest="units", type=_unit_counts, default=None,
+                   help="hidden units (default 1, or as a weights file records); N1,N2,... for a stack of layers, "
+                        "bottom first, each reading the new state of the one below")
     p.add_argument("--semantics", default="indicator", help="indicator (textbook, default) or saturated")
     p.add_argument("--output", choices=READOUTS, default=None,
                    help="the output is unit 0 of the state (default for one unit) or a threshold read-out")
@@ -187,6 +194,8 @@ def build_parser() -> Parser:
 def _adopt_recorded(args) -> None:
     """Cell, size, read-out, output rule and activation as the weights file records them, unless given."""
     recorded = recorded_network(args.weights) if getattr(args, "weights", None) else {}
+    if "layers" in recorded:
+        recorded["units"] = recorded["layers"]
     for key, attr in (("cell", "cell"), ("units", "units"), ("output", "output"), ("output_rule", "output_rule"),
                       ("activation", "activation")):
         if hasattr(args, attr) and getattr(args, attr) is None and key in recorded:
@@ -198,22 +207,32 @@ def _adopt_recorded(args) -> None:
 def make_problem(args, fixed_items=()) -> Problem:
     automaton = load_automaton(args.automaton)
     if getattr(args, "torch", None):
-        _adopt_torch_layer(args)
+        _adopt_torch(args)
     _adopt_recorded(args)
-    if args.units is None:
-        args.units = 1
-    if not isinstance(args.units, int) or args.units < 1:
-        raise BadInput(f"the weights file records {args.units!r} units")
+    layers = _layers_of(args.units)
     cell = get_cell(args.cell or "rnn")
-    output = args.output or ("state" if args.units == 1 else "readout")
+    output = args.output or ("state" if layers == (1,) else "readout")
     rule = get_rule(args.output_rule or DEFAULT_RULE)
     semantics = Semantics(args.semantics, getattr(args, "margin", 0) or 0)
     bound = getattr(args, "bound", None)
     if semantics.margin > 0 and bound is None:
         bound = Fraction(10)
-    base = Problem(automaton, cell, args.units, semantics, output, {}, bound, rule)
+    base = Problem(automaton, cell, sum(layers), semantics, output, {}, bound, rule, layers)
     fixed = parse_assignments(list(fixed_items), base.parameter_names(), "--fix")
-    return Problem(automaton, cell, args.units, semantics, output, fixed, bound, rule)
+    return Problem(automaton, cell, sum(layers), semantics, output, fixed, bound, rule, layers)
+
+
+def _layers_of(units) -> tuple[int, ...]:
+    """The units of each layer: ``--units N`` (one layer), ``--units N1,N2,...`` (a stack, bottom first), or
+    as a weights file or PyTorch model records them (default one layer of one unit)."""
+    if units is None:
+        return (1,)
+    if isinstance(units, int) and not isinstance(units, bool) and units >= 1:
+        return (units,)
+    if isinstance(units, (list, tuple)) and units and all(
+            isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in units):
+        return tuple(units)
+    raise BadInput(f"the weights file records {units!r} units")
 
 
 def _emit(args, text: str, obj) -> None:
@@ -255,21 +274,19 @@ def cmd_solve(args) -> int:
         from automata_rnn.interop.weights import save_weights
 
         save_weights(args.save, answer.weights, problem.parameter_names(), problem.blocks(),
-                     {"cell": problem.cell.name, "units": problem.units, "output": problem.output,
-                      "output_rule": problem.rule.name})
+                     problem.network_record())
     _emit(args, text, obj)
     return EXIT_UNKNOWN if answer.verdict == "unknown" else EXIT_OK
 
 
-def _adopt_torch_layer(args) -> None:
-    """Read the PyTorch file once; its cell and size become the problem's (``--cell`` is a hint)."""
+def _adopt_torch(args) -> None:
+    """Read the PyTorch file once; its cell and its stack of layers become the problem's (``--cell`` is a
+    hint)."""
     from automata_rnn.interop.pytorch import load_torch
 
-    layers = load_torch(args.torch, cell_hint=args.cell)
-    if not 0 <= args.layer < len(layers):
-        raise BadInput(f"--layer {args.layer}: the model has {len(layers)} layer(s)")
-    args.torch_layer = layers[args.layer]
-    args.cell, args.units = args.torch_layer.cell, args.torch_layer.units
+    args.torch_levels = load_torch(args.torch, cell_hint=args.cell)
+    args.cell = args.torch_levels[0].cell
+    args.units = tuple(level.units for level in args.torch_levels)
 
 
 def _weights_args(p) -> None:
@@ -281,8 +298,8 @@ def _weights_args(p) -> None:
 
 
 def _torch_args(p) -> None:
-    p.add_argument("--torch", metavar="FILE", help="weights from a PyTorch nn.GRU / nn.LSTM (module or state_dict)")
-    p.add_argument("--layer", type=int, default=0, help="which stacked layer of the PyTorch model (default 0)")
+    p.add_argument("--torch", metavar="FILE", help="weights from a PyTorch nn.GRU / nn.LSTM (module or state_dict); "
+                   "with num_layers >= 2, the whole stack")
 
 
 def _read_weights(args, problem) -> dict:
@@ -291,7 +308,7 @@ def _read_weights(args, problem) -> dict:
     if getattr(args, "torch", None):
         from automata_rnn.interop.pytorch import weights_for_problem
 
-        weights.update(weights_for_problem(problem, args.torch_layer))
+        weights.update(weights_for_problem(problem, args.torch_levels))
         weights.update(parse_assignments(args.set, names, "--set"))
         return weights
     if args.weights:

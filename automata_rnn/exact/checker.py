@@ -88,6 +88,8 @@ def all_sizes_scope(problem: Problem) -> None:
     no margin, no fixed weights and no weight bound (the claim speaks of every network, of every size)."""
     if problem.cell.name != "rnn" or problem.output != "state" or problem.semantics.margin:
         raise Rejected("the all-sizes relaxation is for Elman cells whose output is a unit, without margin")
+    if len(problem.layers) != 1:
+        raise Rejected("the all-sizes relaxation is for one layer, not a stack")
     if problem.fixed or problem.bound is not None:
         raise Rejected("an all-sizes claim speaks of every network: no fixed weights and no weight bound")
 

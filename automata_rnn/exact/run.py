@@ -19,6 +19,7 @@ from typing import Callable, Mapping
 
 from automata_rnn.arithmetic.exact import Affine
 from automata_rnn.arithmetic.tanh_values import is_tanh_form, sign_of_tanh_form, tanh_of_integer
+from automata_rnn.model.network import split_tuple
 from automata_rnn.model.problem import Problem, encode_symbol
 from automata_rnn.model.semantics import ALL, POS, Decision, sign_of
 
@@ -78,6 +79,12 @@ class CaseOps:
 
     def one_minus(self, a):
         return tuple(1 - Affine.lift(x) for x in a)
+
+    def split(self, v, sizes):
+        return split_tuple(v, sizes)
+
+    def concat(self, parts):
+        return tuple(x for part in parts for x in part)
 
     def mix(self, z, a, b):
         """The gated update z * a + (1 - z) * b."""
@@ -219,12 +226,12 @@ def _known(x: Affine):
 def _step_with(problem: Problem, params, ops: CaseOps, code: Code, symbol: str) -> Code:
     x = encode_symbol(problem.automaton, symbol)
     state = tuple(tuple(Affine.lift(v) for v in part) for part in code)
-    new, _ = problem.cell.step(ops, params, x, state)
+    new, _ = problem.stack.step(ops, params, x, state)
     return _constant(new)
 
 
 def _output_with(problem: Problem, params, ops: CaseOps, code: Code) -> int:
-    h = code[0]
+    h = code[0][problem.top]
     if problem.output == "state":
         return int(exact_sign(Affine.lift(h[0]) - problem.rule.threshold) == POS)
     y = ops.sigmoid(ops.add(ops.linear(tuple(Affine.lift(v) for v in h), params["W_y"]), params["b_y"]), "y")

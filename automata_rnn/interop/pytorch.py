@@ -37,6 +37,7 @@ import numpy as np
 
 from automata_rnn.arithmetic.simulate import params_from_pytorch_gru, params_from_pytorch_lstm
 from automata_rnn.model.cells import Cell, element_names, get_cell
+from automata_rnn.model.network import layer_prefix
 from automata_rnn.model.problem import Problem, canonical_name
 
 __all__ = ["TENSORS", "TorchLayer", "layout", "load_torch", "parameter_blocks", "to_torch", "weights_for_problem"]
@@ -403,20 +404,29 @@ def load_torch(path_or_module, cell_hint: str | None = None, *, submodule: str |
     return layers
 
 
-def weights_for_problem(problem: Problem, layer: TorchLayer) -> dict[str, Fraction]:
-    """The layer's weights as weights of ``problem``, whose cell, units and inputs must be the layer's.
+def weights_for_problem(problem: Problem, layers: list[TorchLayer] | TorchLayer) -> dict[str, Fraction]:
+    """The weights of a PyTorch stack (its levels, bottom first, as :func:`load_torch` gives them; or one
+    layer) as weights of ``problem``, whose cell, layers and inputs must be the stack's.  Level k becomes
+    layer k + 1 (names ``l1.U_h``, ... for a stack of two or more).
 
     Parameters of the problem that are not the cell's (the read-out ``W_y``,
     ``b_y``) are not set.  ValueError naming the mismatch otherwise.
     """
-    if problem.cell.name != layer.cell:
-        raise ValueError(f"the PyTorch layer is cell {layer.cell}; the question is about cell {problem.cell.name}")
-    if (problem.units, problem.inputs) != (layer.units, layer.inputs):
-        raise ValueError(f"the PyTorch layer has {layer.units} units and {layer.inputs} inputs; the question has "
-                         f"{problem.units} units and {problem.inputs} inputs (automaton "
-                         f"{problem.automaton.name!r}: {problem.inputs} input"
+    levels = [layers] if isinstance(layers, TorchLayer) else list(layers)
+    cell = levels[0].cell
+    if problem.cell.name != cell:
+        raise ValueError(f"the PyTorch layer is cell {cell}; the question is about cell {problem.cell.name}")
+    sizes = tuple(level.units for level in levels)
+    if (problem.layers, problem.inputs) != (sizes, levels[0].inputs):
+        shape = f"{sizes[0]} unit{'s' if sizes[0] != 1 else ''}" if len(sizes) == 1 else \
+            f"layers of {', '.join(map(str, sizes))} units"
+        raise ValueError(f"the PyTorch model has {shape} and {levels[0].inputs} inputs; the question has "
+                         f"{problem.units} units in {len(problem.layers)} layer(s) and {problem.inputs} inputs "
+                         f"(automaton {problem.automaton.name!r}: {problem.inputs} input"
                          f"{'s, one-hot' if problem.inputs > 1 else ', the binary digit'})")
-    return dict(layer.weights)
+    if len(levels) == 1:
+        return dict(levels[0].weights)
+    return {layer_prefix(k) + name: v for k, level in enumerate(levels, start=1) for name, v in level.weights.items()}
 
 
 # -- writing -------------------------------------------------------------------------------------------

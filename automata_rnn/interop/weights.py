@@ -108,7 +108,7 @@ def _load_npz(path: str, names: list[str]) -> dict[str, Fraction]:
     return out
 
 
-RECORDED = ("cell", "units", "output", "output_rule", "activation")
+RECORDED = ("cell", "units", "layers", "output", "output_rule", "activation")
 
 
 def recorded_network(path: str) -> dict:
@@ -124,7 +124,7 @@ def recorded_network(path: str) -> dict:
         return {}
     if not isinstance(obj, dict) or "weights" not in obj:
         return {}
-    return {k: obj[k] for k in RECORDED if isinstance(obj.get(k), (str, int)) and not isinstance(obj[k], bool)}
+    return {k: obj[k] for k in RECORDED if isinstance(obj.get(k), (str, int, list)) and not isinstance(obj[k], bool)}
 
 
 def save_weights(path: str, weights: Mapping[str, Fraction], order: list[str], blocks,

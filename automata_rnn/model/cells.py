@@ -13,7 +13,10 @@ that only uses the vector operations of an arithmetic ``ops``:
 * ``ops.squash(v, name)``: the tanh of a value that no weight scales (the
   LSTM's cell state): a real network with weights times k keeps it the real
   tanh at every gain, so the saturated semantics keeps it real too, while the
-  indicator semantics (every tanh a threshold) thresholds it.
+  indicator semantics (every tanh a threshold) thresholds it;
+* ``ops.split(v, sizes)`` and ``ops.concat(parts)``: a vector cut into
+  consecutive pieces and put back together (a stack of layers keeps each
+  state part as one vector, layer 1's units first).
 
 Row-vector convention of the textbook: ``U`` multiplies the input, ``W`` the
 previous state; ``U`` is (inputs x units), ``W`` is (units x units), ``b`` has
@@ -75,13 +78,20 @@ def lstm_step(ops, p, x, state):
 
 @dataclass(frozen=True)
 class Block:
-    """A named parameter array: ``kind`` is 'input' (m x n), 'state' (n x n) or 'bias' (n)."""
+    """A named parameter array: ``kind`` is 'input' (m x n), 'state' (n x n) or 'bias' (n).
+
+    A block of one layer in a stack has its own ``units`` (and, above layer 1, its own ``inputs``: the
+    units of the layer below); those override the arguments of :meth:`shape`."""
 
     name: str
     kind: str
+    units: int | None = None
+    inputs: int | None = None
 
     def shape(self, units: int, inputs: int) -> tuple[int, ...]:
-        return {"input": (inputs, units), "state": (units, units), "bias": (units,)}[self.kind]
+        n = self.units if self.units is not None else units
+        m = self.inputs if self.inputs is not None else inputs
+        return {"input": (m, n), "state": (n, n), "bias": (n,)}[self.kind]
 
 
 def _gate_blocks(*gates: str) -> tuple[Block, ...]:
@@ -102,7 +112,9 @@ class Cell:
     * ``unscaled``: the state parts that no weight scales and that reach the hidden state through
       ``ops.squash`` (the LSTM's cell state); under the saturated semantics they make h irrational;
     * ``initial_biases``: biases that training starts away from 0 (the LSTM's forget bias 1, as
-      TensorFlow's LSTMCell adds it).
+      TensorFlow's LSTMCell adds it);
+    * ``layers``: for a stack of layers (see :func:`automata_rnn.model.network.stack`), the units of
+      each layer, bottom first; empty for a single cell, whose units the problem gives.
     """
 
     name: str
@@ -113,6 +125,7 @@ class Cell:
     state_range: tuple[Fraction, Fraction] = (Fraction(-1), Fraction(1))
     unscaled: tuple[str, ...] = ()
     initial_biases: tuple[tuple[str, int], ...] = ()
+    layers: tuple[int, ...] = ()
 
     def code_values(self, semantics: str) -> tuple[Fraction, ...] | None:
         """The values one hidden unit's code takes under a threshold semantics: the ends of the state range

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property
 from typing import Mapping
 
 from automata_rnn.arithmetic.exact import Affine, format_rational, parse_rational
 from automata_rnn.model.automata import Automaton
 from automata_rnn.model.cells import Cell, element_names, get_cell
-from automata_rnn.model.network import DEFAULT_RULE, OUTPUT_RULES, READOUTS, OutputRule, get_rule, readout_shapes
+from automata_rnn.model.network import (
+    DEFAULT_RULE,
+    OUTPUT_RULES,
+    READOUTS,
+    OutputRule,
+    get_rule,
+    layer_prefix,
+    readout_shapes,
+    stack,
+)
 from automata_rnn.model.semantics import Semantics
 
 OUTPUTS = READOUTS
@@ -45,9 +55,10 @@ class Problem:
     """Does a cell of ``units`` units implement ``automaton`` under ``semantics``?
 
     ``output`` is the read-out (see :mod:`automata_rnn.model.network`): 'state' (unit 0
-    of h under the output ``rule``, by default [h_0 > 1/2]) or 'readout' (a
-    threshold unit ``sigma(h W_y + b_y)``).  The initial state is 0.  ``fixed`` pins parameters to exact
-    values; ``bound`` (if set) restricts every free parameter to [-bound, bound].
+    of the top layer's h under the output ``rule``, by default [h_0 > 1/2]) or 'readout' (a
+    threshold unit ``sigma(h W_y + b_y)`` on the top layer).  The initial state is 0.  ``fixed`` pins
+    parameters to exact values; ``bound`` (if set) restricts every free parameter to [-bound, bound].
+    ``layers`` (units per layer, bottom first) makes the network a stack; then ``units`` is their sum.
     """
 
     automaton: Automaton
@@ -58,8 +69,16 @@ class Problem:
     fixed: Mapping[str, Fraction] = field(default_factory=dict)
     bound: Fraction | None = None
     rule: OutputRule = OUTPUT_RULES[DEFAULT_RULE]
+    layers: tuple[int, ...] = ()
 
     def __post_init__(self):
+        layers = tuple(self.layers) if len(self.layers) > 1 else (self.units,)
+        if any(not isinstance(n, int) or isinstance(n, bool) or n < 1 for n in layers):
+            raise ValueError("every layer needs at least one unit")
+        if len(layers) > 1 and self.units not in (1, sum(layers)):
+            raise ValueError(f"{self.units} units do not add up from layers {list(layers)}")
+        object.__setattr__(self, "layers", layers)
+        object.__setattr__(self, "units", sum(layers))
         if self.units < 1:
             raise ValueError("the number of units must be at least 1")
         if self.output not in OUTPUTS:
@@ -82,10 +101,27 @@ class Problem:
     def inputs(self) -> int:
         return input_width(self.automaton)
 
+    @cached_property
+    def stack(self) -> Cell:
+        """The network's step as one cell: the cell itself for one layer, else the stack of its layers."""
+        return stack(self.cell, self.layers, self.inputs)
+
+    @property
+    def top(self) -> slice:
+        """The units of the top layer within h: what the read-out reads."""
+        return slice(self.units - self.layers[-1], self.units)
+
+    def layer_slices(self) -> list[tuple[str, slice]]:
+        """Each layer's parameter-name prefix and its units within h, bottom first (one layer: no prefix)."""
+        if len(self.layers) == 1:
+            return [("", slice(0, self.units))]
+        ends = [sum(self.layers[:k]) for k in range(len(self.layers) + 1)]
+        return [(layer_prefix(k), slice(ends[k - 1], ends[k])) for k in range(1, len(self.layers) + 1)]
+
     def blocks(self) -> list[tuple[str, tuple[int, ...]]]:
-        out = [(b.name, b.shape(self.units, self.inputs)) for b in self.cell.blocks]
+        out = [(b.name, b.shape(self.units, self.inputs)) for b in self.stack.blocks]
         if self.output == "readout":
-            out += readout_shapes(self.units)
+            out += readout_shapes(self.layers[-1])
         return out
 
     def parameter_names(self) -> list[str]:
@@ -111,6 +147,13 @@ class Problem:
                 out[block] = tuple(tuple(forms[i * cols + j] for j in range(cols)) for i in range(rows))
         return out
 
+    def network_record(self) -> dict:
+        """What a weights file records of the network beside its weights: cell, units (and layers, for a
+        stack), read-out and output rule."""
+        return {"cell": self.cell.name, "units": self.units,
+                **({"layers": list(self.layers)} if len(self.layers) > 1 else {}),
+                "output": self.output, "output_rule": self.rule.name}
+
     def to_json(self) -> dict:
         return {
             "automaton": self.automaton.to_json(),
@@ -122,6 +165,7 @@ class Problem:
             "output_rule": self.rule.name,
             "fixed": {k: format_rational(v) for k, v in sorted(self.fixed.items())},
             "bound": None if self.bound is None else format_rational(self.bound),
+            **({"layers": list(self.layers)} if len(self.layers) > 1 else {}),
         }
 
     @staticmethod
@@ -143,6 +187,13 @@ class Problem:
                 fixed={str(k): parse_rational(v) for k, v in fixed.items()},
                 bound=None if bound is None else parse_rational(bound),
                 rule=get_rule(obj.get("output_rule", DEFAULT_RULE)),
+                layers=_layers(obj.get("layers", [])),
             )
         except KeyError as e:
             raise ValueError(f"problem: missing field {e.args[0]!r}") from None
+
+
+def _layers(value) -> tuple[int, ...]:
+    if not isinstance(value, list) or any(not isinstance(n, int) or isinstance(n, bool) for n in value):
+        raise ValueError("'layers' must be a list of unit counts")
+    return tuple(value)

@@ -18,8 +18,12 @@ from automata_rnn.questions.solve import Answer, CheckResult
 def network_line(p: Problem) -> str:
     """The automaton, cell, size and read-out (with its output rule) of a problem."""
     units = f"{p.units} unit" + ("s" if p.units > 1 else "")
-    out = (f"[h_0 > {format_rational(p.rule.threshold)}], rule {p.rule.name}" if p.output == "state"
-           else "threshold read-out")
+    top = "top layer's " if len(p.layers) > 1 else ""
+    out = (f"{top}[h_0 > {format_rational(p.rule.threshold)}], rule {p.rule.name}" if p.output == "state"
+           else "threshold read-out" + (" of the top layer" if top else ""))
+    if len(p.layers) > 1:
+        return (f"{p.automaton.name} on {len(p.layers)} stacked {p.cell.name} layers "
+                f"({', '.join(map(str, p.layers))} units, output = {out})")
     return f"{p.automaton.name} on a {p.cell.name} cell ({units}, output = {out})"
 
 
@@ -58,7 +62,8 @@ def tree_lines(node: dict, order: list[str], indent: str = "  ") -> list[str]:
                 lines += [head] + sub
         return lines
     if "word" in node:
-        return [f"{indent}fails on input {word_text(node['word'])}"]
+        word = node["word"]
+        return [f"{indent}fails on " + (f"input {word_text(word)}" if word else "the empty input")]
     if "farkas" in node:
         items = node["farkas"]
         total = sum((Affine.from_json(i["expr"]) * Fraction(i["multiplier"]) for i in items), Affine())

@@ -101,17 +101,18 @@ class Tracker:
         cut = exact(p.rule.threshold)
         for c in self.codes:
             box = _box(p, c[0], eps)
+            read = box[p.top]
             if p.output == "state":
-                ok = box[0].a > cut.b if self.out[c] == 1 else box[0].b <= cut.a
+                ok = read[0].a > cut.b if self.out[c] == 1 else read[0].b <= cut.a
                 if not ok:
                     return f"the box of code {_code(c)} does not read output {self.out[c]} (eps too large)"
             else:
-                y = ops.add(ops.linear(box, params["W_y"]), params["b_y"])[0]
+                y = ops.add(ops.linear(read, params["W_y"]), params["b_y"])[0]
                 if not (y.a > 0 if self.out[c] == 1 else y.b < 0):
                     return f"the read-out is not decided on the box of code {_code(c)}"
             for a in p.automaton.alphabet:
                 x = tuple(exact(v) for v in encode_symbol(p.automaton, a))
-                (new,), _ = p.cell.step(ops, params, x, (box,))
+                (new,), _ = p.stack.step(ops, params, x, (box,))
                 target = _box(p, self.moves[(c, a)][0], eps, clip=False)
                 for j, (v, t) in enumerate(zip(new, target)):
                     if v.a < t.a or v.b > t.b:

@@ -30,8 +30,10 @@ class WordRun:
 
 
 def read_outputs(problem: Problem, weights: dict, hidden: np.ndarray, gain: Fraction) -> list:
-    """Output bits from real states: unit 0 under the output rule, or [h W_y + b_y > 0] for a read-out unit
-    (gain applied); None where the state is not a number."""
+    """Output bits from real states ``hidden`` (time, units): unit 0 of the top layer under the output rule, or
+    [h W_y + b_y > 0] for a read-out unit on the top layer (gain applied); None where the state is not a
+    number."""
+    hidden = hidden[..., problem.top]
     if problem.output == "state":
         cut = float(problem.rule.threshold)
         return [int(h[0] > cut) if np.isfinite(h[0]) else None for h in hidden]
@@ -51,7 +53,7 @@ def simulate_word(problem: Problem, weights: dict, word: str, gain: Fraction = F
     full.update(weights)
     cell_params = {b: v for b, v in params_to_numpy(problem.parameters(full)).items() if b not in ("W_y", "b_y")}
     inputs = encode_words(a, [tuple(word)]) if word else np.zeros((1, 0, problem.inputs))
-    sim = simulate(problem.cell, cell_params, inputs, activation=activation, gain=float(gain), record_gates=True)
+    sim = simulate(problem.stack, cell_params, inputs, activation=activation, gain=float(gain), record_gates=True)
     hidden = np.asarray(sim.hidden[0])
     gates = {k: np.asarray(v[0]) for k, v in (sim.gates or {}).items()}
     return WordRun(word, gain, activation, list(word), gates, hidden, read_outputs(problem, full, hidden, gain),

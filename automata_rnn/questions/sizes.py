@@ -47,6 +47,9 @@ class SizeResult:
 
 
 def _sized(problem: Problem, units: int) -> Problem:
+    """The problem with one layer of ``units`` units; ValueError for a stack, whose sizes are not searched."""
+    if len(problem.layers) > 1:
+        raise ValueError("the size search is over the units of one layer, not over a stack of layers")
     return dataclasses.replace(problem, units=units)
 
 
@@ -173,6 +176,7 @@ def minimize(problem: Problem, max_hidden: int = 4, timeout: float | None = None
     A size the solvers cannot decide in time does not stop the search: larger sizes are still tried
     (each gets at most half the time left), so the answer can be "n units suffice; fewer unknown".
     """
+    _sized(problem, 1)
     deadline = None if timeout is None else time.monotonic() + timeout
     sizes: list[SizeResult] = []
     for n in range(1, max_hidden + 1):

@@ -90,7 +90,7 @@ def prove_real(problem: Problem, weights: dict, activation: str = "sigmoid", rou
 
     def image(box, sym):
         x = tuple(exact(v) for v in encode_symbol(a, sym))
-        new, _ = problem.cell.step(ops, params, x, box)
+        new, _ = problem.stack.step(ops, params, x, box)
         return _clip(problem, new)
 
     # the initial state is a point of its own: no image joins it, so later boxes need not contain h(0) = 0
@@ -126,7 +126,7 @@ def prove_real(problem: Problem, weights: dict, activation: str = "sigmoid", rou
                 return RealProof(False, boxes, r + 1, f"the boxes did not become inductive in {rounds} rounds "
                                                       f"(state {key[0]!r}, input {sym!r})")
     for (q, _), b in boxes.items():
-        h = b[0]
+        h = b[0][problem.top]
         if problem.output == "state":
             cut = exact(problem.rule.threshold)
             ok = h[0].a > cut.b if a.output[q] == 1 else h[0].b <= cut.a
@@ -142,7 +142,7 @@ def prove_real(problem: Problem, weights: dict, activation: str = "sigmoid", rou
 
 def _real_outputs(problem: Problem, weights: dict, words: list[tuple], activation: str) -> tuple[list, np.ndarray]:
     full = {k: v for k, v in params_to_numpy(problem.parameters(weights)).items() if k not in ("W_y", "b_y")}
-    sim = simulate(problem.cell, full, encode_words(problem.automaton, words), activation=activation)
+    sim = simulate(problem.stack, full, encode_words(problem.automaton, words), activation=activation)
     hidden = np.asarray(sim.hidden)
     return [read_outputs(problem, weights, hidden[i], Fraction(1)) for i in range(len(words))], hidden
 

@@ -126,27 +126,30 @@ class Encoding(_Z3Encoding):
         for c in self.codes:
             reach = z3.Or(*[R[(c, q)] for q in a.states])
             # output
+            read = c[p.top]
             if p.output == "state":
-                bit = int(p.rule.reads(c[0]))
+                bit = int(p.rule.reads(read[0]))
                 for q in a.states:
                     if a.output[q] != bit:
                         add(z3.Not(R[(c, q)]))
             else:
                 ops = Z3Ops(p.semantics, ctx)
-                y = ops.sigmoid(ops.add(ops.linear(c, params["W_y"]), params["b_y"]), "y")[0]
+                y = ops.sigmoid(ops.add(ops.linear(read, params["W_y"]), params["b_y"]), "y")[0]
                 on = y == z3.RealVal(1, ctx)
                 for q in a.states:
                     add(z3.Implies(R[(c, q)], on if a.output[q] == 1 else z3.Not(on)))
                 self._validity(ops, reach)
             for sym in a.alphabet:
                 ops = Z3Ops(p.semantics, ctx)
-                (nxt,), gates = p.cell.step(ops, params, encode_symbol(a, sym), (c,))
+                (nxt,), gates = p.stack.step(ops, params, encode_symbol(a, sym), (c,))
                 self._validity(ops, reach)
-                if self.robust and "z" in gates:
+                for prefix, units in p.layer_slices() if self.robust else ():
+                    if prefix + "z" not in gates:
+                        continue
                     one = z3.RealVal(1, ctx)
-                    for j in range(p.units):
-                        kept = gates["z"][j] == one
-                        add(z3.Implies(z3.And(reach, kept), self._eq(gates["h~"][j], c[j])))
+                    for i, j in enumerate(range(units.start, units.stop)):
+                        kept = gates[prefix + "z"][i] == one
+                        add(z3.Implies(z3.And(reach, kept), self._eq(gates[prefix + "h~"][i], c[j])))
                 lands = {}
                 for d in self.codes:
                     cond = z3.And(*[self._eq(nxt[j], d[j]) for j in range(p.units)])
@@ -176,15 +179,18 @@ class Encoding(_Z3Encoding):
             self.assertions.append(z3.Implies(reach, z3.And(*conds)))
 
     def _break_symmetry(self) -> None:
-        """Units are interchangeable (unit 0 excepted when it is the output): order them by a bias."""
+        """The units of a layer are interchangeable (unit 0 of the top layer excepted when it is the output):
+        order them by a bias."""
         p = self.problem
-        first = 1 if p.output == "state" else 0
-        if p.units - first < 2 or p.fixed:
+        if p.fixed:
             return
         bias = next(b.name for b in p.cell.blocks if b.kind == "bias")
-        names = [f"{bias}[{j}]" for j in range(first, p.units)]
-        for u, w in zip(names, names[1:]):
-            self.assertions.append(self.vars[u] <= self.vars[w])
+        for k, (prefix, units) in enumerate(p.layer_slices(), start=1):
+            first = 1 if p.output == "state" and k == len(p.layers) else 0
+            n = units.stop - units.start
+            names = [f"{prefix}{bias}[{j}]" for j in range(first, n)]
+            for u, w in zip(names, names[1:]):
+                self.assertions.append(self.vars[u] <= self.vars[w])
 
 
 
@@ -225,16 +231,17 @@ class StateCodeEncoding(_Z3Encoding):
         for label in [None] + a.reachable():
             q = a.start if label is None else label
             ops = Z3Ops(p.semantics, ctx)
+            read = code[label][p.top]
             if p.output == "state":
-                c0 = code[label][0]
+                c0 = read[0]
                 cut = p.rule.threshold
                 bit = (c0 > z3.RealVal(str(cut), ctx)) if z3.is_expr(c0) else z3.BoolVal(p.rule.reads(c0), ctx)
                 add(bit if a.output[q] == 1 else z3.Not(bit))
             else:
-                y = ops.sigmoid(ops.add(ops.linear(code[label], params["W_y"]), params["b_y"]), "y")[0]
+                y = ops.sigmoid(ops.add(ops.linear(read, params["W_y"]), params["b_y"]), "y")[0]
                 add(y == z3.RealVal(a.output[q], ctx))
             for sym in a.alphabet:
-                (nxt,), _ = p.cell.step(ops, params, encode_symbol(a, sym), (code[label],))
+                (nxt,), _ = p.stack.step(ops, params, encode_symbol(a, sym), (code[label],))
                 target = code[a.step(q, sym)]
                 for j in range(p.units):
                     add(ops._lift(nxt[j]) == ops._lift(target[j]))
