@@ -29,7 +29,7 @@ _PUBLIC = {
     "Problem": "model.problem",
     # automata and weights from files
     "load_automaton": "interop.automata_files",
-    "from_regex": "interop.automata_files",
+    "from_regex": "interop.regex",
     "load_weights": "interop.weights",
     "save_weights": "interop.weights",
     # the exact core

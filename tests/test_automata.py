@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import automata, words
 
-from automata_rnn.interop.automata_files import from_regex, load_automaton, read_spec
+from automata_rnn.interop.automata_files import load_automaton, read_spec
+from automata_rnn.interop.regex import from_regex
 from automata_rnn.model.automata import LIBRARY, Automaton, distinguishing_word, is_minimal, minimize
 
 

@@ -236,7 +236,12 @@ def _layers_of(units) -> tuple[int, ...]:
 
 
 def _emit(args, text: str, obj) -> None:
-    if getattr(args, "json", False):
+    """Print the answer as text or (``--json``) as JSON; an in-process caller that asked for both
+    (:func:`run_command`) gets both from the one computation."""
+    capture = getattr(args, "capture", None)
+    if capture is not None:
+        capture["text"], capture["json"] = text, json.loads(dumps(obj))
+    elif getattr(args, "json", False):
         sys.stdout.write(dumps(obj))
     else:
         print(text)
@@ -452,7 +457,7 @@ def cmd_conditions(args) -> int:
     budget = Budget(args.timeout)
     try:
         cond = derive(problem, budget)
-        judgement = judge(problem, args.against, claim, budget) if claim is not None else None
+        judgement = judge(problem, args.against, claim, budget, cond) if claim is not None else None
     except (Timeout, TreeLimit, Unsupported) as e:
         _emit(args, f"UNKNOWN: {e}", {"verdict": "unknown", "reason": str(e)})
         return EXIT_UNKNOWN
@@ -591,13 +596,16 @@ def _parser() -> Parser:
     return build_parser()
 
 
-def main(argv=None) -> int:
+def main(argv=None, capture: dict | None = None) -> int:
+    """The command line: parse ``argv`` (default: the process's), run the command, print its answer; the exit
+    code.  With ``capture``, the answer's text and JSON go into it instead of being printed."""
     from automata_rnn.present import text
 
     text.RICH_TABLES = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     parser = _parser()
     try:
         args = parser.parse_args(argv)
+        args.capture = capture
         if args.command is None:
             parser.print_help()
             return EXIT_BAD_INPUT
@@ -619,9 +627,12 @@ def main(argv=None) -> int:
         return EXIT_OK
 
 
-def run_command(argv: Sequence[str], as_json: bool) -> tuple[int, str]:
-    """Run one command line in-process, as text or with ``--json``: (exit code, what it printed)."""
+def run_command(argv: Sequence[str]) -> tuple[int, str, object]:
+    """Run one command line in-process, once: (exit code, its answer as text, its answer as JSON)."""
+    capture: dict = {}
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
-        code = main(list(argv) + (["--json"] if as_json else []))
-    return code, buf.getvalue()
+        code = main(list(argv), capture=capture)
+    if "text" not in capture:
+        raise RuntimeError(f"automata-rnn {' '.join(argv)} gave no answer (exit code {code})")
+    return code, capture["text"], capture["json"]

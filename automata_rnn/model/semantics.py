@@ -83,6 +83,15 @@ class Semantics:
         self.on_signs = POS if margin == 0 else frozenset("+0")
         self.off_signs = NEG if (name == "saturated" and margin == 0) else frozenset("0-")
 
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Semantics) and (self.name, self.margin) == (other.name, other.margin)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.margin))
+
+    def __repr__(self) -> str:
+        return f"Semantics({self.name!r}, {self.margin})"
     def gate_value(self, kind: str, on: bool) -> int:
         """The value of a decided gate: sigmoid in {0,1}; tanh in {0,1} or {-1,1}."""
         if on:

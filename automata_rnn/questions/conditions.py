@@ -282,6 +282,15 @@ def derive(problem: Problem, budget: Budget | None = None) -> Conditions:
     return Conditions(problem, cnf, rows, equivalent, certs, len(proof.regions))
 
 
+def _known_certificates(problem: Problem, derived: Conditions | None) -> dict[str, dict]:
+    """The checked certificates that each clause of the derived condition is necessary, by the clause's repr."""
+    if derived is None or derived.problem != problem or not derived.equivalent or len(derived.cnf) == 0:
+        return {}
+    if len(derived.certificates) != len(derived.cnf) + 1:
+        return {}
+    return {repr(clause): cert for clause, cert in zip(derived.cnf, derived.certificates)}
+
+
 @dataclass
 class Judgement:
     """The verdict on a claimed condition: necessary? sufficient? with checked witnesses or certificates."""
@@ -300,11 +309,19 @@ def _nice_point(problem: Problem, region: Region, budget) -> dict:
     return p if p is not None else region.point
 
 
-def judge(problem: Problem, text: str, formula: tuple, budget: Budget | None = None) -> Judgement:
-    """Is the claimed condition necessary and/or sufficient? Every answer checked exactly."""
+def judge(problem: Problem, text: str, formula: tuple, budget: Budget | None = None,
+          derived: Conditions | None = None) -> Judgement:
+    """Is the claimed condition necessary and/or sufficient? Every answer checked exactly.
+
+    ``derived`` (the exact condition of the same problem, from :func:`derive`) lends its checked certificates
+    to the claimed clauses it already holds, so that no certificate is found and checked twice."""
     clauses = to_cnf(formula)
+    known = _known_certificates(problem, derived)
     j = Judgement(text, True, True)
     for clause in clauses:
+        if repr(clause) in known:
+            j.certificates.append(known[repr(clause)])
+            continue
         cert, region = refute_clause_negation(problem, clause, budget)
         if cert is None:
             point = _nice_point(problem, region, budget)
@@ -317,6 +334,9 @@ def judge(problem: Problem, text: str, formula: tuple, budget: Budget | None = N
         if not ok:
             raise RuntimeError(f"internal check failed: certificate rejected: {why}")
         j.certificates.append(cert)
+    if derived is not None and derived.equivalent and derived.cnf == clauses and derived.certificates:
+        j.certificates.append(derived.certificates[-1])
+        return j
     cert, bad = prove_sufficient(problem, clauses, budget)
     if cert is None:
         point, word, facts = bad

@@ -23,6 +23,7 @@ import z3
 
 from automata_rnn.arithmetic.symbolic import Z3Ops
 from automata_rnn.model.problem import Problem, encode_symbol
+from automata_rnn.solver.context import context
 from automata_rnn.solver.prove import SEED
 
 
@@ -106,7 +107,7 @@ class Encoding(_Z3Encoding):
         on inputs of any length): wherever an update gate keeps a unit's code, the candidate equals
         that code, so a real state that is kept does not drift towards an opposite candidate."""
         self.problem, self.robust = problem, robust
-        self.ctx = z3.Context()
+        self.ctx = context()
         values = unit_values(problem)
         code_count(problem)
         self.codes = [tuple(c) for c in itertools.product(values, repeat=problem.units)]
@@ -207,7 +208,7 @@ class StateCodeEncoding(_Z3Encoding):
 
     def __init__(self, problem: Problem):
         self.problem = problem
-        self.ctx = ctx = z3.Context()
+        self.ctx = ctx = context()
         values = unit_values(problem)
         p, a = problem, problem.automaton
         self.vars = {n: z3.Real(n, ctx) for n in p.free_names()}

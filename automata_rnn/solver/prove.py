@@ -23,6 +23,7 @@ from automata_rnn.exact.checker import FORMAT
 from automata_rnn.exact.run import Failure, Implements, Open, Stepper, TooLarge, explore, path_signs, weight_signs
 from automata_rnn.model.problem import Problem
 from automata_rnn.model.semantics import NEG, POS, constraints_of, sign_text
+from automata_rnn.solver.context import context
 
 SEED = 0
 
@@ -50,7 +51,7 @@ class Z3:
     """Affine forms and sign facts as z3 terms over one fresh context."""
 
     def __init__(self, names, integer: bool = False):
-        self.ctx = z3.Context()
+        self.ctx = context()
         make = z3.Int if integer else z3.Real
         self.vars = {n: make(n, self.ctx) for n in names}
         self.integer = integer
@@ -165,7 +166,7 @@ def farkas(problem: Problem, facts: dict, budget: Budget | None = None) -> list[
         rows += constraints_of(e, s)
     for e, s in bound_facts(problem):
         rows += constraints_of(e, s)
-    ctx = z3.Context()
+    ctx = context()
     lam = [z3.Real(f"l{i}", ctx) for i in range(len(rows))]
     s = z3.Solver(ctx=ctx)
     s.set("random_seed", SEED)
