@@ -106,6 +106,18 @@ def _mix_back(g, out, z, a, b):
     _accumulate(b, g - ga)
 
 
+def _piece_back(g, out, v, bounds, _):
+    if type(v) is Var:
+        full = np.zeros(v.value.shape)
+        full[..., bounds[0]:bounds[1]] = g
+        _accumulate(v, full)
+
+
+def _concat_back(g, out, parts, ends, _):
+    for part, (low, high) in zip(parts, ends):
+        _accumulate(part, g[..., low:high])
+
+
 def _sigmoid_back(g, out, v, _b, _c):
     s = out.value
     _accumulate(v, g * (s * (1.0 - s)))
@@ -173,6 +185,28 @@ class Tape:
         out = Var(bv + _val(z) * (_val(a) - bv))
         if self.record:
             self.records.append((_mix_back, out, z, a, b))
+        return out
+
+    def split(self, v, sizes):
+        """Consecutive unit ranges of ``v`` (the last axis), each a value of its own."""
+        pieces, low = [], 0
+        for n in sizes:
+            out = Var(_val(v)[..., low:low + n])
+            if self.record:
+                self.records.append((_piece_back, out, v, (low, low + n), None))
+            pieces.append(out)
+            low += n
+        return pieces
+
+    def concat(self, parts):
+        values = [_val(p) for p in parts]
+        out = Var(np.concatenate(values, axis=-1))
+        if self.record:
+            ends, low = [], 0
+            for value in values:
+                ends.append((low, low + value.shape[-1]))
+                low += value.shape[-1]
+            self.records.append((_concat_back, out, tuple(parts), tuple(ends), None))
         return out
 
     def sigmoid(self, v, name=None):

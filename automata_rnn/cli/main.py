@@ -13,7 +13,7 @@ import sys
 from fractions import Fraction
 from typing import Sequence
 
-from automata_rnn.arithmetic.exact import parse_rational
+from automata_rnn.cli.arguments import positive_int, positive_seconds, rational, unit_counts
 from automata_rnn.interop.automata_files import load_automaton
 from automata_rnn.interop.files import dumps
 from automata_rnn.interop.weights import load_weights, parse_assignments, recorded_network
@@ -39,44 +39,11 @@ def one_line(message: object) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(message))
 
 
-def _rational(text: str) -> Fraction:
-    try:
-        return parse_rational(text)
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
-
-
-def _positive_seconds(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not v > 0 or v != v or v == float("inf"):
-        raise argparse.ArgumentTypeError(f"the timeout must be a positive number of seconds, not {text!r}")
-    return v
-
-
-def _unit_counts(text: str) -> int | tuple[int, ...]:
-    """``N`` or ``N1,N2,...``: the units of one layer, or of each layer of a stack, bottom first."""
-    counts = tuple(_positive_int(part) for part in text.split(","))
-    return counts[0] if len(counts) == 1 else counts
-
-
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {v}")
-    return v
-
-
 def _problem_args(p: argparse.ArgumentParser, fix: bool = True) -> None:
     p.add_argument("automaton",
                    help="a built-in (latch, toggle, parity, tomita1..7, ...), a .json/.yaml file, or re:PATTERN")
     p.add_argument("--cell", default=None, help=f"cell: {', '.join(CELLS)} (default rnn)")
-    p.add_argument("--units", "--hidden", dest="units", type=_unit_counts, default=None,
+    p.add_argument("--units", "--hidden", dest="units", type=unit_counts, default=None,
                    help="hidden units (default 1, or as a weights file records); N1,N2,... for a stack of layers, "
                         "bottom first, each reading the new state of the one below")
     p.add_argument("--semantics", default="indicator", help="indicator (textbook, default) or saturated")
@@ -91,7 +58,7 @@ def _problem_args(p: argparse.ArgumentParser, fix: bool = True) -> None:
 
 
 def _with_timeout(p):
-    p.add_argument("--timeout", type=_positive_seconds, default=None, help="give up after this many seconds (exit 3)")
+    p.add_argument("--timeout", type=positive_seconds, default=None, help="give up after this many seconds (exit 3)")
 
 
 def build_parser() -> Parser:
@@ -107,9 +74,9 @@ def build_parser() -> Parser:
     s = sub.add_parser("solve", help="weights that implement the automaton, or a certificate that none exist")
     _problem_args(s)
     _with_timeout(s)
-    s.add_argument("--margin", type=_rational, default=Fraction(0),
+    s.add_argument("--margin", type=rational, default=Fraction(0),
                    help="every reachable pre-activation at least this far from 0 (needs a weight bound)")
-    s.add_argument("--bound", type=_rational, default=None,
+    s.add_argument("--bound", type=rational, default=None,
                    help="every free weight in [-B, B] (default 10 with --margin)")
     s.add_argument("--certify", action="store_true",
                    help="then certify a gain for real sigmoid/tanh on inputs of any length (implies a margin)")
@@ -145,7 +112,7 @@ def build_parser() -> Parser:
     _problem_args(sm, fix=False)
     _weights_args(sm)
     sm.add_argument("--input", required=True, help="the input word, e.g. 00100100")
-    sm.add_argument("--gain", type=_rational, default=Fraction(1), help="multiply every weight by K (default 1)")
+    sm.add_argument("--gain", type=rational, default=Fraction(1), help="multiply every weight by K (default 1)")
     sm.add_argument("--activation", default=None,
                     help="sigmoid (default), hard_sigmoid, hard_sigmoid_pytorch, indicator, saturated")
 
@@ -154,7 +121,7 @@ def build_parser() -> Parser:
     _problem_args(vf, fix=False)
     _weights_args(vf)
     vf.add_argument("--activation", default=None, help="sigmoid (default), hard_sigmoid, hard_sigmoid_pytorch")
-    vf.add_argument("--search-length", type=_positive_int, default=12, help="exhaustive failure search depth")
+    vf.add_argument("--search-length", type=positive_int, default=12, help="exhaustive failure search depth")
 
     dg = sub.add_parser("diagram", help="state diagram of an automaton, or of a network's reachable codes")
     dg.add_argument("what", choices=("automaton", "codes"))
@@ -165,7 +132,7 @@ def build_parser() -> Parser:
     m = sub.add_parser("minimize", help="the smallest number of units, with a proof that fewer cannot")
     _problem_args(m, fix=False)
     _with_timeout(m)
-    m.add_argument("--max-hidden", type=_positive_int, default=4, help="largest size tried (default 4)")
+    m.add_argument("--max-hidden", type=positive_int, default=4, help="largest size tried (default 4)")
     m.add_argument("--smt2", metavar="FILE", help="also write the encoding for the largest excluded size as SMT-LIB 2")
 
     tb = sub.add_parser("table",
@@ -173,9 +140,9 @@ def build_parser() -> Parser:
     tb.add_argument("--automata", nargs="+", default=["tomita1", "tomita2", "tomita3", "tomita4", "tomita5",
                                                        "tomita6", "tomita7", "parity", "latch"])
     tb.add_argument("--cells", nargs="+", default=["rnn", "gru", "gru-after"])
-    tb.add_argument("--max-hidden", type=_positive_int, default=4)
-    tb.add_argument("--timeout", type=_positive_seconds, default=None, help="per entry")
-    tb.add_argument("--workers", type=_positive_int, default=2, help="worker processes (default 2)")
+    tb.add_argument("--max-hidden", type=positive_int, default=4)
+    tb.add_argument("--timeout", type=positive_seconds, default=None, help="per entry")
+    tb.add_argument("--workers", type=positive_int, default=2, help="worker processes (default 2)")
     tb.add_argument("--certificate-nodes", type=int, default=300,
                     help="largest case split tried as a certificate before two solvers "
                          "(default 300; 0: two solvers only)")

@@ -17,6 +17,7 @@ import re
 import sys
 import tempfile
 
+from automata_rnn.cli.arguments import unit_counts
 from automata_rnn.interop.files import dumps, write_atomic
 from automata_rnn.model.cells import CELLS, get_cell
 
@@ -35,7 +36,8 @@ def add_parsers(subparsers, parser_class=None) -> None:
                     "20, one unit, SGD); an automaton name, file or re:PATTERN trains on random words it labels.")
     t.add_argument("task", help=f"{TEXTBOOK_TASK} (the textbook experiment) or an automaton (latch, parity, ...)")
     t.add_argument("--cell", default="gru", help=f"cell: {', '.join(CELLS)} (default gru)")
-    t.add_argument("--units", type=int, default=None, help="hidden units (default 1; latch-task: 1 only)")
+    t.add_argument("--units", type=unit_counts, default=None,
+                   help="hidden units (default 1; latch-task: 1 only); N1,N2,... for a stack of layers, bottom first")
     t.add_argument("--clip", type=float, default=None, help="clip the gradients' global norm at this value")
     t.add_argument("--epochs", type=int, default=None, help="epochs (default 40 for latch-task, 20 otherwise)")
     t.add_argument("--lr", type=float, default=None,
@@ -201,12 +203,12 @@ def _train(args) -> int:
         lr = settings["lr"]
         train._check_settings(settings["epochs"], (0.2 if settings["optimizer"] == "sgd" else 0.01) if lr is None
                               else lr, settings["batch"], args.clip, settings["optimizer"])
-        train._whole("units", units, 1)
         out = _writable_folder(args.out)
         if not args.no_plot:
             _needs_matplotlib()
         result = train.train_automaton(automaton, cell, units, clip=args.clip, quiet=args.quiet, **settings)
-        stem = f"train-{_slug(automaton.name)}-{cell}-{units}u-{'clip' if args.clip is not None else 'noclip'}"
+        size = "x".join(map(str, units)) if isinstance(units, tuple) else str(units)
+        stem = f"train-{_slug(automaton.name)}-{cell}-{size}u-{'clip' if args.clip is not None else 'noclip'}"
 
     paths = []
     if not args.no_plot:

@@ -41,6 +41,7 @@ import numpy as np
 
 from automata_rnn.arithmetic.autodiff import Tape, Var, grad_of
 from automata_rnn.model.cells import Cell, element_names, get_cell
+from automata_rnn.model.network import stack
 
 READOUTS = ("state", "linear")
 OUTPUTS = ("final", "every")
@@ -116,7 +117,7 @@ def init_params(cell: Cell | str, units: int, inputs: int, rng: np.random.Genera
         else:
             params[block.name] = _glorot(rng, shape)
     if readout == "linear":
-        params["W_y"] = _glorot(rng, (units, 1))
+        params["W_y"] = _glorot(rng, (cell.layers[-1] if cell.layers else units, 1))
         params["b_y"] = np.zeros(1)
     return params
 
@@ -157,7 +158,11 @@ class Evaluation:
     state_gradients: dict[str, np.ndarray] | None = None
 
 
-def _readout(tape: Tape, p: Mapping, h, units: int, readout: str):
+def _readout(tape: Tape, p: Mapping, h, cell: Cell, units: int, readout: str):
+    """The prediction from the hidden state h: of its top layer, for a stack."""
+    if cell.layers and len(cell.layers) > 1:
+        units = cell.layers[-1]
+        h = tape.split(h, (sum(cell.layers) - units, units))[1]
     if readout == "linear":
         return tape.sigmoid(tape.add(tape.linear(h, p["W_y"]), p["b_y"]))
     if units == 1:
@@ -168,6 +173,8 @@ def _readout(tape: Tape, p: Mapping, h, units: int, readout: str):
 
 
 def _units(cell: Cell, params: Mapping[str, np.ndarray]) -> int:
+    if cell.layers:
+        return sum(cell.layers)
     state_block = next(b.name for b in cell.blocks if b.kind == "state")
     return int(np.shape(params[state_block])[0])
 
@@ -213,14 +220,14 @@ def evaluate(cell: Cell | str, params: Mapping[str, np.ndarray], xs: np.ndarray,
                   else np.broadcast_to(np.asarray(s, dtype=np.float64), (n_batch, units))
                   for s in initial_state)
     states = [state]
-    preds = [_readout(tape, p, state[0], units, readout)] if (from_time0 and outputs == "every") else []
+    preds = [_readout(tape, p, state[0], cell, units, readout)] if (from_time0 and outputs == "every") else []
     for t in range(n_time):
         state, _ = cell.step(tape, p, steps[t], state)
         states.append(state)
         if outputs == "every":
-            preds.append(_readout(tape, p, state[0], units, readout))
+            preds.append(_readout(tape, p, state[0], cell, units, readout))
     if outputs == "final":
-        preds.append(_readout(tape, p, state[0], units, readout))
+        preds.append(_readout(tape, p, state[0], cell, units, readout))
 
     pred_values = np.concatenate([y.value for y in preds], axis=1)  # (batch, 1) or (batch, time)
     predictions = pred_values[:, 0] if outputs == "final" else pred_values
@@ -399,6 +406,7 @@ class TrainResult:
     accuracy: float | None = None
     seconds: float = 0.0
     extra: dict = field(default_factory=dict)
+    layers: tuple[int, ...] = ()
 
     @property
     def clipped(self) -> bool:
@@ -411,7 +419,8 @@ class TrainResult:
     def to_json(self) -> dict:
         """A JSON-ready summary with every per-minibatch number (non-finite numbers become null)."""
         return {
-            "cell": self.cell, "units": self.units, "inputs": self.inputs, "readout": self.readout,
+            "cell": self.cell, "units": self.units, **({"layers": list(self.layers)} if len(self.layers) > 1 else {}),
+            "inputs": self.inputs, "readout": self.readout,
             "output": "readout" if self.readout == "linear" else "state", "output_rule": "prediction",
             "activation": "sigmoid",
             "outputs": self.outputs, "settings": self.settings,
@@ -498,11 +507,12 @@ def automaton_data(automaton, sequences: int, length: int, rng: np.random.Genera
     return xs, (labels if outputs == "every" else labels[:, -1].copy()), words
 
 
-def train_automaton(automaton, cell: str, units: int, *, length: int = 20, sequences: int = 2000,
+def train_automaton(automaton, cell: str, units: int | Sequence[int], *, length: int = 20, sequences: int = 2000,
                     outputs: str = "every", readout: str | None = None, epochs: int = 20, lr: float | None = None,
                     batch: int = 50, optimizer: str = "adam", clip: float | None = None, seed: int = 0,
                     test_sequences: int = 1000, test_length: int | None = None, quiet: bool = True) -> TrainResult:
-    """Train a cell of ``units`` units to reproduce an automaton's outputs on random words.
+    """Train a cell of ``units`` units (or a stack: units per layer, bottom first) to reproduce an automaton's
+    outputs on random words.
 
     ``automaton`` is an :class:`automata_rnn.model.automata.Automaton` or a name for
     :func:`automata_rnn.interop.automata_files.load_automaton`.  The read-out defaults to
@@ -515,15 +525,18 @@ def train_automaton(automaton, cell: str, units: int, *, length: int = 20, seque
 
     if isinstance(automaton, str):
         automaton = load_automaton(automaton)
-    cell_def = _cell(cell)
-    units = _whole("units", units, 1)
-    readout = _choice("read-out", readout or ("state" if units == 1 else "linear"), READOUTS)
+    layers = tuple(_whole("units", n, 1) for n in units) if isinstance(units, Sequence) else (units,)
+    if not layers:
+        raise ValueError("a stack needs at least one layer")
+    units = _whole("units", sum(layers), 1)
+    readout = _choice("read-out", readout or ("state" if layers == (1,) else "linear"), READOUTS)
     lr = (0.2 if optimizer == "sgd" else 0.01) if lr is None else lr
     epochs, lr, batch, clip, optimizer = _check_settings(epochs, lr, batch, clip, optimizer)
     test_length = length if test_length is None else test_length
     init_rng, data_rng, order_rng, test_rng = seed_streams(seed, 4)
     # the automaton's output on the empty word is part of its behaviour: trained like every other output
     xs, ys, _ = automaton_data(automaton, sequences, length, data_rng, outputs, from_time0=True)
+    cell_def = stack(_cell(cell), layers, int(xs.shape[2]))
     params = init_params(cell_def, units, xs.shape[2], init_rng, readout)
     start = time.perf_counter()
     trained, losses, norms = fit(cell_def, params, xs, ys, outputs=outputs, from_time0=True, epochs=epochs, lr=lr,
@@ -539,4 +552,4 @@ def train_automaton(automaton, cell: str, units: int, *, length: int = 20, seque
                 "batch": batch, "optimizer": optimizer, "clip": clip, "seed": int(seed),
                 "test_sequences": test_sequences, "test_length": test_length}
     return TrainResult(cell_def.name, units, int(xs.shape[2]), readout, outputs, settings, losses, norms, trained,
-                       params, accuracy=accuracy, seconds=seconds)
+                       params, accuracy=accuracy, seconds=seconds, layers=layers)

@@ -21,7 +21,7 @@ import z3
 
 from automata_rnn.arithmetic.exact import Affine
 from automata_rnn.exact.checker import check
-from automata_rnn.exact.run import IllDefined, Undecided, path_signs, step
+from automata_rnn.exact.run import IllDefined, Stepper, Undecided, path_signs, step
 from automata_rnn.model.claims import evaluate, to_cnf
 from automata_rnn.model.problem import Problem
 from automata_rnn.model.semantics import ALL, sign_of
@@ -239,17 +239,19 @@ def negation_facts(clause: Clause) -> dict:
     return facts
 
 
-def refute_clause_negation(problem: Problem, clause: Clause, budget: Budget | None = None):
+def refute_clause_negation(problem: Problem, clause: Clause, budget: Budget | None = None,
+                           stepper: Stepper | None = None):
     """Prove that no weights violating ``clause`` implement: (certificate or None, implementing region or None)."""
-    proof = prove(problem, hypotheses=negation_facts(clause), budget=budget, stop_at_region=True)
+    proof = prove(problem, hypotheses=negation_facts(clause), budget=budget, stop_at_region=True, stepper=stepper)
     if proof.regions:
         return None, proof.regions[0]
     return certificate(problem, proof.tree, hypotheses=negation_facts(clause)), None
 
 
-def prove_sufficient(problem: Problem, clauses: list[Clause], budget: Budget | None = None):
+def prove_sufficient(problem: Problem, clauses: list[Clause], budget: Budget | None = None,
+                     stepper: Stepper | None = None):
     """Prove that every weight satisfying all clauses implements: (certificate or None, (point, word) or None)."""
-    proof = prove(problem, clauses=clauses, budget=budget)
+    proof = prove(problem, clauses=clauses, budget=budget, stepper=stepper)
     if proof.counterexamples:
         return None, proof.counterexamples[0]
     return certificate(problem, proof.tree, clauses=clauses), None
@@ -257,7 +259,8 @@ def prove_sufficient(problem: Problem, clauses: list[Clause], budget: Budget | N
 
 def derive(problem: Problem, budget: Budget | None = None) -> Conditions:
     """The exact condition with its derivation table and checked proof of equivalence."""
-    proof: Proof = prove(problem, budget=budget)
+    stepper = Stepper(problem)
+    proof: Proof = prove(problem, budget=budget, stepper=stepper)
     cnf = irredundant_cnf(problem, proof.regions, budget)
     certs: list[dict] = []
     equivalent = True
@@ -267,13 +270,13 @@ def derive(problem: Problem, budget: Budget | None = None) -> Conditions:
         equivalent = check(cert)[0]
     else:
         for clause in cnf:
-            cert, region = refute_clause_negation(problem, clause, budget)
+            cert, region = refute_clause_negation(problem, clause, budget, stepper)
             if cert is None or not check(cert)[0]:
                 equivalent = False
                 break
             certs.append(cert)
         if equivalent:
-            cert, bad = prove_sufficient(problem, cnf, budget)
+            cert, bad = prove_sufficient(problem, cnf, budget, stepper)
             if cert is None or not check(cert)[0]:
                 equivalent = False
             else:
@@ -317,12 +320,13 @@ def judge(problem: Problem, text: str, formula: tuple, budget: Budget | None = N
     to the claimed clauses it already holds, so that no certificate is found and checked twice."""
     clauses = to_cnf(formula)
     known = _known_certificates(problem, derived)
+    stepper = Stepper(problem)
     j = Judgement(text, True, True)
     for clause in clauses:
         if repr(clause) in known:
             j.certificates.append(known[repr(clause)])
             continue
-        cert, region = refute_clause_negation(problem, clause, budget)
+        cert, region = refute_clause_negation(problem, clause, budget, stepper)
         if cert is None:
             point = _nice_point(problem, region, budget)
             weights = {**problem.fixed, **point}
@@ -337,7 +341,7 @@ def judge(problem: Problem, text: str, formula: tuple, budget: Budget | None = N
     if derived is not None and derived.equivalent and derived.cnf == clauses and derived.certificates:
         j.certificates.append(derived.certificates[-1])
         return j
-    cert, bad = prove_sufficient(problem, clauses, budget)
+    cert, bad = prove_sufficient(problem, clauses, budget, stepper)
     if cert is None:
         point, word, facts = bad
         point = _nice_point(problem, Region(facts, point), budget)

@@ -247,7 +247,7 @@ def _first_two_sided(facts: dict):
 
 def prove(problem: Problem, hypotheses: dict | None = None, clauses: list | None = None,
           budget: Budget | None = None, max_nodes: int = 20_000, stop_at_region: bool = False,
-          max_pairs: int = 2_000) -> Proof:
+          max_pairs: int = 2_000, stepper: Stepper | None = None) -> Proof:
     """Case-split the weights (under ``hypotheses`` facts) until every leaf is decided.
 
     Without ``clauses``: leaves are failing words, Farkas refutations or
@@ -256,12 +256,13 @@ def prove(problem: Problem, hypotheses: dict | None = None, clauses: list | None
     falsify a clause are closed, failing regions are split on clause literals
     until a clause is falsified, and regions that satisfy every clause yet fail
     are recorded in ``Proof.counterexamples``; with none, the tree is an
-    ``implements-region`` certificate.
+    ``implements-region`` certificate.  ``stepper`` (of the same problem) shares its memoised exact steps
+    between the proofs of one question.
     """
     require_linear(problem)
     proof = Proof(tree={})
     feasibility = Feasibility(problem, budget)
-    stepper = Stepper(problem)
+    stepper = Stepper(problem) if stepper is None else stepper
 
     def satisfied(facts, clause):
         return any(path_signs(facts)(e) <= s for e, s in clause)
