@@ -18,6 +18,13 @@ import importlib
 __version__ = "0.1.0"
 
 _PUBLIC = {
+    # answers and errors
+    "Verdict": "verdicts",
+    "BadInput": "verdicts",
+    "NoAnswer": "verdicts",
+    "ResourceLimit": "verdicts",
+    "Unsupported": "verdicts",
+    "InternalCheckFailed": "verdicts",
     # the model
     "Automaton": "model.automata",
     "LIBRARY": "model.automata",
@@ -42,6 +49,8 @@ _PUBLIC = {
     "minimize": "questions.sizes",
     "certify": "questions.certify",
     "simulate_word": "questions.simulate",
+    "verify": "questions.verify",
+    "solve_and_certify": "questions.certify",
     "prove_real": "questions.verify",
     "find_failure": "questions.verify",
     "extract": "questions.verify",

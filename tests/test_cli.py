@@ -95,3 +95,29 @@ def test_proof_pages_are_current():
     from automata_rnn.cli.proofs import check_pages
     here = os.path.join(os.path.dirname(__file__), "..", "proofs")
     assert check_pages(here, run_command) == []
+
+
+def test_a_bug_is_never_reported_as_bad_input(monkeypatch, capsys):
+    """A plain ValueError from inside the library is a bug: exit 70 and one line saying so, not exit 2."""
+    from automata_rnn.cli import main as cli
+
+    def broken(args):
+        raise ValueError("an invariant broke")
+
+    monkeypatch.setitem(cli.COMMANDS, "check", broken)
+    assert cli.main(["check", "latch", "--set", "U_h=1"]) == 70
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "a bug" in err and "an invariant broke" in err
+
+
+def test_no_answer_is_unknown_with_its_reason_in_json(monkeypatch, capsys):
+    from automata_rnn.cli import main as cli
+    from automata_rnn.verdicts import ResourceLimit
+
+    def limited(args):
+        raise ResourceLimit("more than 7 reachable pairs")
+
+    monkeypatch.setitem(cli.COMMANDS, "check", limited)
+    assert cli.main(["check", "latch", "--set", "U_h=1", "--json"]) == 3
+    out = json.loads(capsys.readouterr().out)
+    assert out == {"verdict": "unknown", "reason": "more than 7 reachable pairs"}

@@ -116,9 +116,10 @@ def test_fuzz_flags(argv):
     assert_clean(code, err)
 
 
-def test_huge_request_refused_up_front():
-    code, _, err = run(["solve", "tomita3", "--cell", "gru", "--units", "9", "--semantics", "saturated"])
-    assert code == 2 and "codes" in err
+def test_huge_request_is_a_limit_reported_up_front():
+    """3^9 codes are past the encoding's limit: unknown (exit 3) with the reason, before any solving."""
+    code, out, err = run(["solve", "tomita3", "--cell", "gru", "--units", "9", "--semantics", "saturated"])
+    assert code == 3 and "codes" in out and err == ""
 
 
 @pytest.mark.parametrize("item", ["-: U_h=\r0", "W_h=1\n2", "x\x1b[2J=1"])

@@ -19,6 +19,7 @@ PACKAGE = pathlib.Path(automata_rnn.__file__).parent
 
 # Lowest first.  A module may import its own layer and the layers below it.
 LAYERS = (
+    ("vocabulary", ("verdicts",)),
     ("numbers", ("arithmetic.exact", "arithmetic.tanh_values")),
     ("model", ("model",)),
     ("exact core", ("exact",)),
@@ -30,7 +31,7 @@ LAYERS = (
     ("command line", ("cli",)),
     ("facade", ("__init__", "__main__")),
 )
-STANDARD_LIBRARY_ONLY = ("arithmetic.exact", "arithmetic.tanh_values", "model", "exact")
+STANDARD_LIBRARY_ONLY = ("verdicts", "arithmetic.exact", "arithmetic.tanh_values", "model", "exact")
 
 
 def module_names() -> list[str]:

@@ -11,27 +11,29 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Iterable, Mapping, Union
 
+from automata_rnn.verdicts import BadInput
+
 Number = Union[int, Fraction]
 
 
 def parse_rational(text: object) -> Fraction:
     """Parse an exact rational such as ``3``, ``-1/2`` or ``0.25``; raise ValueError otherwise."""
     if isinstance(text, bool):
-        raise ValueError(f"not a number: {text!r}")
+        raise BadInput(f"not a number: {text!r}")
     if isinstance(text, (int, Fraction)):
         return Fraction(text)
     if isinstance(text, float):
         if text != text or text in (float("inf"), float("-inf")):
-            raise ValueError(f"not a finite number: {text!r}")
+            raise BadInput(f"not a finite number: {text!r}")
         return Fraction(text)
     s = str(text).strip()
     low = s.lower()
     if not s or any(w in low for w in ("nan", "inf")):
-        raise ValueError(f"not a finite number: {text!r}")
+        raise BadInput(f"not a finite number: {text!r}")
     try:
         return Fraction(s)
     except (ValueError, ZeroDivisionError):
-        raise ValueError(f"not an exact number: {text!r} (use forms like 2, -1/2, 0.25)") from None
+        raise BadInput(f"not an exact number: {text!r} (use forms like 2, -1/2, 0.25)") from None
 
 
 def format_rational(q: Number) -> str:
@@ -156,7 +158,7 @@ class Affine:
     @staticmethod
     def from_json(obj) -> "Affine":
         if not isinstance(obj, dict) or not isinstance(obj.get("coeffs", {}), dict):
-            raise ValueError("an affine form is an object {coeffs: {name: value}, const: value}")
+            raise BadInput("an affine form is an object {coeffs: {name: value}, const: value}")
         return Affine({str(k): parse_rational(v) for k, v in obj.get("coeffs", {}).items()},
                       parse_rational(obj.get("const", 0)))
 

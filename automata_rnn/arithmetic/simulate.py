@@ -22,6 +22,7 @@ from automata_rnn.model.activation import get_activation
 from automata_rnn.model.cells import Cell, get_cell
 from automata_rnn.model.network import stack
 from automata_rnn.model.problem import encode_symbol
+from automata_rnn.verdicts import BadInput
 
 __all__ = ["Simulation", "encode_words", "params_from_pytorch_gru",
            "params_from_pytorch_lstm", "params_to_numpy", "simulate"]
@@ -67,10 +68,10 @@ def _scalar(x, block: str) -> float:
         try:
             return float(x.value)
         except ValueError:
-            raise ValueError(f"parameter block {block} still has free parameters ({x})") from None
+            raise BadInput(f"parameter block {block} still has free parameters ({x})") from None
     if isinstance(x, (int, float, Fraction, np.number)) and not isinstance(x, bool):
         return float(x)
-    raise ValueError(f"parameter block {block}: not a number: {x!r}")
+    raise BadInput(f"parameter block {block}: not a number: {x!r}")
 
 
 def _nested(x, block: str):
@@ -93,7 +94,7 @@ def params_to_numpy(params: Mapping[str, object]) -> dict[str, np.ndarray]:
             except ValueError as e:
                 if "parameter block" in str(e):
                     raise
-                raise ValueError(f"parameter block {name} is ragged") from None
+                raise BadInput(f"parameter block {name} is ragged") from None
         out[name] = arr
     return out
 
@@ -108,12 +109,12 @@ def encode_words(automaton, words: Iterable[Sequence[str]]) -> np.ndarray:
     table = np.array([[float(v) for v in encode_symbol(automaton, a)] for a in alphabet], dtype=np.float64)
     lengths = {len(w) for w in words}
     if len(lengths) > 1:
-        raise ValueError(f"words of different lengths {sorted(lengths)}: simulate one length at a time")
+        raise BadInput(f"words of different lengths {sorted(lengths)}: simulate one length at a time")
     index = {a: i for i, a in enumerate(alphabet)}
     try:
         idx = np.array([[index[s] for s in w] for w in words], dtype=np.intp)
     except KeyError as e:
-        raise ValueError(f"symbol {e.args[0]!r} is not in the alphabet {alphabet}") from None
+        raise BadInput(f"symbol {e.args[0]!r} is not in the alphabet {alphabet}") from None
     idx = idx.reshape(len(words), lengths.pop() if lengths else 0)
     return table[idx]
 
@@ -124,14 +125,14 @@ def _initial(initial_state, parts: int, batch: int, units: int) -> list[np.ndarr
     if parts == 1 and not isinstance(initial_state, tuple):
         initial_state = (initial_state,)
     if len(initial_state) != parts:
-        raise ValueError(f"the initial state needs {parts} parts, got {len(initial_state)}")
+        raise BadInput(f"the initial state needs {parts} parts, got {len(initial_state)}")
     out = []
     for s in initial_state:
         s = np.asarray(s, dtype=np.float64)
         try:
             out.append(np.broadcast_to(s, (batch, units)))
         except ValueError:
-            raise ValueError(f"an initial state part of shape {s.shape} does not fit (batch, units) = "
+            raise BadInput(f"an initial state part of shape {s.shape} does not fit (batch, units) = "
                              f"({batch}, {units})") from None
     return out
 
@@ -164,16 +165,16 @@ def simulate(cell: str | Cell, params: Mapping[str, object], inputs, *, activati
         cell = stack(cell, tuple(layers), np.shape(inputs)[-1])
     gain = float(gain)
     if not np.isfinite(gain):
-        raise ValueError("the gain must be finite")
+        raise BadInput("the gain must be finite")
     if workers < 1:
-        raise ValueError("workers must be at least 1")
+        raise BadInput("workers must be at least 1")
     x = np.asarray(inputs, dtype=np.float64)
     if x.ndim != 3:
-        raise ValueError(f"inputs must be shaped (batch, time, inputs), got shape {x.shape}")
+        raise BadInput(f"inputs must be shaped (batch, time, inputs), got shape {x.shape}")
     batch, time, width = x.shape
     missing = [b.name for b in cell.blocks if b.name not in params]
     if missing:
-        raise ValueError(f"cell {cell.name} needs parameter blocks {', '.join(missing)}")
+        raise BadInput(f"cell {cell.name} needs parameter blocks {', '.join(missing)}")
     arrays = params_to_numpy({b.name: params[b.name] for b in cell.blocks})
     if cell.layers:
         units = sum(cell.layers)
@@ -183,7 +184,7 @@ def simulate(cell: str | Cell, params: Mapping[str, object], inputs, *, activati
     for b in cell.blocks:
         want = b.shape(units, width)
         if arrays[b.name].shape != want:
-            raise ValueError(f"parameter block {b.name} has shape {arrays[b.name].shape}, expected {want} "
+            raise BadInput(f"parameter block {b.name} has shape {arrays[b.name].shape}, expected {want} "
                              f"for {units} units and {width} inputs")
     scaled = {k: v * gain for k, v in arrays.items()}
 
@@ -226,7 +227,7 @@ def _pytorch_blocks(gates: Sequence[str], weight_ih, weight_hh, bias_ih, bias_hh
     wi, wh = np.asarray(weight_ih, dtype=np.float64), np.asarray(weight_hh, dtype=np.float64)
     units = wh.shape[1]
     if wi.shape[0] != len(gates) * units or wh.shape != (len(gates) * units, units):
-        raise ValueError(f"PyTorch weights of shapes {wi.shape}, {wh.shape} do not stack {len(gates)} gates")
+        raise BadInput(f"PyTorch weights of shapes {wi.shape}, {wh.shape} do not stack {len(gates)} gates")
     zero = np.zeros(len(gates) * units)
     bi = zero if bias_ih is None else np.asarray(bias_ih, dtype=np.float64)
     bh = zero if bias_hh is None else np.asarray(bias_hh, dtype=np.float64)

@@ -1,10 +1,11 @@
 """The command line: parse, call the library, print. Exit codes: 0 answered, 1 check failed,
-2 bad input, 3 unknown."""
+2 bad input, 3 unknown, 70 an internal check failed or a bug (never the user's error)."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import functools
 import io
 import json
@@ -18,15 +19,13 @@ from automata_rnn.interop.automata_files import load_automaton
 from automata_rnn.interop.files import dumps
 from automata_rnn.interop.weights import load_weights, parse_assignments, recorded_network
 from automata_rnn.model.cells import CELLS, get_cell
-from automata_rnn.model.network import DEFAULT_RULE, OUTPUT_RULES, READOUTS, get_rule
+from automata_rnn.model.network import OUTPUT_RULES, READOUTS
 from automata_rnn.model.problem import Problem
 from automata_rnn.model.semantics import Semantics
+from automata_rnn.verdicts import BadInput, InternalCheckFailed, NoAnswer, Verdict
 
-EXIT_OK, EXIT_FAILS, EXIT_BAD_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
-
-
-class BadInput(Exception):
-    """A user error: reported in one line, exit code 2."""
+EXIT_OK, EXIT_FAILS, EXIT_BAD_INPUT, EXIT_UNKNOWN, EXIT_INTERNAL = 0, 1, 2, 3, 70
+EXIT_CODES = {Verdict.SAT: EXIT_OK, Verdict.UNSAT: EXIT_FAILS, Verdict.UNKNOWN: EXIT_UNKNOWN}
 
 
 class Parser(argparse.ArgumentParser):
@@ -176,17 +175,13 @@ def make_problem(args, fixed_items=()) -> Problem:
     if getattr(args, "torch", None):
         _adopt_torch(args)
     _adopt_recorded(args)
-    layers = _layers_of(args.units)
-    cell = get_cell(args.cell or "rnn")
-    output = args.output or ("state" if layers == (1,) else "readout")
-    rule = get_rule(args.output_rule or DEFAULT_RULE)
-    semantics = Semantics(args.semantics, getattr(args, "margin", 0) or 0)
-    bound = getattr(args, "bound", None)
-    if semantics.margin > 0 and bound is None:
-        bound = Fraction(10)
-    base = Problem(automaton, cell, sum(layers), semantics, output, {}, bound, rule, layers)
-    fixed = parse_assignments(list(fixed_items), base.parameter_names(), "--fix")
-    return Problem(automaton, cell, sum(layers), semantics, output, fixed, bound, rule, layers)
+    def build(fixed):
+        return Problem.with_defaults(automaton, args.cell or "rnn", _layers_of(args.units),
+                                     semantics=Semantics(args.semantics, getattr(args, "margin", 0) or 0),
+                                     output=args.output, rule=args.output_rule, fixed=fixed,
+                                     bound=getattr(args, "bound", None))
+
+    return build(parse_assignments(list(fixed_items), build({}).parameter_names(), "--fix"))
 
 
 def _layers_of(units) -> tuple[int, ...]:
@@ -216,7 +211,7 @@ def _emit(args, text: str, obj) -> None:
 
 def cmd_solve(args) -> int:
     from automata_rnn.present.report import answer_json, answer_text
-    from automata_rnn.questions.solve import solve
+    from automata_rnn.questions.solve import second_opinion, solve
 
     if args.certify:
         return _solve_and_certify(args)
@@ -225,30 +220,25 @@ def cmd_solve(args) -> int:
         return _solve_all_sizes(args, problem)
     answer = solve(problem, timeout=args.timeout)
     text, obj = answer_text(answer), answer_json(answer)
-    if args.smt2 or args.second_opinion:
+    if args.second_opinion:
+        opinion = second_opinion(problem, answer, args.timeout)
+        if opinion is None:
+            raise BadInput("--second-opinion cvc5 needs cvc5: pip install 'automata-rnn[cvc5]'")
+        obj["second_opinion"] = opinion
+        text += f"\nsecond opinion: cvc5 says {opinion['verdict']} on the exact encoding: " + \
+            ("both solvers agree" if opinion["agrees"] else "THE SOLVERS DISAGREE")
+    if args.smt2:
         from automata_rnn.interop.files import write_atomic
         from automata_rnn.solver.encode import Encoding
 
-        smt2 = Encoding(problem).smt2()
-        if args.smt2:
-            write_atomic(args.smt2, smt2)
-        if args.second_opinion:
-            from automata_rnn.solver.cvc5 import cvc5_verdict
-
-            other = cvc5_verdict(smt2, args.timeout)
-            if other is None:
-                raise BadInput("--second-opinion cvc5 needs cvc5: pip install 'automata-rnn[cvc5]'")
-            agree = other == answer.verdict
-            obj["second_opinion"] = {"solver": "cvc5", "verdict": other, "agrees": agree}
-            text += f"\nsecond opinion: cvc5 says {other} on the exact encoding: " + \
-                ("both solvers agree" if agree else "THE SOLVERS DISAGREE")
+        write_atomic(args.smt2, Encoding(problem).smt2())
     if args.save and answer.weights is not None:
         from automata_rnn.interop.weights import save_weights
 
         save_weights(args.save, answer.weights, problem.parameter_names(), problem.blocks(),
                      problem.network_record())
     _emit(args, text, obj)
-    return EXIT_UNKNOWN if answer.verdict == "unknown" else EXIT_OK
+    return EXIT_UNKNOWN if answer.verdict == Verdict.UNKNOWN else EXIT_OK
 
 
 def _adopt_torch(args) -> None:
@@ -312,30 +302,13 @@ def cmd_simulate(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    import dataclasses
-
     from automata_rnn.present.report import verify_json, verify_text
-    from automata_rnn.questions.solve import check_weights
-    from automata_rnn.questions.verify import compare, disagreement, extract, find_failure, prove_real
+    from automata_rnn.questions.verify import verify
 
     problem = make_problem(args)
-    weights = _read_weights(args, problem)
-    act = args.activation
-    thresholded = {}
-    for sem in ("indicator", "saturated"):
-        p = dataclasses.replace(problem, semantics=Semantics(sem))
-        thresholded[sem] = check_weights(p, weights)
-    proof = prove_real(problem, weights, args.activation)
-    failure = None if proof.proved else find_failure(problem, weights, args.search_length, act)
-    depth = min(10, args.search_length)
-    extracted = extract(problem, weights, depth=depth, activation=act)
-    differs = compare(problem.automaton, extracted)
-    unfaithful = disagreement(problem, weights, extracted, depth, act, failure)
-    parts = (problem, weights, thresholded, proof, failure, extracted, differs, unfaithful)
-    _emit(args, verify_text(*parts), verify_json(*parts))
-    if proof.proved:
-        return EXIT_OK
-    return EXIT_FAILS if failure is not None else EXIT_UNKNOWN
+    found = verify(problem, _read_weights(args, problem), args.activation, args.search_length)
+    _emit(args, verify_text(found), verify_json(found))
+    return EXIT_CODES[found.verdict]
 
 
 def cmd_diagram(args) -> int:
@@ -360,38 +333,27 @@ def cmd_diagram(args) -> int:
 
 
 def _solve_and_certify(args) -> int:
-    """Threshold weights with a margin (kept codes agreeing with the candidate), then a certified gain."""
-    import dataclasses
-
+    """Threshold weights with a margin, then a certified gain (see :func:`questions.certify.solve_and_certify`)."""
     from automata_rnn.interop.weights import weights_json
     from automata_rnn.present.report import gain_json, gain_text, problem_line
     from automata_rnn.present.text import weights_text
-    from automata_rnn.questions.certify import certify
-    from automata_rnn.questions.sizes import find_weights
+    from automata_rnn.questions.certify import solve_and_certify
 
-    gated = (args.cell or "rnn") != "rnn"
-    if gated and args.semantics == "indicator":
-        args.semantics = "saturated"  # a real tanh gives -1, not 0: only the saturated codes track a real GRU
-    if not args.margin:
-        args.margin = Fraction(1)
-    problem = make_problem(args, args.fix)
-    verdict, weights, reason = find_weights(problem, args.timeout, robust=gated)
-    plain = dataclasses.replace(problem, semantics=Semantics(problem.semantics.name))
-    if verdict != "sat" or weights is None:
-        why = {"unsat": "z3 finds no threshold weights with this margin and bound whose kept codes agree "
-                        "with their candidates (a search condition, not a claim about all weights)",
-               "unknown": reason}[verdict]
-        _emit(args, problem_line(problem) + f"\nNOT CERTIFIED: {why}",
-              {"problem": problem.to_json(), "certified": False, "gain": None, "epsilon": None, "weights": None,
-               "reason": why})
+    found = solve_and_certify(make_problem(args, args.fix), args.timeout, args.activation)
+    problem = found.problem
+    if found.gain is None or found.weights is None:
+        _emit(args, problem_line(problem) + f"\nNOT CERTIFIED: {found.reason}",
+              {"problem": problem.to_json(), "verdict": found.verdict, "certified": False, "gain": None,
+               "epsilon": None, "weights": None, "reason": found.reason})
         return EXIT_UNKNOWN
-    result = certify(plain, weights, args.activation)
+    plain = dataclasses.replace(problem, semantics=Semantics(problem.semantics.name))
     text = (problem_line(problem) + "\nthreshold weights (re-verified by exhaustive exact simulation):\n  "
-            + weights_text(weights, problem.parameter_names()) + "\n" + gain_text(plain, result, header=False))
-    obj = gain_json(plain, result)
-    obj["weights"] = weights_json(weights, problem.parameter_names())
+            + weights_text(found.weights, problem.parameter_names()) + "\n"
+            + gain_text(plain, found.gain, header=False))
+    obj = {"verdict": found.verdict, **gain_json(plain, found.gain),
+           "weights": weights_json(found.weights, problem.parameter_names())}
     _emit(args, text, obj)
-    return EXIT_OK if result.certified else EXIT_FAILS
+    return EXIT_OK if found.gain.certified else EXIT_FAILS
 
 
 def _solve_all_sizes(args, problem) -> int:
@@ -415,19 +377,15 @@ def cmd_conditions(args) -> int:
         judgement_text,
     )
     from automata_rnn.questions.conditions import derive, judge
-    from automata_rnn.solver.prove import Budget, Timeout, TreeLimit, Unsupported
+    from automata_rnn.solver.prove import Budget
 
     problem = make_problem(args, args.fix)
     claim = parse_claim(args.against, problem.parameter_names(), problem.fixed) if args.against else None
     if problem.semantics.margin:
         raise BadInput("conditions take no margin")
     budget = Budget(args.timeout)
-    try:
-        cond = derive(problem, budget)
-        judgement = judge(problem, args.against, claim, budget, cond) if claim is not None else None
-    except (Timeout, TreeLimit, Unsupported) as e:
-        _emit(args, f"UNKNOWN: {e}", {"verdict": "unknown", "reason": str(e)})
-        return EXIT_UNKNOWN
+    cond = derive(problem, budget)
+    judgement = judge(problem, args.against, claim, budget, cond) if claim is not None else None
     text = conditions_text(cond)
     obj = conditions_json(cond)
     if args.latex:
@@ -570,6 +528,7 @@ def main(argv=None, capture: dict | None = None) -> int:
 
     text.RICH_TABLES = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     parser = _parser()
+    args = None
     try:
         args = parser.parse_args(argv)
         args.capture = capture
@@ -577,13 +536,15 @@ def main(argv=None, capture: dict | None = None) -> int:
             parser.print_help()
             return EXIT_BAD_INPUT
         return COMMANDS[args.command](args)
-    except (BadInput, ValueError) as e:
+    except BadInput as e:
         print(f"automata-rnn: error: {one_line(e)}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except RuntimeError as e:
-        # an answer failed its own exact check: never printed as a result
+    except NoAnswer as e:
+        _emit(args, f"UNKNOWN: {one_line(e)}", {"verdict": Verdict.UNKNOWN, "reason": str(e)})
+        return EXIT_UNKNOWN
+    except InternalCheckFailed as e:
         print(f"automata-rnn: internal check failed, no answer given: {one_line(e)}", file=sys.stderr)
-        return 70
+        return EXIT_INTERNAL
     except KeyboardInterrupt:
         print("automata-rnn: interrupted", file=sys.stderr)
         return 130
@@ -592,6 +553,15 @@ def main(argv=None, capture: dict | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    except OSError as e:
+        # a file the user named cannot be read or written
+        where = f" {e.filename!r}" if getattr(e, "filename", None) else ""
+        print(f"automata-rnn: error: cannot use{where}: {one_line(e.strerror or e)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as e:  # noqa: BLE001 -- anything else is a bug, reported as one, never as the user's error
+        print(f"automata-rnn: internal error, no answer given (a bug: please report it): "
+              f"{type(e).__name__}: {one_line(e)}", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 def run_command(argv: Sequence[str]) -> tuple[int, str, object]:

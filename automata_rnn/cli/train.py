@@ -5,7 +5,7 @@
 experiment and writes ``q3-{clip|noclip}-{cell}.png`` and ``.json`` in
 ``--out``; ``automata-rnn train AUTOMATON --cell C --units N`` trains on random
 words labelled by any automaton.  ``automata-rnn plot dynamics|gradients``
-draws the other figures.  Bad input raises ValueError with a one-line message.
+draws the other figures.  Bad input raises BadInput with a one-line message.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import tempfile
 from automata_rnn.cli.arguments import unit_counts
 from automata_rnn.interop.files import dumps, write_atomic
 from automata_rnn.model.cells import CELLS, get_cell
+from automata_rnn.verdicts import BadInput
 
 TEXTBOOK_TASK = "latch-task"
 EXIT_OK = 0
@@ -76,7 +77,7 @@ def run(args) -> int:
         return _train(args)
     if args.command == "plot":
         return _plot(args)
-    raise ValueError(f"unknown command {args.command!r} (known: train, plot)")
+    raise BadInput(f"unknown command {args.command!r} (known: train, plot)")
 
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -86,17 +87,17 @@ def _writable_folder(path: str) -> str:
     try:
         os.makedirs(path, exist_ok=True)
     except FileExistsError:
-        raise ValueError(f"--out {path!r} is not a folder") from None
+        raise BadInput(f"--out {path!r} is not a folder") from None
     except OSError as e:
-        raise ValueError(f"cannot create the folder --out {path!r}: {e.strerror}") from None
+        raise BadInput(f"cannot create the folder --out {path!r}: {e.strerror}") from None
     if not os.path.isdir(path):
-        raise ValueError(f"--out {path!r} is not a folder")
+        raise BadInput(f"--out {path!r} is not a folder")
     try:
         fd, probe = tempfile.mkstemp(dir=path, prefix=".probe-")
         os.close(fd)
         os.unlink(probe)
     except OSError as e:
-        raise ValueError(f"cannot write to the folder --out {path!r}: {e.strerror}") from None
+        raise BadInput(f"cannot write to the folder --out {path!r}: {e.strerror}") from None
     return path
 
 
@@ -104,7 +105,7 @@ def _needs_matplotlib() -> None:
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        raise ValueError("figures need matplotlib: pip install matplotlib (or pass --no-plot)") from None
+        raise BadInput("figures need matplotlib: pip install matplotlib (or pass --no-plot)") from None
 
 
 def _write_json(path: str, obj) -> str:
@@ -177,11 +178,11 @@ def _train(args) -> int:
     cell = get_cell(args.cell).name
     if args.task == TEXTBOOK_TASK:
         if args.units not in (None, 1):
-            raise ValueError(f"{TEXTBOOK_TASK} is the textbook's one-unit experiment; "
+            raise BadInput(f"{TEXTBOOK_TASK} is the textbook's one-unit experiment; "
                              f"for {args.units} units train an automaton, e.g. `train latch --units {args.units}`")
         given = [f"--{k}" for k in _AUTOMATA_ONLY if getattr(args, k, None) is not None]
         if given:
-            raise ValueError(f"{', '.join(given)}: only for automata, not for {TEXTBOOK_TASK}")
+            raise BadInput(f"{', '.join(given)}: only for automata, not for {TEXTBOOK_TASK}")
         settings = dict(epochs=40 if args.epochs is None else args.epochs, lr=0.2 if args.lr is None else args.lr,
                         batch=100 if args.batch is None else args.batch, seed=args.seed)
         train._check_settings(settings["epochs"], settings["lr"], settings["batch"], args.clip, "sgd")
@@ -235,9 +236,9 @@ def _train(args) -> int:
 
 def _plot(args) -> int:
     if args.figure not in ("dynamics", "gradients"):
-        raise ValueError(f"unknown figure {args.figure!r} (known: dynamics, gradients)")
+        raise BadInput(f"unknown figure {args.figure!r} (known: dynamics, gradients)")
     if args.seed is not None and args.seed < 0:
-        raise ValueError(f"the seed must be a whole number >= 0, not {args.seed}")
+        raise BadInput(f"the seed must be a whole number >= 0, not {args.seed}")
     out = _writable_folder(args.out)
     _needs_matplotlib()
     from automata_rnn.present import plots

@@ -22,6 +22,7 @@ from automata_rnn.arithmetic.tanh_values import is_tanh_form, sign_of_tanh_form,
 from automata_rnn.model.network import split_tuple
 from automata_rnn.model.problem import Problem, encode_symbol
 from automata_rnn.model.semantics import ALL, POS, Decision, sign_of
+from automata_rnn.verdicts import ResourceLimit
 
 Signs = Callable[[Affine], frozenset]
 Code = tuple  # one tuple of Fractions per state part
@@ -274,7 +275,7 @@ class Implements:
     pairs: list[tuple[Code, str]] = field(default_factory=list)
 
 
-class TooLarge(Exception):
+class TooLarge(ResourceLimit):
     """Exploration exceeded its limit on reachable pairs (a cell state that counts, for instance)."""
 
 

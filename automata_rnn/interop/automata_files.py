@@ -11,6 +11,7 @@ import json
 import os
 
 from automata_rnn.model.automata import LIBRARY, Automaton, Pairs, minimize
+from automata_rnn.verdicts import BadInput
 
 SPEC_SUFFIXES = (".json", ".yaml", ".yml")
 
@@ -26,27 +27,27 @@ def read_spec(path: str | os.PathLike) -> Automaton:
     path = os.fspath(path)
     suffix = os.path.splitext(path)[1].lower()
     if suffix not in SPEC_SUFFIXES:
-        raise ValueError(f"{path}: unsupported file type {suffix or '(none)'!r} (use .json, .yaml or .yml)")
+        raise BadInput(f"{path}: unsupported file type {suffix or '(none)'!r} (use .json, .yaml or .yml)")
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()
     except FileNotFoundError:
-        raise ValueError(f"{path}: no such file") from None
+        raise BadInput(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as e:
-        raise ValueError(f"{path}: cannot read: {e}") from None
+        raise BadInput(f"{path}: cannot read: {e}") from None
     obj = _parse_json(text, path) if suffix == ".json" else _parse_yaml(text, path)
     stem = os.path.splitext(os.path.basename(path))[0]
     try:
         return Automaton.from_json(obj, name=stem)
     except ValueError as e:
-        raise ValueError(f"{path}: {e}") from None
+        raise BadInput(f"{path}: {e}") from None
 
 
 def _parse_json(text: str, path: str):
     try:
         return json.loads(text, object_pairs_hook=Pairs)
     except json.JSONDecodeError as e:
-        raise ValueError(f"{path}: JSON syntax error at line {e.lineno}, column {e.colno}: {e.msg}") from None
+        raise BadInput(f"{path}: JSON syntax error at line {e.lineno}, column {e.colno}: {e.msg}") from None
 
 
 def _parse_yaml(text: str, path: str):
@@ -57,11 +58,11 @@ def _parse_yaml(text: str, path: str):
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ValueError(f"{path}: YAML syntax error{where}: {e.problem or e.context}") from None
+        raise BadInput(f"{path}: YAML syntax error{where}: {e.problem or e.context}") from None
     except yaml.YAMLError as e:
-        raise ValueError(f"{path}: YAML error: {' '.join(str(e).split())}") from None
+        raise BadInput(f"{path}: YAML error: {' '.join(str(e).split())}") from None
     except TypeError as e:
-        raise ValueError(f"{path}: unusable YAML key: {e}") from None
+        raise BadInput(f"{path}: unusable YAML key: {e}") from None
 
 
 _LOADER = None
@@ -93,7 +94,7 @@ def load_automaton(spec: str) -> Automaton:
     with a one-line message otherwise, naming the built-ins.
     """
     if not isinstance(spec, str):
-        raise ValueError(f"an automaton is named by a string, not {spec!r}")
+        raise BadInput(f"an automaton is named by a string, not {spec!r}")
     if spec in LIBRARY:
         return minimize(LIBRARY[spec]())
     if spec.startswith("re:"):
@@ -102,5 +103,5 @@ def load_automaton(spec: str) -> Automaton:
         return from_regex(spec[3:])
     if spec.lower().endswith(SPEC_SUFFIXES) or os.path.exists(spec):
         return minimize(read_spec(spec))
-    raise ValueError(f"unknown automaton {spec!r}: give a built-in ({', '.join(LIBRARY)}), "
+    raise BadInput(f"unknown automaton {spec!r}: give a built-in ({', '.join(LIBRARY)}), "
                      f"a .json/.yaml/.yml file, or re:PATTERN")

@@ -39,6 +39,7 @@ from automata_rnn.arithmetic.simulate import params_from_pytorch_gru, params_fro
 from automata_rnn.model.cells import Cell, element_names, get_cell
 from automata_rnn.model.network import layer_prefix
 from automata_rnn.model.problem import Problem, canonical_name
+from automata_rnn.verdicts import BadInput
 
 __all__ = ["TENSORS", "TorchLayer", "layout", "load_torch", "parameter_blocks", "to_torch", "weights_for_problem"]
 
@@ -121,9 +122,9 @@ def layout(cell: str, units: int, inputs: int) -> Mapping[str, tuple[tuple[str, 
     ValueError for a cell with no PyTorch layer.
     """
     if cell not in _IMPORTERS:
-        raise ValueError(NO_TORCH_LAYER.get(cell, f"cell {cell!r} has no PyTorch layer"))
+        raise BadInput(NO_TORCH_LAYER.get(cell, f"cell {cell!r} has no PyTorch layer"))
     if units < 1 or inputs < 1:
-        raise ValueError("a PyTorch layer needs at least one unit and one input")
+        raise BadInput("a PyTorch layer needs at least one unit and one input")
     c = get_cell(cell)
     tags: dict[str, np.ndarray] = {}
     where: dict[int, tuple[str, int]] = {}
@@ -169,7 +170,7 @@ def _import_torch(purpose: str):
     try:
         import torch
     except ImportError:
-        raise ValueError(f"{purpose} needs PyTorch, which is not installed (pip install torch)") from None
+        raise BadInput(f"{purpose} needs PyTorch, which is not installed (pip install torch)") from None
     return torch
 
 
@@ -178,21 +179,21 @@ def _float64(value, key: str) -> np.ndarray:
     ValueError for non-float types and for NaN or infinite entries."""
     if hasattr(value, "detach") and hasattr(value, "is_floating_point"):
         if getattr(value, "is_quantized", False):
-            raise ValueError(f"{key}: quantized weights ({value.dtype}) are not supported; dequantize first")
+            raise BadInput(f"{key}: quantized weights ({value.dtype}) are not supported; dequantize first")
         if value.is_complex() or not value.is_floating_point():
-            raise ValueError(f"{key}: weights of type {value.dtype} are not supported (floating point only)")
+            raise BadInput(f"{key}: weights of type {value.dtype} are not supported (floating point only)")
         import torch
 
         arr = value.detach().to(device="cpu", dtype=torch.float64).numpy()
     elif isinstance(value, np.ndarray):
         if value.dtype.kind != "f":
-            raise ValueError(f"{key}: weights of type {value.dtype} are not supported (floating point only)")
+            raise BadInput(f"{key}: weights of type {value.dtype} are not supported (floating point only)")
         arr = value.astype(np.float64)
     else:
-        raise ValueError(f"{key}: not a tensor ({type(value).__name__})")
+        raise BadInput(f"{key}: not a tensor ({type(value).__name__})")
     if not np.isfinite(arr).all():
         bad = "NaN" if np.isnan(arr).any() else "infinite"
-        raise ValueError(f"{key}: {bad} weights cannot be read as exact values")
+        raise BadInput(f"{key}: {bad} weights cannot be read as exact values")
     return arr
 
 
@@ -208,21 +209,21 @@ def _module_state(module, submodule: str | None):
             candidates = [(n, m) for n, m in candidates if n == submodule]
     if not candidates:
         what = f"no recurrent layer named {submodule!r}" if submodule is not None else "no nn.GRU or nn.LSTM"
-        raise ValueError(f"{type(module).__name__}: {what} in this module")
+        raise BadInput(f"{type(module).__name__}: {what} in this module")
     if len(candidates) > 1:
-        raise ValueError(f"{type(module).__name__} holds several recurrent layers "
+        raise BadInput(f"{type(module).__name__} holds several recurrent layers "
                          f"({', '.join(n for n, _ in candidates)}): name one")
     name, layer = candidates[0]
     label = f"{type(module).__name__}.{name}" if name else type(layer).__name__
     if layer.mode.startswith("RNN"):
-        raise ValueError(RNN_REFUSAL)
+        raise BadInput(RNN_REFUSAL)
     if layer.mode not in TORCH_CELLS:
-        raise ValueError(f"{label}: recurrent mode {layer.mode!r} is not supported (nn.GRU, nn.LSTM)")
+        raise BadInput(f"{label}: recurrent mode {layer.mode!r} is not supported (nn.GRU, nn.LSTM)")
     if layer.bidirectional:
-        raise ValueError(f"{label}: a bidirectional layer reads the input backwards too; automata_rnn's cells "
+        raise BadInput(f"{label}: a bidirectional layer reads the input backwards too; automata_rnn's cells "
                          f"run forwards only: not representable")
     if getattr(layer, "proj_size", 0):
-        raise ValueError(f"{label}: an LSTM with a projection (proj_size={layer.proj_size}) is not representable")
+        raise BadInput(f"{label}: an LSTM with a projection (proj_size={layer.proj_size}) is not representable")
     return {k: v for k, v in layer.state_dict().items()}, label, TORCH_CELLS[layer.mode]
 
 
@@ -236,8 +237,8 @@ def _find_state(state: Mapping, what: str) -> tuple[Mapping, str]:
     if len(nested) == 1:
         return nested[0][1], f"{what}[{nested[0][0]!r}]"
     if not nested:
-        raise ValueError(f"{what}: no recurrent weights (weight_ih_l0, weight_hh_l0, ...) found")
-    raise ValueError(f"{what}: several entries hold recurrent weights ({', '.join(repr(k) for k, _ in nested)})")
+        raise BadInput(f"{what}: no recurrent weights (weight_ih_l0, weight_hh_l0, ...) found")
+    raise BadInput(f"{what}: several entries hold recurrent weights ({', '.join(repr(k) for k, _ in nested)})")
 
 
 def _state_layers(state: Mapping, what: str, submodule: str | None, detected: str | None) -> list[TorchLayer]:
@@ -248,13 +249,13 @@ def _state_layers(state: Mapping, what: str, submodule: str | None, detected: st
     if submodule is not None:
         want = submodule + "." if submodule else ""
         if want not in prefixes:
-            raise ValueError(f"{what}: no recurrent layer {submodule!r} (found: "
+            raise BadInput(f"{what}: no recurrent layer {submodule!r} (found: "
                              f"{', '.join(repr(p.rstrip('.')) for p in prefixes) or 'none'})")
         prefixes = [want]
     if not prefixes:
-        raise ValueError(f"{what}: no weight_ih_l0 found")
+        raise BadInput(f"{what}: no weight_ih_l0 found")
     if len(prefixes) > 1:
-        raise ValueError(f"{what} holds several recurrent layers "
+        raise BadInput(f"{what} holds several recurrent layers "
                          f"({', '.join(repr(p.rstrip('.')) for p in prefixes)}): name one")
     prefix = prefixes[0]
     label = f"{what} {prefix.rstrip('.')!r}" if prefix else what
@@ -263,13 +264,13 @@ def _state_layers(state: Mapping, what: str, submodule: str | None, detected: st
         if not key.startswith(prefix) or "." in key[len(prefix):]:
             continue
         if m is None or m["prefix"] != prefix:
-            raise ValueError(f"{label}: {key!r} is not a parameter of nn.GRU or nn.LSTM (layer normalisation, "
+            raise BadInput(f"{label}: {key!r} is not a parameter of nn.GRU or nn.LSTM (layer normalisation, "
                              f"peepholes or a learned initial state are not representable)")
         if m["reverse"]:
-            raise ValueError(f"{label}: {key!r} belongs to a bidirectional layer, which reads the input "
+            raise BadInput(f"{label}: {key!r} belongs to a bidirectional layer, which reads the input "
                              f"backwards too; automata_rnn's cells run forwards only: not representable")
         if m["tensor"] == "weight_hr":
-            raise ValueError(f"{label}: {key!r} is the projection of an LSTM with proj_size: not representable")
+            raise BadInput(f"{label}: {key!r} is the projection of an LSTM with proj_size: not representable")
         own[(m["tensor"], int(m["level"]))] = state[key]
     levels = 1 + max(level for _, level in own)
     layers: list[TorchLayer] = []
@@ -277,15 +278,15 @@ def _state_layers(state: Mapping, what: str, submodule: str | None, detected: st
     for level in range(levels):
         for t in ("weight_ih", "weight_hh"):
             if (t, level) not in own:
-                raise ValueError(f"{label}: {prefix}{t}_l{level} is missing")
+                raise BadInput(f"{label}: {prefix}{t}_l{level} is missing")
         has_bias = [(t, level) in own for t in ("bias_ih", "bias_hh")]
         if any(has_bias) and not all(has_bias):
-            raise ValueError(f"{label}: level {level} has only one of bias_ih and bias_hh")
+            raise BadInput(f"{label}: level {level} has only one of bias_ih and bias_hh")
         arrays = {t: (_float64(own[(t, level)], f"{prefix}{t}_l{level}") if (t, level) in own else None)
                   for t in TENSORS}
         layer = _layer(arrays, level, levels, label, detected)
         if inputs_expected is not None and layer.inputs != inputs_expected:
-            raise ValueError(f"{label}: level {level} reads {layer.inputs} inputs but level {level - 1} "
+            raise BadInput(f"{label}: level {level} reads {layer.inputs} inputs but level {level - 1} "
                              f"has {inputs_expected} units")
         inputs_expected = layer.units
         layers.append(layer)
@@ -295,20 +296,20 @@ def _state_layers(state: Mapping, what: str, submodule: str | None, detected: st
 def _layer(arrays: dict, level: int, levels: int, label: str, detected: str | None) -> TorchLayer:
     wi, wh = arrays["weight_ih"], arrays["weight_hh"]
     if wh.ndim != 2 or wi.ndim != 2 or wh.shape[1] < 1 or wh.shape[0] % wh.shape[1] or wi.shape[0] != wh.shape[0]:
-        raise ValueError(f"{label}: level {level} has weight shapes {wi.shape} and {wh.shape}, "
+        raise BadInput(f"{label}: level {level} has weight shapes {wi.shape} and {wh.shape}, "
                          f"which do not stack gates of one size")
     units, inputs = wh.shape[1], wi.shape[1]
     gates = wh.shape[0] // units
     if gates == 1:
-        raise ValueError(RNN_REFUSAL)
+        raise BadInput(RNN_REFUSAL)
     cell = {3: "gru-after", 4: "lstm"}.get(gates)
     if cell is None:
-        raise ValueError(f"{label}: {gates} stacked gates is neither nn.GRU (3) nor nn.LSTM (4)")
+        raise BadInput(f"{label}: {gates} stacked gates is neither nn.GRU (3) nor nn.LSTM (4)")
     if detected is not None and cell != detected:
-        raise ValueError(f"{label}: the weights stack {gates} gates, which does not fit {_TORCH_CLASS[detected]}")
+        raise BadInput(f"{label}: the weights stack {gates} gates, which does not fit {_TORCH_CLASS[detected]}")
     for t in ("bias_ih", "bias_hh"):
         if arrays[t] is not None and arrays[t].shape != (gates * units,):
-            raise ValueError(f"{label}: {t}_l{level} has shape {arrays[t].shape}, expected ({gates * units},)")
+            raise BadInput(f"{label}: {t}_l{level} has shape {arrays[t].shape}, expected ({gates * units},)")
     weights = {}
     for name, sources in layout(cell, units, inputs).items():
         weights[name] = sum((Fraction(float(arrays[t].flat[i])) for t, i in sources if arrays[t] is not None),
@@ -319,24 +320,24 @@ def _layer(arrays: dict, level: int, levels: int, label: str, detected: str | No
 def _read_file(path: str, trusted: bool):
     torch = _import_torch(f"reading {path!r}")
     if not os.path.isfile(path):
-        raise ValueError(f"PyTorch file {path!r} not found")
+        raise BadInput(f"PyTorch file {path!r} not found")
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
         if "weights only load failed" not in str(e).lower():
-            raise ValueError(f"{path!r} is not a file written by torch.save ({_first_line(e)})") from None
+            raise BadInput(f"{path!r} is not a file written by torch.save ({_first_line(e)})") from None
     except Exception as e:  # torch.load reports a foreign file through many exception types
-        raise ValueError(f"{path!r} is not a file written by torch.save ({_first_line(e)})") from None
+        raise BadInput(f"{path!r} is not a file written by torch.save ({_first_line(e)})") from None
     if not trusted:
-        raise ValueError(f"{path!r} holds a pickled module, which runs code from the file when loaded; "
+        raise BadInput(f"{path!r} holds a pickled module, which runs code from the file when loaded; "
                          f"load it only if you trust it, or save model.state_dict() instead")
     try:
         return torch.load(path, map_location="cpu", weights_only=False)
     except (AttributeError, ModuleNotFoundError, ImportError) as e:
-        raise ValueError(f"{path!r}: the pickled module's class cannot be imported here ({_first_line(e)}); "
+        raise BadInput(f"{path!r}: the pickled module's class cannot be imported here ({_first_line(e)}); "
                          f"save model.state_dict() instead") from None
     except Exception as e:
-        raise ValueError(f"{path!r} is not a file written by torch.save ({_first_line(e)})") from None
+        raise BadInput(f"{path!r} is not a file written by torch.save ({_first_line(e)})") from None
 
 
 def _first_line(e: BaseException) -> str:
@@ -348,11 +349,11 @@ def _hint(cell_hint: str | None) -> str | None:
     if cell_hint is None:
         return None
     if cell_hint == "rnn":
-        raise ValueError(RNN_REFUSAL)
+        raise BadInput(RNN_REFUSAL)
     if cell_hint in NO_TORCH_LAYER:
-        raise ValueError(NO_TORCH_LAYER[cell_hint])
+        raise BadInput(NO_TORCH_LAYER[cell_hint])
     if cell_hint not in _IMPORTERS:
-        raise ValueError(f"cell {cell_hint!r} has no PyTorch layer (PyTorch cells: {', '.join(_IMPORTERS)})")
+        raise BadInput(f"cell {cell_hint!r} has no PyTorch layer (PyTorch cells: {', '.join(_IMPORTERS)})")
     return cell_hint
 
 
@@ -396,10 +397,10 @@ def load_torch(path_or_module, cell_hint: str | None = None, *, submodule: str |
             label = f"{what} ({label})"
         layers = _state_layers(state, label, "", detected)
     else:
-        raise ValueError(f"{what}: expected an nn.GRU or nn.LSTM, a model holding one, or a state_dict; "
+        raise BadInput(f"{what}: expected an nn.GRU or nn.LSTM, a model holding one, or a state_dict; "
                          f"got {type(obj).__name__}")
     if hint is not None and layers[0].cell != hint:
-        raise ValueError(f"{layers[0].source}: holds {_TORCH_CLASS[layers[0].cell]} (cell {layers[0].cell}), "
+        raise BadInput(f"{layers[0].source}: holds {_TORCH_CLASS[layers[0].cell]} (cell {layers[0].cell}), "
                          f"not cell {hint}")
     return layers
 
@@ -415,12 +416,12 @@ def weights_for_problem(problem: Problem, layers: list[TorchLayer] | TorchLayer)
     levels = [layers] if isinstance(layers, TorchLayer) else list(layers)
     cell = levels[0].cell
     if problem.cell.name != cell:
-        raise ValueError(f"the PyTorch layer is cell {cell}; the question is about cell {problem.cell.name}")
+        raise BadInput(f"the PyTorch layer is cell {cell}; the question is about cell {problem.cell.name}")
     sizes = tuple(level.units for level in levels)
     if (problem.layers, problem.inputs) != (sizes, levels[0].inputs):
         shape = f"{sizes[0]} unit{'s' if sizes[0] != 1 else ''}" if len(sizes) == 1 else \
             f"layers of {', '.join(map(str, sizes))} units"
-        raise ValueError(f"the PyTorch model has {shape} and {levels[0].inputs} inputs; the question has "
+        raise BadInput(f"the PyTorch model has {shape} and {levels[0].inputs} inputs; the question has "
                          f"{problem.units} units in {len(problem.layers)} layer(s) and {problem.inputs} inputs "
                          f"(automaton {problem.automaton.name!r}: {problem.inputs} input"
                          f"{'s, one-hot' if problem.inputs > 1 else ', the binary digit'})")
@@ -457,7 +458,7 @@ def to_torch(cell: str | Cell, weights: Mapping[str, Fraction], units: int, inpu
         try:
             q = Fraction(v)
         except (TypeError, ValueError, OverflowError):
-            raise ValueError(f"weight {n}: {v!r} is not a finite number") from None
+            raise BadInput(f"weight {n}: {v!r} is not a finite number") from None
         values[n] = q
     arrays = {t: np.zeros(shape) for t, shape in _tensor_shapes(get_cell(name), units, inputs).items()}
     for n, sources in where.items():
@@ -467,9 +468,9 @@ def to_torch(cell: str | Cell, weights: Mapping[str, Fraction], units: int, inpu
         except OverflowError:
             f = float("inf")
         if not np.isfinite(f):
-            raise ValueError(f"weight {n} = {q} is beyond the float64 range")
+            raise BadInput(f"weight {n} = {q} is beyond the float64 range")
         if strict and Fraction(f) != q:
-            raise ValueError(f"weight {n} = {q} is not a float64 (nearest: {f!r})")
+            raise BadInput(f"weight {n} = {q} is not a float64 (nearest: {f!r})")
         tensor, index = sources[0]
         arrays[tensor].flat[index] = f
     torch = _import_torch("building a PyTorch layer")

@@ -12,6 +12,7 @@ from automata.fa.dfa import DFA
 from automata.fa.nfa import NFA
 
 from automata_rnn.model.automata import Automaton, minimize, repeated
+from automata_rnn.verdicts import BadInput
 
 REGEX_OPERATORS = frozenset("*|()?&+.^{}[]")
 
@@ -32,7 +33,7 @@ def from_regex(pattern: str, alphabet: Iterable[str] = ("0", "1"), name: str | N
     """
     alphabet = _regex_alphabet(alphabet)
     if not isinstance(pattern, str):
-        raise ValueError(f"a regular expression is a string, not {pattern!r}")
+        raise BadInput(f"a regular expression is a string, not {pattern!r}")
     prepared = _explicit_empty_alternatives(pattern, alphabet)
     dfa = _regex_dfa(pattern, prepared, alphabet)
     return minimize(_complete(dfa, alphabet, name or f"re:{pattern}"), rename=True)
@@ -43,14 +44,14 @@ def _regex_alphabet(alphabet: Iterable[str]) -> tuple[str, ...]:
         alphabet = tuple(alphabet)
     alphabet = tuple(alphabet)
     if not alphabet:
-        raise ValueError("empty alphabet")
+        raise BadInput("empty alphabet")
     for a in alphabet:
         if not isinstance(a, str) or len(a) != 1:
-            raise ValueError(f"regular expressions need one-character symbols, not {a!r}")
+            raise BadInput(f"regular expressions need one-character symbols, not {a!r}")
         if a in REGEX_OPERATORS or a.isspace() or a == "\\":
-            raise ValueError(f"symbol {a!r} is a regular-expression operator and cannot be in the alphabet")
+            raise BadInput(f"symbol {a!r} is a regular-expression operator and cannot be in the alphabet")
     if len(set(alphabet)) != len(alphabet):
-        raise ValueError(f"duplicate symbol {repeated(alphabet)[0]!r} in the alphabet")
+        raise BadInput(f"duplicate symbol {repeated(alphabet)[0]!r} in the alphabet")
     return alphabet
 
 
@@ -63,11 +64,11 @@ def _explicit_empty_alternatives(pattern: str, alphabet: tuple[str, ...]) -> str
     while i < len(pattern):
         c = pattern[i]
         if c.isspace():
-            raise ValueError(f"bad regular expression {pattern!r}: blanks are not allowed")
+            raise BadInput(f"bad regular expression {pattern!r}: blanks are not allowed")
         if c == "(":
             opened.append(i)
         if c == ")" and not opened:
-            raise ValueError(f"bad regular expression {pattern!r}: unmatched ')' at position {i}")
+            raise BadInput(f"bad regular expression {pattern!r}: unmatched ')' at position {i}")
         if c == ")":
             opened.pop()
         if (c == "|" and last in ("start", "(", "|")) or (c == ")" and last == "|"):
@@ -77,7 +78,7 @@ def _explicit_empty_alternatives(pattern: str, alphabet: tuple[str, ...]) -> str
         last = c if c in "(|" else "atom"
         i = j
     if opened:
-        raise ValueError(f"bad regular expression {pattern!r}: unclosed '(' at position {opened[-1]}")
+        raise BadInput(f"bad regular expression {pattern!r}: unclosed '(' at position {opened[-1]}")
     if last == "|":
         out.append("()")
     return "".join(out)
@@ -90,14 +91,14 @@ def _token_end(pattern: str, i: int, alphabet: tuple[str, ...]) -> int:
         j = pattern.find("]" if c == "[" else "}", i + 1)
         what = "character class" if c == "[" else "quantifier"
         if j < 0:
-            raise ValueError(f"bad regular expression {pattern!r}: unterminated {what} at position {i}")
+            raise BadInput(f"bad regular expression {pattern!r}: unterminated {what} at position {i}")
         if c == "{" and not re.fullmatch(r"\d+(,\d*)?", pattern[i + 1:j]):
-            raise ValueError(f"bad regular expression {pattern!r}: bad quantifier {pattern[i:j + 1]!r} "
+            raise BadInput(f"bad regular expression {pattern!r}: bad quantifier {pattern[i:j + 1]!r} "
                              "(use {m}, {m,n} or {m,})")
         return j + 1
     if c == "\\":
         if i + 1 == len(pattern):
-            raise ValueError(f"bad regular expression {pattern!r}: it ends with a backslash")
+            raise BadInput(f"bad regular expression {pattern!r}: it ends with a backslash")
         literal = pattern[i + 1]
         if literal.isalpha() and literal.lower() in "dsw":
             return i + 2
@@ -110,7 +111,7 @@ def _token_end(pattern: str, i: int, alphabet: tuple[str, ...]) -> int:
 
 def _check_literal(pattern: str, symbol: str, alphabet: tuple[str, ...]) -> None:
     if symbol not in alphabet:
-        raise ValueError(f"bad regular expression {pattern!r}: symbol {symbol!r} is not in the alphabet "
+        raise BadInput(f"bad regular expression {pattern!r}: symbol {symbol!r} is not in the alphabet "
                          f"({', '.join(map(repr, alphabet))})")
 
 
@@ -118,7 +119,7 @@ def _regex_dfa(pattern: str, prepared: str, alphabet: tuple[str, ...]):
     try:
         return DFA.from_nfa(NFA.from_regex(prepared, input_symbols=set(alphabet)))
     except (AutomatonException, RegexException) as e:
-        raise ValueError(f"bad regular expression {pattern!r}: {_readable(str(e))}") from None
+        raise BadInput(f"bad regular expression {pattern!r}: {_readable(str(e))}") from None
 
 
 def _readable(message: str) -> str:

@@ -11,6 +11,7 @@ from typing import Mapping
 from automata_rnn.arithmetic.exact import parse_rational
 from automata_rnn.interop.files import dumps, json_number, write_atomic
 from automata_rnn.model.problem import canonical_name
+from automata_rnn.verdicts import BadInput
 
 
 def parse_assignments(items: list[str], names: list[str], what: str = "--set") -> dict[str, Fraction]:
@@ -18,13 +19,13 @@ def parse_assignments(items: list[str], names: list[str], what: str = "--set") -
     out: dict[str, Fraction] = {}
     for item in items:
         if "=" not in item:
-            raise ValueError(f"{what} {item!r}: expected NAME=VALUE")
+            raise BadInput(f"{what} {item!r}: expected NAME=VALUE")
         name, value = item.split("=", 1)
         n = canonical_name(name.strip(), names)
         try:
             out[n] = parse_rational(value)
         except ValueError as e:
-            raise ValueError(f"{what} {item!r}: {e}") from None
+            raise BadInput(f"{what} {item!r}: {e}") from None
     return out
 
 
@@ -36,13 +37,13 @@ def weights_json(weights: Mapping[str, Fraction], order: list[str]) -> dict:
 
 def _value(name: str, v) -> Fraction:
     if isinstance(v, bool) or not isinstance(v, (int, float, str)):
-        raise ValueError(f"weight {name!r}: {v!r} is not a number")
+        raise BadInput(f"weight {name!r}: {v!r} is not a number")
     if isinstance(v, float) and not math.isfinite(v):
-        raise ValueError(f"weight {name!r}: {v} is not finite")
+        raise BadInput(f"weight {name!r}: {v} is not finite")
     try:
         return parse_rational(v)
     except ValueError as e:
-        raise ValueError(f"weight {name!r}: {e}") from None
+        raise BadInput(f"weight {name!r}: {e}") from None
 
 
 def load_weights(path: str, names: list[str]) -> dict[str, Fraction]:
@@ -55,21 +56,21 @@ def load_weights(path: str, names: list[str]) -> dict[str, Fraction]:
         with open(path, encoding="utf-8") as f:
             obj = json.load(f)
     except FileNotFoundError:
-        raise ValueError(f"weights file {path!r} not found") from None
+        raise BadInput(f"weights file {path!r} not found") from None
     except (OSError, UnicodeDecodeError) as e:
-        raise ValueError(f"weights file {path!r}: cannot read ({e})") from None
+        raise BadInput(f"weights file {path!r}: cannot read ({e})") from None
     except json.JSONDecodeError as e:
-        raise ValueError(f"weights file {path!r}: malformed JSON at line {e.lineno} column {e.colno}") from None
+        raise BadInput(f"weights file {path!r}: malformed JSON at line {e.lineno} column {e.colno}") from None
     if isinstance(obj, dict) and "weights" in obj:
         obj = obj["weights"]
     if not isinstance(obj, dict):
-        raise ValueError(f"weights file {path!r}: expected an object mapping names to values")
+        raise BadInput(f"weights file {path!r}: expected an object mapping names to values")
     out = {}
     for k, v in obj.items():
         try:
             n = canonical_name(str(k), names)
         except ValueError as e:
-            raise ValueError(f"weights file {path!r}: {e}") from None
+            raise BadInput(f"weights file {path!r}: {e}") from None
         out[n] = _value(n, v)
     return out
 
@@ -84,24 +85,24 @@ def _load_npz(path: str, names: list[str]) -> dict[str, Fraction]:
     try:
         data = np.load(path, allow_pickle=False)
     except FileNotFoundError:
-        raise ValueError(f"weights file {path!r} not found") from None
+        raise BadInput(f"weights file {path!r} not found") from None
     except (OSError, ValueError) as e:
-        raise ValueError(f"weights file {path!r}: not a readable .npz archive ({e})") from None
+        raise BadInput(f"weights file {path!r}: not a readable .npz archive ({e})") from None
     out: dict[str, Fraction] = {}
     with data:
         for key in data.files:
             arr = data[key]
             if arr.dtype.kind not in "iuf":
-                raise ValueError(f"weights file {path!r}: array {key!r} is not numeric")
+                raise BadInput(f"weights file {path!r}: array {key!r} is not numeric")
             flat = arr.reshape(-1)
             if arr.ndim == 0 or flat.size == 1 and key in names:
                 targets = [canonical_name(key, names)]
             else:
                 targets = [n for n in names if n.startswith(key + "[")]
                 if not targets:
-                    raise ValueError(f"weights file {path!r}: unknown block or parameter {key!r}")
+                    raise BadInput(f"weights file {path!r}: unknown block or parameter {key!r}")
                 if len(targets) != flat.size:
-                    raise ValueError(f"weights file {path!r}: block {key!r} has {flat.size} values, "
+                    raise BadInput(f"weights file {path!r}: block {key!r} has {flat.size} values, "
                                      f"expected {len(targets)}")
             for n, v in zip(targets, flat.tolist()):
                 out[n] = _value(n, v)

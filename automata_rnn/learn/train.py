@@ -42,6 +42,7 @@ import numpy as np
 from automata_rnn.arithmetic.autodiff import Tape, Var, grad_of
 from automata_rnn.model.cells import Cell, element_names, get_cell
 from automata_rnn.model.network import stack
+from automata_rnn.verdicts import BadInput
 
 READOUTS = ("state", "linear")
 OUTPUTS = ("final", "every")
@@ -63,9 +64,9 @@ __all__ = ["Evaluation", "TrainResult", "Adam", "SGD", "automaton_data", "clip_b
 
 def _whole(name: str, value, least: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be a whole number, not {value!r}")
+        raise BadInput(f"{name} must be a whole number, not {value!r}")
     if value < least:
-        raise ValueError(f"{name} must be at least {least}, not {value}")
+        raise BadInput(f"{name} must be at least {least}, not {value}")
     return int(value)
 
 
@@ -73,15 +74,15 @@ def _positive(name: str, value) -> float:
     try:
         v = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, not {value!r}") from None
+        raise BadInput(f"{name} must be a number, not {value!r}") from None
     if not (v > 0 and math.isfinite(v)):
-        raise ValueError(f"{name} must be a positive finite number, not {value!r}")
+        raise BadInput(f"{name} must be a positive finite number, not {value!r}")
     return v
 
 
 def _choice(name: str, value, known: Sequence[str]) -> str:
     if value not in known:
-        raise ValueError(f"unknown {name} {value!r} (known: {', '.join(known)})")
+        raise BadInput(f"unknown {name} {value!r} (known: {', '.join(known)})")
     return value
 
 
@@ -200,11 +201,11 @@ def evaluate(cell: Cell | str, params: Mapping[str, np.ndarray], xs: np.ndarray,
     _choice("outputs", outputs, OUTPUTS)
     xs = np.asarray(xs, dtype=np.float64)
     if xs.ndim != 3:
-        raise ValueError(f"inputs must be (batch, time, inputs), not of shape {xs.shape}")
+        raise BadInput(f"inputs must be (batch, time, inputs), not of shape {xs.shape}")
     steps = xs if time_major else xs.transpose(1, 0, 2)
     n_time, n_batch = steps.shape[0], steps.shape[1]
     if n_time == 0 or n_batch == 0:
-        raise ValueError("need at least one sequence of at least one step")
+        raise BadInput("need at least one sequence of at least one step")
     units = _units(cell, params)
     readout = _readout_of(params)
     backward = ys is not None and (gradients or state_gradients)
@@ -215,7 +216,7 @@ def evaluate(cell: Cell | str, params: Mapping[str, np.ndarray], xs: np.ndarray,
     if initial_state is None:
         initial_state = [np.zeros((n_batch, units)) for _ in cell.state_parts]
     if len(initial_state) != len(cell.state_parts):
-        raise ValueError(f"the {cell.name} state has {len(cell.state_parts)} parts, not {len(initial_state)}")
+        raise BadInput(f"the {cell.name} state has {len(cell.state_parts)} parts, not {len(initial_state)}")
     state = tuple(tape.variable(np.broadcast_to(s, (n_batch, units))) if state_gradients
                   else np.broadcast_to(np.asarray(s, dtype=np.float64), (n_batch, units))
                   for s in initial_state)
@@ -236,7 +237,7 @@ def evaluate(cell: Cell | str, params: Mapping[str, np.ndarray], xs: np.ndarray,
     labels = np.asarray(ys, dtype=np.float64)
     if labels.size != pred_values.size:
         expected = "(batch,)" if outputs == "final" else "(batch, time)"
-        raise ValueError(f"labels of shape {labels.shape} do not fit outputs {outputs!r}: expected {expected}")
+        raise BadInput(f"labels of shape {labels.shape} do not fit outputs {outputs!r}: expected {expected}")
     labels = labels.reshape(pred_values.shape)
     errors = pred_values - labels
     loss = 0.5 * float(np.sum(errors * errors))
@@ -358,7 +359,7 @@ def fit(cell: Cell | str, params: Mapping[str, np.ndarray], xs: np.ndarray, ys: 
     ys = np.asarray(ys, dtype=np.float64)
     n = xs.shape[0]
     if n == 0 or ys.shape[0] != n:
-        raise ValueError(f"need as many labels as sequences (got {n} sequences, {ys.shape[0]} labels)")
+        raise BadInput(f"need as many labels as sequences (got {n} sequences, {ys.shape[0]} labels)")
     time_major = np.ascontiguousarray(xs.transpose(1, 0, 2))
     params = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
     step = _optimizer(optimizer, lr)
@@ -443,7 +444,7 @@ def seed_streams(seed: int, n: int) -> list[np.random.Generator]:
     the number of epochs) leaves the others alone.  :func:`textbook_run` uses two: the initial weights, then
     the minibatch order; :func:`train_automaton` four: weights, training words, order, test words."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"the seed must be a whole number >= 0, not {seed!r}")
+        raise BadInput(f"the seed must be a whole number >= 0, not {seed!r}")
     return [np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(n)]
 
 
@@ -527,7 +528,7 @@ def train_automaton(automaton, cell: str, units: int | Sequence[int], *, length:
         automaton = load_automaton(automaton)
     layers = tuple(_whole("units", n, 1) for n in units) if isinstance(units, Sequence) else (units,)
     if not layers:
-        raise ValueError("a stack needs at least one layer")
+        raise BadInput("a stack needs at least one layer")
     units = _whole("units", sum(layers), 1)
     readout = _choice("read-out", readout or ("state" if layers == (1,) else "linear"), READOUTS)
     lr = (0.2 if optimizer == "sgd" else 0.01) if lr is None else lr

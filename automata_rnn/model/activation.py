@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from automata_rnn.verdicts import BadInput
+
 
 @dataclass(frozen=True)
 class Activation:
@@ -55,5 +57,5 @@ def get_activation(name: str, real_only: bool = False) -> Activation:
     """The activation called ``name``; ValueError naming the known ones otherwise."""
     known = REAL_ACTIVATIONS if real_only else tuple(ACTIVATIONS)
     if name not in known:
-        raise ValueError(f"unknown activation {name!r} (known: {', '.join(known)})")
+        raise BadInput(f"unknown activation {name!r} (known: {', '.join(known)})")
     return ACTIVATIONS[name]

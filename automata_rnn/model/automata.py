@@ -15,6 +15,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping
 
+from automata_rnn.verdicts import BadInput
+
 FIELDS = ("name", "alphabet", "states", "start", "transitions", "accepting", "output")
 YAML_QUOTING = "quote it in YAML, e.g. '0' or 'on'"
 
@@ -33,7 +35,7 @@ class Automaton:
     def __post_init__(self):
         problems = validation_errors(self)
         if problems:
-            raise ValueError(f"automaton {self.name!r}: {problems[0]}")
+            raise BadInput(f"automaton {self.name!r}: {problems[0]}")
 
     def step(self, state: str, symbol: str) -> str:
         return self.transitions[(state, symbol)]
@@ -82,18 +84,18 @@ class Automaton:
         optional.  Mappings read by :func:`read_spec` also report duplicate keys.
         """
         if not isinstance(obj, dict):
-            raise ValueError("automaton: expected an object with alphabet, states, start, transitions, accepting")
+            raise BadInput("automaton: expected an object with alphabet, states, start, transitions, accepting")
         _check_fields(obj)
         alphabet = _alphabet_field(obj["alphabet"])
         states = _states_field(obj["states"])
         start = obj["start"]
         if not isinstance(start, str):
-            raise ValueError(f"automaton: start state {start!r} is not a string ({YAML_QUOTING})")
+            raise BadInput(f"automaton: start state {start!r} is not a string ({YAML_QUOTING})")
         transitions = _transitions_field(obj["transitions"])
         output = _output_field(obj, states)
         label = obj.get("name", name)
         if not isinstance(label, str):
-            raise ValueError(f"automaton: name {label!r} is not a string")
+            raise BadInput(f"automaton: name {label!r} is not a string")
         return Automaton(label, alphabet, states, start, transitions, output)
 
 
@@ -116,60 +118,60 @@ class Pairs(dict):
 
 def _check_fields(obj: dict) -> None:
     for key in _duplicates(obj):
-        raise ValueError(f"automaton: duplicate field {key!r}")
+        raise BadInput(f"automaton: duplicate field {key!r}")
     for key in obj:
         if key not in FIELDS:
-            raise ValueError(f"automaton: unknown field {key!r} (fields: {', '.join(FIELDS)})")
+            raise BadInput(f"automaton: unknown field {key!r} (fields: {', '.join(FIELDS)})")
     for key in ("alphabet", "states", "start", "transitions"):
         if key not in obj:
-            raise ValueError(f"automaton: missing field {key!r}")
+            raise BadInput(f"automaton: missing field {key!r}")
     if "accepting" in obj and "output" in obj:
-        raise ValueError("automaton: give either 'accepting' or 'output', not both")
+        raise BadInput("automaton: give either 'accepting' or 'output', not both")
     if "accepting" not in obj and "output" not in obj:
-        raise ValueError("automaton: missing field 'accepting' (or an 'output' map from states to 0 or 1)")
+        raise BadInput("automaton: missing field 'accepting' (or an 'output' map from states to 0 or 1)")
 
 
 def _alphabet_field(alphabet) -> tuple[str, ...]:
     if not isinstance(alphabet, list):
-        raise ValueError("automaton: 'alphabet' must be a list of symbols")
+        raise BadInput("automaton: 'alphabet' must be a list of symbols")
     if not alphabet:
-        raise ValueError("automaton: empty alphabet")
+        raise BadInput("automaton: empty alphabet")
     for a in alphabet:
         if not isinstance(a, str):
-            raise ValueError(f"automaton: symbol {a!r} is not a string ({YAML_QUOTING})")
+            raise BadInput(f"automaton: symbol {a!r} is not a string ({YAML_QUOTING})")
         if not a:
-            raise ValueError("automaton: the empty string is not a symbol")
+            raise BadInput("automaton: the empty string is not a symbol")
     return tuple(alphabet)
 
 
 def _states_field(states) -> tuple[str, ...]:
     if not isinstance(states, list):
-        raise ValueError("automaton: 'states' must be a list of state names")
+        raise BadInput("automaton: 'states' must be a list of state names")
     for q in states:
         if not isinstance(q, str):
-            raise ValueError(f"automaton: state {q!r} is not a string ({YAML_QUOTING})")
+            raise BadInput(f"automaton: state {q!r} is not a string ({YAML_QUOTING})")
     return tuple(states)
 
 
 def _transitions_field(table) -> dict[tuple[str, str], str]:
     if not isinstance(table, dict):
-        raise ValueError("automaton: 'transitions' must map each state to {symbol: state}")
+        raise BadInput("automaton: 'transitions' must map each state to {symbol: state}")
     for q in _duplicates(table):
-        raise ValueError(f"automaton: transitions of state {q!r} are given twice")
+        raise BadInput(f"automaton: transitions of state {q!r} are given twice")
     transitions: dict[tuple[str, str], str] = {}
     for q, row in table.items():
         if not isinstance(q, str):
-            raise ValueError(f"automaton: state {q!r} in 'transitions' is not a string ({YAML_QUOTING})")
+            raise BadInput(f"automaton: state {q!r} in 'transitions' is not a string ({YAML_QUOTING})")
         if not isinstance(row, dict):
-            raise ValueError(f"automaton: transitions of state {q!r} must map symbols to states")
+            raise BadInput(f"automaton: transitions of state {q!r} must map symbols to states")
         for a in _duplicates(row):
-            raise ValueError(f"automaton: duplicate transition from {q!r} on {a!r}")
+            raise BadInput(f"automaton: duplicate transition from {q!r} on {a!r}")
         for a, t in row.items():
             if not isinstance(a, str):
-                raise ValueError(f"automaton: symbol {a!r} in the transitions of {q!r} is not a string "
+                raise BadInput(f"automaton: symbol {a!r} in the transitions of {q!r} is not a string "
                                  f"({YAML_QUOTING})")
             if not isinstance(t, str):
-                raise ValueError(f"automaton: transition ({q!r}, {a!r}) must name a state, not {t!r}")
+                raise BadInput(f"automaton: transition ({q!r}, {a!r}) must name a state, not {t!r}")
             transitions[(q, a)] = t
     return transitions
 
@@ -179,22 +181,22 @@ def _output_field(obj: dict, states: tuple[str, ...]) -> dict[str, int]:
         return _output_map(obj["output"])
     accepting = obj["accepting"]
     if not isinstance(accepting, list):
-        raise ValueError("automaton: 'accepting' must be a list of states")
+        raise BadInput("automaton: 'accepting' must be a list of states")
     for q in accepting:
         if q not in states:
-            raise ValueError(f"automaton: accepting state {q!r} is not among the states")
+            raise BadInput(f"automaton: accepting state {q!r} is not among the states")
     return {q: int(q in accepting) for q in states}
 
 
 def _output_map(out) -> dict[str, int]:
     if not isinstance(out, dict):
-        raise ValueError("automaton: 'output' must map each state to 0 or 1")
+        raise BadInput("automaton: 'output' must map each state to 0 or 1")
     for q in _duplicates(out):
-        raise ValueError(f"automaton: output of state {q!r} is given twice")
+        raise BadInput(f"automaton: output of state {q!r} is given twice")
     output = {}
     for q, v in out.items():
         if v not in (0, 1) or not isinstance(v, (int, bool)):
-            raise ValueError(f"automaton: output of state {q!r} must be 0 or 1, not {v!r}")
+            raise BadInput(f"automaton: output of state {q!r} must be 0 or 1, not {v!r}")
         output[q] = int(v)
     return output
 
@@ -312,7 +314,7 @@ def distinguishing_word(a: Automaton, b: Automaton) -> tuple[str, ...] | None:
     Both machines must have the same alphabet (as a set); ValueError otherwise.
     """
     if set(a.alphabet) != set(b.alphabet):
-        raise ValueError(f"automata {a.name!r} and {b.name!r} have different alphabets")
+        raise BadInput(f"automata {a.name!r} and {b.name!r} have different alphabets")
     start = (a.start, b.start)
     parent: dict[tuple[str, str], tuple[tuple[str, str], str] | None] = {start: None}
     queue = deque([start])
@@ -434,7 +436,7 @@ def tomita7() -> Automaton:
 def counter(k: int) -> Automaton:
     """Output 1 iff the number of 1s read is 0 mod ``k`` (k >= 1); states ``c0`` .. ``c{k-1}``."""
     if not isinstance(k, int) or k < 1:
-        raise ValueError(f"a counter needs a modulus k >= 1, not {k!r}")
+        raise BadInput(f"a counter needs a modulus k >= 1, not {k!r}")
     rows = {f"c{i}": (f"c{i}", f"c{(i + 1) % k}") for i in range(k)}
     return from_table(f"mod{k}", "c0", rows, ["c0"])
 

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable
 
+from automata_rnn.verdicts import BadInput
+
 
 def _pre(ops, p, gate, x, h):
     """The pre-activation ``x U_g + h W_g + b_g`` of gate ``g``."""
@@ -173,4 +175,4 @@ def get_cell(name: str) -> Cell:
     try:
         return CELLS[name]
     except KeyError:
-        raise ValueError(f"unknown cell {name!r} (known: {', '.join(CELLS)})") from None
+        raise BadInput(f"unknown cell {name!r} (known: {', '.join(CELLS)})") from None

@@ -18,6 +18,7 @@ from typing import Mapping
 from automata_rnn.arithmetic.exact import Affine
 from automata_rnn.model.problem import canonical_name
 from automata_rnn.model.semantics import ALL, NEG, POS, ZERO
+from automata_rnn.verdicts import BadInput
 
 REL_SIGNS = {">": POS, ">=": POS | ZERO, "<": NEG, "<=": NEG | ZERO, "==": ZERO, "!=": POS | NEG}
 _AST_REL = {ast.Gt: ">", ast.GtE: ">=", ast.Lt: "<", ast.LtE: "<=", ast.Eq: "==", ast.NotEq: "!="}
@@ -34,7 +35,7 @@ def _normalise(text: str) -> str:
     t = re.sub(r"\bNOT\b", "not", t)
     parts = [p.strip() for p in re.split(r"[,;]", t) if p.strip()]
     if not parts:
-        raise ValueError("empty condition")
+        raise BadInput("empty condition")
     return " and ".join(f"({p})" for p in parts)
 
 
@@ -43,7 +44,7 @@ def parse_claim(text: str, names: list[str], fixed: Mapping[str, Fraction]) -> t
     try:
         tree = ast.parse(_normalise(text), mode="eval").body
     except SyntaxError:
-        raise ValueError(f"cannot parse condition {text!r}") from None
+        raise BadInput(f"cannot parse condition {text!r}") from None
 
     def term(node) -> Affine:
         if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
@@ -62,13 +63,13 @@ def parse_claim(text: str, names: list[str], fixed: Mapping[str, Fraction]) -> t
                 return a - b
             if isinstance(node.op, ast.Mult):
                 if not (a.is_constant or b.is_constant):
-                    raise ValueError(f"condition {text!r} is not linear")
+                    raise BadInput(f"condition {text!r} is not linear")
                 return a * b
             if isinstance(node.op, ast.Div):
                 if not b.is_constant or b.const == 0:
-                    raise ValueError(f"condition {text!r}: division by a non-constant or by zero")
+                    raise BadInput(f"condition {text!r}: division by a non-constant or by zero")
                 return a * (1 / b.const)
-        raise ValueError(f"condition {text!r}: unsupported expression {ast.unparse(node)!r}")
+        raise BadInput(f"condition {text!r}: unsupported expression {ast.unparse(node)!r}")
 
     def formula(node) -> tuple:
         if isinstance(node, ast.BoolOp):
@@ -81,11 +82,11 @@ def parse_claim(text: str, names: list[str], fixed: Mapping[str, Fraction]) -> t
                 right = term(right_node)
                 rel = _AST_REL.get(type(op))
                 if rel is None:
-                    raise ValueError(f"condition {text!r}: unsupported comparison")
+                    raise BadInput(f"condition {text!r}: unsupported comparison")
                 lits.append(("lit", left - right, REL_SIGNS[rel]))
                 left = right
             return lits[0] if len(lits) == 1 else ("and", lits)
-        raise ValueError(f"condition {text!r}: expected comparisons joined by and/or/not")
+        raise BadInput(f"condition {text!r}: expected comparisons joined by and/or/not")
 
     return formula(tree)
 
@@ -129,7 +130,7 @@ def to_cnf(f: tuple, max_clauses: int = 4096) -> list[list[tuple[Affine, frozens
             cs = go(h)
             result = [a + b for a in result for b in cs]
             if len(result) > max_clauses:
-                raise ValueError("condition too large to put in conjunctive normal form")
+                raise BadInput("condition too large to put in conjunctive normal form")
         return result
 
     clauses = []

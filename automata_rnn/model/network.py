@@ -32,6 +32,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from automata_rnn.model.cells import Block, Cell
+from automata_rnn.verdicts import BadInput
 
 READOUTS = ("state", "readout")
 READOUT_BLOCKS = ("W_y", "b_y")
@@ -62,7 +63,7 @@ def get_rule(name: str) -> OutputRule:
     try:
         return OUTPUT_RULES[name]
     except KeyError:
-        raise ValueError(f"unknown output rule {name!r} (known: {', '.join(OUTPUT_RULES)})") from None
+        raise BadInput(f"unknown output rule {name!r} (known: {', '.join(OUTPUT_RULES)})") from None
 
 
 def readout_shapes(units: int) -> list[tuple[str, tuple[int, ...]]]:
@@ -94,7 +95,7 @@ def stack(cell: Cell, layers: tuple[int, ...], inputs: int) -> Cell:
     One layer is the cell itself, with its own parameter names."""
     layers = tuple(layers)
     if not layers or any(not isinstance(n, int) or n < 1 for n in layers):
-        raise ValueError(f"every layer needs at least one unit, not {list(layers)}")
+        raise BadInput(f"every layer needs at least one unit, not {list(layers)}")
     if len(layers) == 1:
         return cell
     blocks = tuple(Block(layer_prefix(k) + b.name, b.kind, n, inputs if k == 1 else layers[k - 2])

@@ -25,8 +25,10 @@ from automata_rnn.model.network import (
     stack,
 )
 from automata_rnn.model.semantics import Semantics
+from automata_rnn.verdicts import BadInput
 
 OUTPUTS = READOUTS
+DEFAULT_MARGIN_BOUND = Fraction(10)
 
 
 def input_width(automaton: Automaton) -> int:
@@ -47,7 +49,7 @@ def canonical_name(name: str, known: list[str]) -> str:
     matches = [k for k in known if k.lower() == name.lower()]
     if len(matches) == 1:
         return matches[0]
-    raise ValueError(f"unknown parameter {name!r} (this problem has: {', '.join(known)})")
+    raise BadInput(f"unknown parameter {name!r} (this problem has: {', '.join(known)})")
 
 
 @dataclass(frozen=True)
@@ -74,21 +76,35 @@ class Problem:
     def __post_init__(self):
         layers = tuple(self.layers) if len(self.layers) > 1 else (self.units,)
         if any(not isinstance(n, int) or isinstance(n, bool) or n < 1 for n in layers):
-            raise ValueError("every layer needs at least one unit")
+            raise BadInput("every layer needs at least one unit")
         if len(layers) > 1 and self.units not in (1, sum(layers)):
-            raise ValueError(f"{self.units} units do not add up from layers {list(layers)}")
+            raise BadInput(f"{self.units} units do not add up from layers {list(layers)}")
         object.__setattr__(self, "layers", layers)
         object.__setattr__(self, "units", sum(layers))
         if self.units < 1:
-            raise ValueError("the number of units must be at least 1")
+            raise BadInput("the number of units must be at least 1")
         if self.output not in OUTPUTS:
-            raise ValueError(f"unknown output {self.output!r} (known: {', '.join(OUTPUTS)})")
+            raise BadInput(f"unknown output {self.output!r} (known: {', '.join(OUTPUTS)})")
         if self.bound is not None and self.bound <= 0:
-            raise ValueError("the weight bound must be positive")
+            raise BadInput("the weight bound must be positive")
         names = self.parameter_names()
         for k in self.fixed:
             if k not in names:
-                raise ValueError(f"unknown parameter {k!r} (this problem has: {', '.join(names)})")
+                raise BadInput(f"unknown parameter {k!r} (this problem has: {', '.join(names)})")
+
+    @classmethod
+    def with_defaults(cls, automaton: Automaton, cell: Cell | str = "rnn", layers: tuple[int, ...] = (1,), *,
+                      semantics: Semantics | None = None, output: str | None = None, rule: str | None = None,
+                      fixed: Mapping[str, Fraction] | None = None, bound: Fraction | None = None) -> "Problem":
+        """A problem with the tool's defaults: the read-out is the state for one unit and a threshold unit
+        otherwise; the output rule is 'half'; a margin brings the weight bound 10 (a margin means nothing
+        when the weights can grow without bound)."""
+        semantics = Semantics() if semantics is None else semantics
+        if semantics.margin > 0 and bound is None:
+            bound = DEFAULT_MARGIN_BOUND
+        return cls(automaton, get_cell(cell) if isinstance(cell, str) else cell, sum(layers), semantics,
+                   output or ("state" if tuple(layers) == (1,) else "readout"), dict(fixed or {}), bound,
+                   get_rule(rule or DEFAULT_RULE), tuple(layers))
 
     @property
     def irrational_state(self) -> bool:
@@ -171,12 +187,12 @@ class Problem:
     @staticmethod
     def from_json(obj) -> "Problem":
         if not isinstance(obj, dict):
-            raise ValueError("a problem is a JSON object")
+            raise BadInput("a problem is a JSON object")
         try:
             automaton = Automaton.from_json(obj["automaton"])
             fixed = obj.get("fixed", {})
             if not isinstance(fixed, dict):
-                raise ValueError("'fixed' must map names to values")
+                raise BadInput("'fixed' must map names to values")
             bound = obj.get("bound")
             return Problem(
                 automaton=automaton,
@@ -190,10 +206,10 @@ class Problem:
                 layers=_layers(obj.get("layers", [])),
             )
         except KeyError as e:
-            raise ValueError(f"problem: missing field {e.args[0]!r}") from None
+            raise BadInput(f"problem: missing field {e.args[0]!r}") from None
 
 
 def _layers(value) -> tuple[int, ...]:
     if not isinstance(value, list) or any(not isinstance(n, int) or isinstance(n, bool) for n in value):
-        raise ValueError("'layers' must be a list of unit counts")
+        raise BadInput("'layers' must be a list of unit counts")
     return tuple(value)

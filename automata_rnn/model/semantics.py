@@ -23,6 +23,7 @@ from fractions import Fraction
 from typing import Callable
 
 from automata_rnn.arithmetic.exact import Affine
+from automata_rnn.verdicts import BadInput
 
 ALL = frozenset("+0-")
 POS, ZERO, NEG = frozenset("+"), frozenset("0"), frozenset("-")
@@ -36,7 +37,7 @@ def sign_text(signs: frozenset) -> str:
 def parse_signs(text: str) -> frozenset:
     s = frozenset(text)
     if not text or not s <= ALL or len(s) != len(text):
-        raise ValueError(f"not a sign set: {text!r}")
+        raise BadInput(f"not a sign set: {text!r}")
     return s
 
 
@@ -75,10 +76,10 @@ class Semantics:
 
     def __init__(self, name: str = "indicator", margin: Fraction | int = 0):
         if name not in self.NAMES:
-            raise ValueError(f"unknown semantics {name!r} (known: {', '.join(self.NAMES)})")
+            raise BadInput(f"unknown semantics {name!r} (known: {', '.join(self.NAMES)})")
         margin = Fraction(margin)
         if margin < 0:
-            raise ValueError("the margin must be at least 0")
+            raise BadInput("the margin must be at least 0")
         self.name, self.margin = name, margin
         self.on_signs = POS if margin == 0 else frozenset("+0")
         self.off_signs = NEG if (name == "saturated" and margin == 0) else frozenset("0-")

@@ -29,6 +29,7 @@ from automata_rnn.exact.run import Failure, Implements, TooLarge, explore, step,
 from automata_rnn.interop.files import write_atomic
 from automata_rnn.model.automata import Automaton
 from automata_rnn.model.problem import Problem
+from automata_rnn.verdicts import BadInput, Error, ResourceLimit
 
 __all__ = ["DoesNotImplement", "Edge", "Graph", "Node", "automaton_dot", "automaton_graph", "codes_dot",
            "codes_graph", "draw_png", "parse_dot", "save_diagram"]
@@ -36,7 +37,7 @@ __all__ = ["DoesNotImplement", "Edge", "Graph", "Node", "automaton_dot", "automa
 DIAGRAM_SUFFIXES = (".dot", ".gv", ".png")
 
 
-class DoesNotImplement(ValueError):
+class DoesNotImplement(Error):
     """The network's codes are not drawn because it fails on ``word`` (a shortest failing input)."""
 
     def __init__(self, message: str, word: tuple[str, ...], reason: str):
@@ -77,14 +78,14 @@ class Graph:
         seen: set[str] = set()
         for i in ids:
             if i in seen:
-                raise ValueError(f"diagram {self.name!r}: node {i!r} appears twice")
+                raise BadInput(f"diagram {self.name!r}: node {i!r} appears twice")
             seen.add(i)
         for e in self.edges:
             for end in (e.source, e.target):
                 if end not in seen:
-                    raise ValueError(f"diagram {self.name!r}: edge {e.source!r} -> {e.target!r} names no node {end!r}")
+                    raise BadInput(f"diagram {self.name!r}: edge {e.source!r} -> {e.target!r} names no node {end!r}")
         if self.start is not None and self.start not in seen:
-            raise ValueError(f"diagram {self.name!r}: start {self.start!r} is not a node")
+            raise BadInput(f"diagram {self.name!r}: start {self.start!r} is not a node")
 
     def to_dot(self) -> str:
         """Graphviz DOT text: left to right, circles, accepting nodes as double circles, an invisible
@@ -171,7 +172,7 @@ def codes_graph(problem: Problem, weights: Mapping[str, Fraction], limit: int = 
     try:
         result = explore(problem, signs, params, limit=limit)
     except TooLarge as e:
-        raise ValueError(f"the network's reachable codes are too many to draw: {e}") from None
+        raise ResourceLimit(f"the network's reachable codes are too many to draw: {e}") from None
     if isinstance(result, Failure):
         word = "".join(result.word) if all(len(s) == 1 for s in result.word) else " ".join(result.word)
         raise DoesNotImplement(f"the network does not implement {a.name}: on input {word!r}, {result.reason} "
@@ -218,7 +219,7 @@ def parse_dot(text: str) -> Graph:
     lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
     head = _HEAD.match(lines[0]) if lines else None
     if head is None or lines[-1] != "}":
-        raise ValueError("not DOT text written by automata_rnn.present.diagrams (expected 'digraph \"NAME\" { ... }')")
+        raise BadInput("not DOT text written by automata_rnn.present.diagrams (expected 'digraph \"NAME\" { ... }')")
     graph = Graph(_unquote(head.group(1)))
     points: set[str] = set()
     for number, line in enumerate(lines[1:-1], 2):
@@ -240,7 +241,7 @@ def parse_dot(text: str) -> Graph:
             else:
                 graph.nodes.append(Node(ident, attrs.get("label", ident), attrs.get("shape") == "doublecircle"))
             continue
-        raise ValueError(f"DOT line {number} is not one automata_rnn.present.diagrams writes: {line!r}")
+        raise BadInput(f"DOT line {number} is not one automata_rnn.present.diagrams writes: {line!r}")
     graph.validate()
     return graph
 
@@ -377,7 +378,7 @@ def draw_png(graph_description: Graph | str, path: str, *, dpi: int = 150) -> No
     graph = parse_dot(graph_description) if isinstance(graph_description, str) else graph_description
     graph.validate()
     if not graph.nodes:
-        raise ValueError(f"diagram {graph.name!r} has no nodes")
+        raise BadInput(f"diagram {graph.name!r} has no nodes")
     write_atomic(path, _render_png(graph, dpi))
 
 
@@ -385,7 +386,7 @@ def save_diagram(graph: Graph, path: str) -> None:
     """Write ``graph`` as DOT text (``.dot``, ``.gv``) or a PNG (``.png``), chosen by the suffix, atomically."""
     suffix = os.path.splitext(str(path))[1].lower()
     if suffix not in DIAGRAM_SUFFIXES:
-        raise ValueError(f"diagram file {path!r}: expected a name ending in {', '.join(DIAGRAM_SUFFIXES)}")
+        raise BadInput(f"diagram file {path!r}: expected a name ending in {', '.join(DIAGRAM_SUFFIXES)}")
     if suffix == ".png":
         draw_png(graph, path)
     else:

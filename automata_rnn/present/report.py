@@ -13,6 +13,8 @@ from automata_rnn.model.semantics import parse_signs
 from automata_rnn.present.text import clause_text, code_text, literal_parts, literal_text, table, weights_text
 from automata_rnn.questions.conditions import Alternative, Conditions, Judgement
 from automata_rnn.questions.solve import Answer, CheckResult
+from automata_rnn.questions.verify import Verification
+from automata_rnn.verdicts import Verdict
 
 
 def network_line(p: Problem) -> str:
@@ -149,7 +151,7 @@ def check_json(p: Problem, weights: dict, result: CheckResult) -> dict:
               "got": [r.got for r in result.rows],
               "trace": [{"t": r.t, "x": r.symbol, "expected": r.expected, "got": r.got,
                          "gates": {g: v for g, v in r.gates}} for r in result.rows]}
-    return {"problem": p.to_json(), "weights": weights_json(weights, p.parameter_names()),
+    return {"verdict": result.verdict, "problem": p.to_json(), "weights": weights_json(weights, p.parameter_names()),
             "implements": result.implements, "counterexample": ce}
 
 
@@ -322,7 +324,7 @@ def all_sizes_text(p: Problem, cert: dict | None) -> str:
 
 def all_sizes_json(p: Problem, cert: dict | None) -> dict:
     return {"problem": p.to_json(), "all_sizes": cert is not None,
-            "verdict": "unsat" if cert is not None else "unknown", "certificate": cert}
+            "verdict": Verdict.UNSAT if cert is not None else Verdict.UNKNOWN, "certificate": cert}
 
 
 def gain_text(p: Problem, r, header: bool = True) -> str:
@@ -340,7 +342,7 @@ def gain_text(p: Problem, r, header: bool = True) -> str:
 
 
 def gain_json(p: Problem, r) -> dict:
-    return {"problem": p.to_json(), "certified": r.certified,
+    return {"problem": p.to_json(), "verdict": r.verdict, "certified": r.certified,
             "gain": None if r.gain is None else format_rational(r.gain),
             "epsilon": None if r.epsilon is None else format_rational(r.epsilon),
             "margin": None if r.margin is None else format_rational(r.margin),
@@ -370,7 +372,9 @@ def simulation_json(p: Problem, run) -> dict:
             "hidden": run.hidden.tolist(), "gates": {k: v.tolist() for k, v in run.gates.items()}}
 
 
-def verify_text(p: Problem, weights, thresholded, proof, failure, extracted, differs, unfaithful=None) -> str:
+def verify_text(v: Verification) -> str:
+    p, weights, thresholded, proof, failure = v.problem, v.weights, v.thresholded, v.proof, v.failure
+    extracted, differs, unfaithful = v.extracted, v.differs, v.unfaithful
     lines = [problem_line(p), "  weights: " + ", ".join(f"{n} = {float(weights[n]):.6g}" for n in p.parameter_names())]
     for sem, r in thresholded.items():
         lines.append(f"thresholded ({sem}): " + ("implements (exhaustive exact run)" if r.implements else
@@ -391,8 +395,10 @@ def verify_text(p: Problem, weights, thresholded, proof, failure, extracted, dif
     return "\n".join(lines)
 
 
-def verify_json(p: Problem, weights, thresholded, proof, failure, extracted, differs, unfaithful=None) -> dict:
-    return {"problem": p.to_json(),
+def verify_json(v: Verification) -> dict:
+    p, thresholded, proof, failure = v.problem, v.thresholded, v.proof, v.failure
+    extracted, differs, unfaithful = v.extracted, v.differs, v.unfaithful
+    return {"problem": p.to_json(), "verdict": v.verdict,
             "thresholded": {sem: {"implements": r.implements, "counterexample": None if r.word is None
                                   else "".join(r.word)} for sem, r in thresholded.items()},
             "real": {"proved": proof.proved, "reason": proof.reason or None, "boxes": len(proof.boxes),

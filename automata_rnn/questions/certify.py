@@ -26,6 +26,7 @@ network then fails depends on where the state drifts.)
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -33,8 +34,11 @@ from mpmath import iv
 
 from automata_rnn.arithmetic.interval import IntervalOps, exact
 from automata_rnn.exact.run import Implements, explore, read_output, step, weight_signs
-from automata_rnn.model.problem import Problem, encode_symbol
+from automata_rnn.model.problem import DEFAULT_MARGIN_BOUND, Problem, encode_symbol
+from automata_rnn.model.semantics import Semantics
+from automata_rnn.questions.sizes import find_weights
 from automata_rnn.questions.solve import smallest_margin
+from automata_rnn.verdicts import BadInput, InternalCheckFailed, Verdict
 
 EPSILONS = [Fraction(2, 5), Fraction(1, 4), Fraction(1, 10), Fraction(1, 20), Fraction(1, 50), Fraction(1, 100),
             Fraction(1, 1000), Fraction(1, 10**4), Fraction(1, 10**6)]
@@ -52,6 +56,11 @@ class GainResult:
     reason: str = ""
     codes: list = field(default_factory=list)
     transitions: int = 0
+
+    @property
+    def verdict(self) -> Verdict:
+        """sat: certified at ``gain``; unknown otherwise (no certificate is no proof of failure)."""
+        return Verdict.SAT if self.certified else Verdict.UNKNOWN
 
 
 def state_range(problem: Problem) -> tuple[Fraction, Fraction]:
@@ -79,13 +88,13 @@ class Tracker:
 
     def __init__(self, problem: Problem, weights: dict, activation: str = "sigmoid"):
         if problem.cell.state_parts != ("h",):
-            raise ValueError(f"certify handles cells whose state is h alone, not {problem.cell.name}")
+            raise BadInput(f"certify handles cells whose state is h alone, not {problem.cell.name}")
         self.problem, self.weights = problem, weights
         self.params = problem.parameters(weights)
         self.ops = IntervalOps(activation)
         result = explore(problem, weight_signs(), self.params)
         if not isinstance(result, Implements):
-            raise ValueError("the weights do not implement the automaton under the threshold semantics "
+            raise BadInput("the weights do not implement the automaton under the threshold semantics "
                              f"(fails on {''.join(result.word)!r}); use check")
         self.codes = sorted({c for c, _ in result.pairs})
         self.out = {c: read_output(problem, self.params, c, weight_signs())[0] for c in self.codes}
@@ -182,5 +191,51 @@ def certify(problem: Problem, weights: dict, activation: str = "sigmoid") -> Gai
     k, eps = _round_up(best[0]), best[1]
     failure = tracker.check(k, eps)
     if failure is not None:
-        raise RuntimeError(f"reported gain failed its rigorous re-check: {failure}")
+        raise InternalCheckFailed(f"reported gain failed its rigorous re-check: {failure}")
     return GainResult(True, k, eps, margin, "", tracker.codes, len(tracker.moves))
+
+
+@dataclass
+class CertifiedSolution:
+    """Threshold weights searched with a margin, and the gain certified for them (``solve --certify``).
+
+    ``problem`` is the search problem (a margin, and for gated cells the saturated codes); ``gain`` is the
+    certificate for the real network at the problem's plain semantics, None when no weights were found."""
+
+    problem: Problem
+    weights: dict | None
+    gain: GainResult | None
+    reason: str = ""
+
+    @property
+    def verdict(self) -> Verdict:
+        """sat: weights whose real network is certified at a gain; unknown otherwise (the reason says why)."""
+        return Verdict.SAT if self.gain is not None and self.gain.certified else Verdict.UNKNOWN
+
+
+DEFAULT_MARGIN = Fraction(1)
+
+
+def searched_problem(problem: Problem) -> Problem:
+    """The problem whose threshold solutions a real network can track: a margin (default 1) with a weight
+    bound (default 10), and for gated cells the saturated semantics (a real tanh gives -1, not 0)."""
+    gated = problem.cell.name != "rnn"
+    name = "saturated" if gated and problem.semantics.name == "indicator" else problem.semantics.name
+    margin = problem.semantics.margin or DEFAULT_MARGIN
+    bound = problem.bound if problem.bound is not None else DEFAULT_MARGIN_BOUND
+    return dataclasses.replace(problem, semantics=Semantics(name, margin), bound=bound)
+
+
+def solve_and_certify(problem: Problem, timeout: float | None = None, activation: str = "sigmoid"
+                      ) -> CertifiedSolution:
+    """Threshold weights with a margin (for gated cells: wherever an update gate keeps a code, the candidate
+    agrees with it), re-verified exactly, then the smallest certified gain of the real network."""
+    search = searched_problem(problem)
+    verdict, weights, reason = find_weights(search, timeout, robust=search.cell.name != "rnn")
+    if verdict != Verdict.SAT or weights is None:
+        why = reason if verdict == Verdict.UNKNOWN else (
+            "z3 finds no threshold weights with this margin and bound whose kept codes agree with their "
+            "candidates (a search condition, not a claim about all weights)")
+        return CertifiedSolution(search, None, None, why)
+    plain = dataclasses.replace(search, semantics=Semantics(search.semantics.name))
+    return CertifiedSolution(search, weights, certify(plain, weights, activation))

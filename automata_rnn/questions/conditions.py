@@ -36,6 +36,7 @@ from automata_rnn.solver.prove import (
     prove,
     small_integer_point,
 )
+from automata_rnn.verdicts import InternalCheckFailed
 
 Literal = tuple[Affine, frozenset]
 Clause = list[Literal]
@@ -331,12 +332,12 @@ def judge(problem: Problem, text: str, formula: tuple, budget: Budget | None = N
             point = _nice_point(problem, region, budget)
             weights = {**problem.fixed, **point}
             if not implements(problem, weights) or evaluate(formula, weights):
-                raise RuntimeError("internal check failed: necessity witness does not verify")
+                raise InternalCheckFailed("necessity witness does not verify")
             j.necessary, j.necessary_witness = False, point
             break
         ok, why = check(cert)
         if not ok:
-            raise RuntimeError(f"internal check failed: certificate rejected: {why}")
+            raise InternalCheckFailed(f"certificate rejected: {why}")
         j.certificates.append(cert)
     if derived is not None and derived.equivalent and derived.cnf == clauses and derived.certificates:
         j.certificates.append(derived.certificates[-1])
@@ -347,11 +348,11 @@ def judge(problem: Problem, text: str, formula: tuple, budget: Budget | None = N
         point = _nice_point(problem, Region(facts, point), budget)
         weights = {**problem.fixed, **point}
         if implements(problem, weights) or not evaluate(formula, weights):
-            raise RuntimeError("internal check failed: sufficiency witness does not verify")
+            raise InternalCheckFailed("sufficiency witness does not verify")
         j.sufficient, j.sufficient_witness, j.failing_word = False, point, tuple(word)
     else:
         ok, why = check(cert)
         if not ok:
-            raise RuntimeError(f"internal check failed: certificate rejected: {why}")
+            raise InternalCheckFailed(f"certificate rejected: {why}")
         j.certificates.append(cert)
     return j

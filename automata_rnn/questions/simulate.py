@@ -9,6 +9,7 @@ import numpy as np
 
 from automata_rnn.arithmetic.simulate import encode_words, params_to_numpy, simulate
 from automata_rnn.model.problem import Problem
+from automata_rnn.verdicts import BadInput
 
 
 @dataclass
@@ -48,7 +49,7 @@ def simulate_word(problem: Problem, weights: dict, word: str, gain: Fraction = F
     a = problem.automaton
     bad = [s for s in word if s not in a.alphabet]
     if bad:
-        raise ValueError(f"input symbol {bad[0]!r} is not in the alphabet {list(a.alphabet)}")
+        raise BadInput(f"input symbol {bad[0]!r} is not in the alphabet {list(a.alphabet)}")
     full = {n: Fraction(0) for n in problem.parameter_names()}
     full.update(weights)
     cell_params = {b: v for b, v in params_to_numpy(problem.parameters(full)).items() if b not in ("W_y", "b_y")}

@@ -24,6 +24,7 @@ from automata_rnn.model.problem import Problem
 from automata_rnn.solver.cvc5 import cvc5_verdict
 from automata_rnn.solver.encode import Encoding, StateCodeEncoding, code_count
 from automata_rnn.solver.prove import Budget, Timeout, TreeLimit, certificate, implements, prove
+from automata_rnn.verdicts import BadInput, InternalCheckFailed, Verdict
 
 
 @dataclass
@@ -39,7 +40,7 @@ class Exclusion:
 @dataclass
 class SizeResult:
     units: int
-    verdict: str            # sat / unsat / unknown
+    verdict: Verdict
     seconds: float
     weights: dict | None = None
     exclusion: Exclusion | None = None
@@ -49,12 +50,12 @@ class SizeResult:
 def _sized(problem: Problem, units: int) -> Problem:
     """The problem with one layer of ``units`` units; ValueError for a stack, whose sizes are not searched."""
     if len(problem.layers) > 1:
-        raise ValueError("the size search is over the units of one layer, not over a stack of layers")
+        raise BadInput("the size search is over the units of one layer, not over a stack of layers")
     return dataclasses.replace(problem, units=units)
 
 
 def find_weights(problem: Problem, timeout: float | None = None, enc: Encoding | None = None,
-                 robust: bool = False) -> tuple[str, dict | None, str]:
+                 robust: bool = False) -> tuple[Verdict, dict | None, str]:
     """z3 on the direct encoding: ('sat', verified weights) / ('unsat', None) / ('unknown', reason).
 
     When the full encoding is large (codes x states > 64), a smaller sufficient encoding (one code per
@@ -69,21 +70,21 @@ def find_weights(problem: Problem, timeout: float | None = None, enc: Encoding |
         if s.check() == z3.sat:
             weights = _simpler(quick, quick.weights(s.model()), timeout)
             if implements(problem, weights):
-                return "sat", weights, ""
+                return Verdict.SAT, weights, ""
         if timeout is not None:
             timeout = max(0.5, timeout - budget)
     enc = Encoding(problem, robust=robust) if enc is None else enc
     s = enc.solver(None if timeout is None else max(1, int(timeout * 1000)))
     r = s.check()
     if r == z3.unknown:
-        return "unknown", None, f"z3: {s.reason_unknown()}"
+        return Verdict.UNKNOWN, None, f"z3: {s.reason_unknown()}"
     if r == z3.unsat:
-        return "unsat", None, ""
+        return Verdict.UNSAT, None, ""
     weights = enc.weights(s.model())
     weights = _simpler(enc, weights, timeout)
     if not implements(problem, weights):
-        raise RuntimeError("a model of the encoding failed exact re-verification")
-    return "sat", weights, ""
+        raise InternalCheckFailed("a model of the encoding failed exact re-verification")
+    return Verdict.SAT, weights, ""
 
 
 def _simpler(enc: Encoding | StateCodeEncoding, weights: dict, timeout: float | None) -> dict:
@@ -124,7 +125,7 @@ def exclude(problem: Problem, certificate_nodes: int = 2000, timeout: float | No
         if s.check() != z3.unsat:
             return None
     second = cvc5_verdict(enc.smt2(), timeout)
-    if second == "unsat":
+    if second == Verdict.UNSAT:
         return Exclusion(problem.units, "two solvers (z3, cvc5)", None,
                          "z3 and cvc5 both report the encoding unsatisfiable")
     return None
@@ -162,8 +163,8 @@ def minimal_json(m: Minimal) -> dict:
         "lower_bound": (None if m.minimal is None else
                         {"units": m.minimal - 1, "method": "none needed: one unit is the least"} if m.minimal == 1
                         else exclusion_json(m.lower_bound)),
-        "upper_bound": next((s.units for s in m.sizes if s.verdict == "sat"), None),
-        "excluded_up_to": max((s.units for s in m.sizes if s.verdict == "unsat"), default=0),
+        "upper_bound": next((s.units for s in m.sizes if s.verdict == Verdict.SAT), None),
+        "excluded_up_to": max((s.units for s in m.sizes if s.verdict == Verdict.UNSAT), default=0),
         "sizes": [{"units": s.units, "verdict": s.verdict, "seconds": round(s.seconds, 3)} for s in m.sizes],
         "reason": m.reason or None,
     }
@@ -188,9 +189,9 @@ def minimize(problem: Problem, max_hidden: int = 4, timeout: float | None = None
         share = None if left is None else max(1.0, left / 2)
         verdict, weights, reason = find_weights(p, share)
         sizes.append(SizeResult(n, verdict, time.monotonic() - t, weights, reason=reason))
-        if verdict != "sat" or weights is None:
+        if verdict != Verdict.SAT or weights is None:
             continue
-        undecided = [s.units for s in sizes if s.verdict == "unknown"]
+        undecided = [s.units for s in sizes if s.verdict == Verdict.UNKNOWN]
         if n == 1:
             return Minimal(p, 1, weights, None, sizes)
         if undecided:
@@ -205,7 +206,7 @@ def minimize(problem: Problem, max_hidden: int = 4, timeout: float | None = None
                            f"{n} units suffice, but {n - 1} could not be excluded by a certificate "
                            "or by two solvers (install automata-rnn[cvc5])")
         return Minimal(p, n, weights, excl, sizes)
-    if sizes and sizes[-1].verdict == "unknown" and deadline is not None and time.monotonic() >= deadline:
+    if sizes and sizes[-1].verdict == Verdict.UNKNOWN and deadline is not None and time.monotonic() >= deadline:
         return Minimal(problem, None, None, None, sizes, "timeout")
     return Minimal(problem, None, None, None, sizes,
                    f"no network found with up to {max_hidden} units" if sizes else "timeout")
@@ -261,5 +262,5 @@ def refute_all_sizes(problem: Problem) -> dict | None:
     cert = {"format": FORMAT, "claim": "refutes-all-sizes", "problem": problem.to_json(), "tree": tree}
     ok, why = check(cert)
     if not ok:
-        raise RuntimeError(f"all-sizes certificate rejected: {why}")
+        raise InternalCheckFailed(f"all-sizes certificate rejected: {why}")
     return cert

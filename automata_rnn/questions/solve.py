@@ -25,6 +25,8 @@ from automata_rnn.exact.run import (
     weight_signs,
 )
 from automata_rnn.model.problem import Problem
+from automata_rnn.solver.cvc5 import cvc5_verdict
+from automata_rnn.solver.encode import Encoding
 from automata_rnn.solver.prove import (
     Budget,
     Timeout,
@@ -35,18 +37,15 @@ from automata_rnn.solver.prove import (
     prove,
     small_integer_point,
 )
-
-
-class InternalError(RuntimeError):
-    """An answer failed its own exact check: never printed as a result."""
+from automata_rnn.verdicts import InternalCheckFailed, Verdict
 
 
 @dataclass
 class Answer:
-    """verdict 'sat' (weights, verified), 'unsat' (certificate, checked) or 'unknown' (reason)."""
+    """verdict sat (weights, verified), unsat (certificate, checked) or unknown (reason)."""
 
     problem: Problem
-    verdict: str
+    verdict: Verdict
     weights: dict | None = None
     certificate: dict | None = None
     verified: bool = False
@@ -93,21 +92,21 @@ def solve(problem: Problem, timeout: float | None = None, integers: bool = True)
             for point in candidates:
                 weights = {**problem.fixed, **point}
                 if implements(problem, weights):
-                    return Answer(problem, "sat", weights=weights, verified=True, nodes=proof.nodes,
+                    return Answer(problem, Verdict.SAT, weights=weights, verified=True, nodes=proof.nodes,
                                   checked="re-verified by exhaustive exact simulation",
                                   margin_achieved=smallest_margin(problem, weights))
-            raise InternalError("a solution failed exact re-verification")
+            raise InternalCheckFailed("a solution failed exact re-verification")
         cert = certificate(problem, proof.tree)
         ok, why = check(cert)
         if not ok:
-            raise InternalError(f"certificate rejected by the checker: {why}")
-        return Answer(problem, "unsat", certificate=cert, verified=True, checked=why, nodes=proof.nodes)
+            raise InternalCheckFailed(f"certificate rejected by the checker: {why}")
+        return Answer(problem, Verdict.UNSAT, certificate=cert, verified=True, checked=why, nodes=proof.nodes)
     except Timeout as e:
-        return Answer(problem, "unknown", reason=f"timeout: {e}")
+        return Answer(problem, Verdict.UNKNOWN, reason=f"timeout: {e}")
     except (TreeLimit, Unsupported) as e:
-        return Answer(problem, "unknown", reason=str(e))
+        return Answer(problem, Verdict.UNKNOWN, reason=str(e))
     except TooLarge as e:
-        return Answer(problem, "unknown", reason=f"the network's reachable codes do not stay small: {e}")
+        return Answer(problem, Verdict.UNKNOWN, reason=f"the network's reachable codes do not stay small: {e}")
 
 
 def solve_encoded(problem: Problem, timeout: float | None = None) -> Answer:
@@ -116,21 +115,21 @@ def solve_encoded(problem: Problem, timeout: float | None = None) -> Answer:
     from automata_rnn.questions.sizes import exclude, find_weights
 
     verdict, weights, reason = find_weights(problem, timeout)
-    if verdict == "sat" and weights is not None:
-        return Answer(problem, "sat", weights=weights, verified=True,
+    if verdict == Verdict.SAT and weights is not None:
+        return Answer(problem, Verdict.SAT, weights=weights, verified=True,
                       checked="re-verified by exhaustive exact simulation",
                       margin_achieved=smallest_margin(problem, weights))
-    if verdict == "unknown":
-        return Answer(problem, "unknown", reason=reason)
+    if verdict == Verdict.UNKNOWN:
+        return Answer(problem, Verdict.UNKNOWN, reason=reason)
     excl = exclude(problem, certificate_nodes=2000, timeout=timeout, z3_found_unsat=True)
     if excl is not None and excl.certificate is not None:
         ok, why = check(excl.certificate)
         if not ok:
-            raise InternalError(f"certificate rejected by the checker: {why}")
+            raise InternalCheckFailed(f"certificate rejected by the checker: {why}")
     if excl is None:
-        return Answer(problem, "unknown", reason="z3 finds no weights, but neither a certificate nor a second "
+        return Answer(problem, Verdict.UNKNOWN, reason="z3 finds no weights, but neither a certificate nor a second "
                                                  "solver confirms it (install automata-rnn[cvc5])")
-    return Answer(problem, "unsat", certificate=excl.certificate, verified=True,
+    return Answer(problem, Verdict.UNSAT, certificate=excl.certificate, verified=True,
                   checked=excl.checked if excl.method == "certificate" else f"{excl.method}: {excl.checked}")
 
 
@@ -144,6 +143,13 @@ class CheckResult:
     rows: list[TraceRow] = field(default_factory=list)
     pairs: int = 0
 
+    @property
+    def verdict(self) -> Verdict:
+        """sat: implements (exhaustive exact run); unsat: a shortest failing input; unknown: the run hit a limit."""
+        if self.implements:
+            return Verdict.SAT
+        return Verdict.UNSAT if self.word is not None else Verdict.UNKNOWN
+
 
 def check_weights(problem: Problem, weights: dict, limit: int = 100_000) -> CheckResult:
     """Exhaustive exact simulation of the network with these weights (unnamed parameters are 0)."""
@@ -154,6 +160,14 @@ def check_weights(problem: Problem, weights: dict, limit: int = 100_000) -> Chec
         return CheckResult(True, pairs=len(result.pairs))
     if isinstance(result, Failure):
         return CheckResult(False, result.word, result.reason, trace(problem, full, result.word))
-    raise InternalError("an undecided gate with every weight given")
+    raise InternalCheckFailed("an undecided gate with every weight given")
 
 
+def second_opinion(problem: Problem, answer: Answer, timeout: float | None = None) -> dict | None:
+    """cvc5's verdict on the direct encoding beside this answer ({solver, verdict, agrees}); None without
+    cvc5.  A second solver agreeing is evidence, not a certificate: the answer stands on its own checks."""
+    smt2 = Encoding(problem).smt2()
+    other = cvc5_verdict(smt2, timeout)
+    if other is None:
+        return None
+    return {"solver": "cvc5", "verdict": other, "agrees": other == answer.verdict}

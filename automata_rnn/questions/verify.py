@@ -18,6 +18,7 @@ quantising its states, for comparison with the target.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections import deque
 from dataclasses import dataclass
@@ -30,7 +31,10 @@ from automata_rnn.arithmetic.interval import IntervalOps, exact
 from automata_rnn.arithmetic.simulate import encode_words, params_to_numpy, simulate
 from automata_rnn.model.automata import Automaton, distinguishing_word, minimize
 from automata_rnn.model.problem import Problem, encode_symbol
+from automata_rnn.model.semantics import Semantics
 from automata_rnn.questions.simulate import read_outputs
+from automata_rnn.questions.solve import check_weights
+from automata_rnn.verdicts import Verdict
 
 
 @dataclass
@@ -231,3 +235,43 @@ def disagreement(problem: Problem, weights: dict, extracted: Automaton, depth: i
 def compare(target: Automaton, extracted: Automaton):
     """None if the two machines compute the same outputs, else a shortest distinguishing input."""
     return distinguishing_word(minimize(target), extracted)
+
+
+@dataclass
+class Verification:
+    """What ``verify`` finds about a real network and an automaton: the thresholded network checked under
+    both semantics, the proof for all lengths (or why it did not close), a failing input of the real network,
+    and the automaton extracted from it (``differs``: a shortest input where it differs from the target;
+    ``unfaithful``: one where the real network differs from the extraction, which is then an approximation)."""
+
+    problem: Problem
+    weights: dict
+    activation: str
+    thresholded: dict
+    proof: RealProof
+    failure: tuple | None
+    extracted: Automaton
+    differs: tuple | None
+    unfaithful: tuple | None
+
+    @property
+    def verdict(self) -> Verdict:
+        """sat: proved for every input of every length; unsat: a failing input; unknown otherwise."""
+        if self.proof.proved:
+            return Verdict.SAT
+        return Verdict.UNSAT if self.failure is not None else Verdict.UNKNOWN
+
+
+def verify(problem: Problem, weights: dict, activation: str = "sigmoid", search_length: int = 12) -> Verification:
+    """Every question ``verify`` asks of a real network: exact runs under both threshold semantics, the proof
+    by inductive boxes, a shortest failing input (up to ``search_length``, then long random inputs) when the
+    proof does not close, and the extracted automaton with its faithfulness."""
+    thresholded = {sem: check_weights(dataclasses.replace(problem, semantics=Semantics(sem)), weights)
+                   for sem in ("indicator", "saturated")}
+    proof = prove_real(problem, weights, activation)
+    failure = None if proof.proved else find_failure(problem, weights, search_length, activation)
+    depth = min(10, search_length)
+    extracted = extract(problem, weights, depth=depth, activation=activation)
+    differs = compare(problem.automaton, extracted)
+    unfaithful = disagreement(problem, weights, extracted, depth, activation, failure)
+    return Verification(problem, weights, activation, thresholded, proof, failure, extracted, differs, unfaithful)

@@ -6,6 +6,8 @@ Optional (``pip install automata-rnn[cvc5]``): without cvc5 installed,
 
 from __future__ import annotations
 
+from automata_rnn.verdicts import Verdict
+
 
 def cvc5_available() -> bool:
     try:
@@ -15,7 +17,7 @@ def cvc5_available() -> bool:
     return True
 
 
-def cvc5_verdict(smt2: str, timeout_seconds: float | None = None) -> str | None:
+def cvc5_verdict(smt2: str, timeout_seconds: float | None = None) -> Verdict | None:
     """'sat', 'unsat' or 'unknown' from cvc5 on an SMT-LIB 2 script; None if cvc5 is not installed."""
     try:
         import cvc5
@@ -38,4 +40,4 @@ def cvc5_verdict(smt2: str, timeout_seconds: float | None = None) -> str | None:
         if out and out.strip():
             answers.append(out.strip())
     verdict = answers[-1] if answers else "unknown"
-    return verdict if verdict in ("sat", "unsat") else "unknown"
+    return Verdict(verdict) if verdict in ("sat", "unsat") else Verdict.UNKNOWN

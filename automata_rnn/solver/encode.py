@@ -25,13 +25,14 @@ from automata_rnn.arithmetic.symbolic import Z3Ops
 from automata_rnn.model.problem import Problem, encode_symbol
 from automata_rnn.solver.context import context
 from automata_rnn.solver.prove import SEED
+from automata_rnn.verdicts import ResourceLimit, Unsupported
 
 
 def unit_values(problem: Problem) -> tuple[Fraction, ...]:
     """The values one unit's code can take: {0, 1}, or {-1, 0, 1} for a GRU whose tanh saturates to -1."""
     values = problem.cell.code_values(problem.semantics.name)
     if values is None:
-        raise ValueError(f"the {problem.cell.name} cell's state is not confined to finitely many codes "
+        raise Unsupported(f"the {problem.cell.name} cell's state is not confined to finitely many codes "
                          "(its cell state can count); use the case-split prover")
     return values
 
@@ -44,7 +45,7 @@ def code_count(problem: Problem) -> int:
     """How many codes the hidden state can take; ValueError (with the estimate) past :data:`MAX_CODES`."""
     count = len(unit_values(problem)) ** problem.units
     if count > MAX_CODES:
-        raise ValueError(f"{problem.units} units give {count} codes, more than the limit of {MAX_CODES}")
+        raise ResourceLimit(f"{problem.units} units give {count} codes, more than the limit of {MAX_CODES}")
     return count
 
 

@@ -24,11 +24,12 @@ from automata_rnn.exact.run import Failure, Implements, Open, Stepper, TooLarge,
 from automata_rnn.model.problem import Problem
 from automata_rnn.model.semantics import NEG, POS, constraints_of, sign_text
 from automata_rnn.solver.context import context
+from automata_rnn.verdicts import ResourceLimit, Unsupported
 
 SEED = 0
 
 
-class Timeout(Exception):
+class Timeout(ResourceLimit):
     """The time budget ran out; the answer is unknown."""
 
 
@@ -222,12 +223,8 @@ class Proof:
     nodes: int = 0
 
 
-class TreeLimit(Exception):
+class TreeLimit(ResourceLimit):
     """The case split grew past its node limit."""
-
-
-class Unsupported(Exception):
-    """A question outside what the exact encodings decide; the message says why."""
 
 
 def require_linear(problem: Problem) -> None:
