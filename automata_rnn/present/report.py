@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from automata_rnn.arithmetic.exact import Affine, format_rational, format_value
 from automata_rnn.interop.files import json_number
@@ -13,8 +14,10 @@ from automata_rnn.model.semantics import parse_signs
 from automata_rnn.present.text import clause_text, code_text, literal_parts, literal_text, table, weights_text
 from automata_rnn.questions.conditions import Alternative, Conditions, Judgement
 from automata_rnn.questions.solve import Answer, CheckResult
-from automata_rnn.questions.verify import Verification
 from automata_rnn.verdicts import Verdict
+
+if TYPE_CHECKING:  # verify needs NumPy and mpmath, which reports need only for that command
+    from automata_rnn.questions.verify import Verification
 
 
 def network_line(p: Problem) -> str:
