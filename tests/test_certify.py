@@ -27,7 +27,7 @@ CASES = [(a, c, s) for a in ("latch", "toggle") for c in ("rnn", "gru", "gru-aft
 def certified_case(name, cell, semantics):
     sem = semantics if cell == "rnn" else "saturated"   # a real tanh gives -1: gated cells need saturated codes
     p = Problem(load_automaton(name), get_cell(cell), 1, Semantics(sem, 1), bound=F(10))
-    verdict, weights, _ = find_weights(p, robust=cell != "rnn")
+    verdict, weights, _, _ = find_weights(p, robust=cell != "rnn")
     if verdict != "sat":
         return None
     plain = dataclasses.replace(p, semantics=Semantics(sem))

@@ -22,7 +22,7 @@ def test_a_wrong_model_is_caught(monkeypatch, capsys):
         w = real(self, model)
         return {k: v + 7 for k, v in w.items()}          # no longer a solution
     monkeypatch.setattr(minimal.Encoding, "weights", corrupted)
-    monkeypatch.setattr(minimal, "_simpler", lambda enc, w, timeout: w)
+    monkeypatch.setattr(minimal, "_simpler", lambda enc, w, timeout: (w, None))
     code = main(["solve", "latch", "--cell", "rnn"])
     out, err = capsys.readouterr()
     assert code == 70 and "YES" not in out and "internal check failed" in err

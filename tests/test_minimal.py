@@ -28,7 +28,7 @@ def readout(aut, cell, units, semantics="indicator"):
        st.sampled_from(["indicator", "saturated"]), st.sampled_from(["state", "readout"]))
 def test_encoding_agrees_with_the_case_split_prover(aut, cell, semantics, output):
     p = Problem(aut, get_cell(cell), 1, Semantics(semantics), output=output)
-    verdict, weights, _ = find_weights(p)
+    verdict, weights, _, _ = find_weights(p)
     try:
         proof = prove(p, max_nodes=3000, stop_at_region=True)
     except TreeLimit:
@@ -71,7 +71,7 @@ def test_symmetry_breaking_keeps_the_verdict():
 def test_parity_needs_two_codes_for_one_state():
     """Two Elman units compute parity, though no labelling with one code per state exists."""
     p = readout(load_automaton("parity"), "rnn", 2)
-    verdict, weights, _ = find_weights(p)
+    verdict, weights, _, _ = find_weights(p)
     assert verdict == "sat" and implements(p, weights)
     from automata_rnn.exact.run import Implements, explore, weight_signs
     pairs = explore(p, weight_signs(), p.parameters(weights)).pairs
@@ -113,6 +113,6 @@ def test_parity_refuted_for_every_size_and_tampering_caught():
 def test_all_sizes_relaxation_never_excludes_a_network_that_exists(aut, units, semantics):
     from automata_rnn.questions.sizes import refute_all_sizes
     p = Problem(aut, get_cell("rnn"), units, Semantics(semantics), output="state")
-    verdict, weights, _ = find_weights(p)
+    verdict, weights, _, _ = find_weights(p)
     if verdict == "sat":
         assert refute_all_sizes(dataclasses.replace(p, units=1)) is None

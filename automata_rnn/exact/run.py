@@ -290,11 +290,22 @@ def explore(problem: Problem, signs: Signs, params=None, limit: int = 100_000, s
     a = problem.automaton
     stepper = Stepper(problem, params) if stepper is None else stepper
     start = (initial_code(problem), a.start)
-    words: dict[tuple, tuple[str, ...]] = {start: ()}
+    # each pair keeps the link to the pair it was first reached from: memory linear in the pairs explored
+    parent: dict[tuple, tuple | None] = {start: None}
     queue = deque([start])
     order = [start]
 
+    def word_to(pair, last: str | None = None) -> tuple[str, ...]:
+        word = [] if last is None else [last]
+        link = parent[pair]
+        while link is not None:
+            pair, sym = link
+            word.append(sym)
+            link = parent[pair]
+        return tuple(reversed(word))
+
     def check_output(pair, word):
+        word = word()
         try:
             bit, _ = stepper.run(pair[0], None, signs)
         except Undecided as u:
@@ -305,32 +316,67 @@ def explore(problem: Problem, signs: Signs, params=None, limit: int = 100_000, s
             return Failure(word, f"output {bit}, expected {a.output[pair[1]]}")
         return None
 
-    bad = check_output(start, ())
+    bad = check_output(start, lambda: ())
     if bad:
         return bad
     while queue:
         pair = queue.popleft()
         code, q = pair
         for sym in a.alphabet:
-            word = words[pair] + (sym,)
             try:
                 nxt, _ = stepper.run(code, sym, signs)
             except Undecided as u:
-                return Open(u.decision, u.gate, word)
+                return Open(u.decision, u.gate, word_to(pair, sym))
             except IllDefined as e:
-                return Failure(word, str(e))
+                return Failure(word_to(pair, sym), str(e))
             new = (nxt, a.step(q, sym))
-            if new in words:
+            if new in parent:
                 continue
-            words[new] = word
-            bad = check_output(new, word)
+            parent[new] = (pair, sym)
+            bad = check_output(new, lambda new=new: word_to(new))
             if bad:
                 return bad
-            if len(words) > limit:
+            if len(parent) > limit:
                 raise TooLarge(f"more than {limit} reachable (code, state) pairs")
             queue.append(new)
             order.append(new)
     return Implements(order)
+
+
+@dataclass
+class Verified:
+    """One exhaustive exact run of fully given weights: its result (:class:`Implements` or :class:`Failure`)
+    and, when it implements, the margin: the least |pre-activation| of every gate evaluated on a reachable
+    (code, input) pair, the read-out's included."""
+
+    result: Implements | Failure
+    margin: Fraction | None = None
+
+    @property
+    def implements(self) -> bool:
+        return isinstance(self.result, Implements)
+
+
+def verify_weights(problem: Problem, weights: Mapping[str, Fraction], limit: int = 100_000) -> Verified:
+    """Run the network with every weight given on every reachable (code, automaton state) pair, once; the
+    margin is read from the same run's gate logs.  Raises :class:`TooLarge` past ``limit`` pairs."""
+    params = problem.parameters(weights)
+    signs = weight_signs()
+    stepper = Stepper(problem, params)
+    result = explore(problem, signs, params, limit=limit, stepper=stepper)
+    if isinstance(result, Open):
+        raise ValueError("an undecided gate with every weight given")
+    if not isinstance(result, Implements):
+        return Verified(result)
+    least: Fraction | None = None
+    for code in {code for code, _ in result.pairs}:
+        logs = list(stepper.run(code, None, signs)[1])
+        for sym in problem.automaton.alphabet:
+            logs += stepper.run(code, sym, signs)[1]
+        for _, _, pre, _ in logs:
+            if pre.is_constant and (least is None or abs(pre.const) < least):
+                least = abs(pre.const)
+    return Verified(result, least)
 
 
 def weight_signs() -> Signs:

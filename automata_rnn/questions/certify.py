@@ -231,7 +231,7 @@ def solve_and_certify(problem: Problem, timeout: float | None = None, activation
     """Threshold weights with a margin (for gated cells: wherever an update gate keeps a code, the candidate
     agrees with it), re-verified exactly, then the smallest certified gain of the real network."""
     search = searched_problem(problem)
-    verdict, weights, reason = find_weights(search, timeout, robust=search.cell.name != "rnn")
+    verdict, weights, reason, _ = find_weights(search, timeout, robust=search.cell.name != "rnn")
     if verdict != Verdict.SAT or weights is None:
         why = reason if verdict == Verdict.UNKNOWN else (
             "z3 finds no threshold weights with this margin and bound whose kept codes agree with their "

@@ -15,15 +15,18 @@ import dataclasses
 import time
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import NamedTuple
 
 import z3
 
 from automata_rnn.exact.checker import check
+from automata_rnn.exact.run import TooLarge, Verified, verify_weights
 from automata_rnn.interop.weights import weights_json
 from automata_rnn.model.problem import Problem
 from automata_rnn.solver.cvc5 import cvc5_verdict
 from automata_rnn.solver.encode import Encoding, StateCodeEncoding, code_count
-from automata_rnn.solver.prove import Budget, Timeout, TreeLimit, certificate, implements, prove
+from automata_rnn.solver.prove import Budget, Timeout, TreeLimit, certificate, prove
 from automata_rnn.verdicts import BadInput, InternalCheckFailed, Verdict
 
 
@@ -54,9 +57,27 @@ def _sized(problem: Problem, units: int) -> Problem:
     return dataclasses.replace(problem, units=units)
 
 
+class Found(NamedTuple):
+    """What the direct encoding finds: sat with weights (re-verified by one exhaustive exact run, whose
+    margin is ``margin``), unsat, or unknown with the reason."""
+
+    verdict: Verdict
+    weights: dict | None
+    reason: str = ""
+    margin: Fraction | None = None
+
+
+def _verified(problem: Problem, weights: dict) -> Verified | None:
+    """One exact run of the weights; None when it is too large to finish (then they are not accepted)."""
+    try:
+        return verify_weights(problem, weights)
+    except TooLarge:
+        return None
+
+
 def find_weights(problem: Problem, timeout: float | None = None, enc: Encoding | None = None,
-                 robust: bool = False) -> tuple[Verdict, dict | None, str]:
-    """z3 on the direct encoding: ('sat', verified weights) / ('unsat', None) / ('unknown', reason).
+                 robust: bool = False) -> Found:
+    """z3 on the direct encoding: sat (weights, verified) / unsat / unknown (the reason).
 
     When the full encoding is large (codes x states > 64), a smaller sufficient encoding (one code per
     automaton state) is tried first for a few seconds; its models are re-verified like any other, and
@@ -68,27 +89,30 @@ def find_weights(problem: Problem, timeout: float | None = None, enc: Encoding |
         budget = 5.0 if timeout is None else min(5.0, timeout / 4)
         s = quick.solver(max(1, int(budget * 1000)))
         if s.check() == z3.sat:
-            weights = _simpler(quick, quick.weights(s.model()), timeout)
-            if implements(problem, weights):
-                return Verdict.SAT, weights, ""
+            weights, run = _simpler(quick, quick.weights(s.model()), timeout)
+            run = run or _verified(problem, weights)
+            if run is not None and run.implements:
+                return Found(Verdict.SAT, weights, "", run.margin)
         if timeout is not None:
             timeout = max(0.5, timeout - budget)
     enc = Encoding(problem, robust=robust) if enc is None else enc
     s = enc.solver(None if timeout is None else max(1, int(timeout * 1000)))
     r = s.check()
     if r == z3.unknown:
-        return Verdict.UNKNOWN, None, f"z3: {s.reason_unknown()}"
+        return Found(Verdict.UNKNOWN, None, f"z3: {s.reason_unknown()}")
     if r == z3.unsat:
-        return Verdict.UNSAT, None, ""
-    weights = enc.weights(s.model())
-    weights = _simpler(enc, weights, timeout)
-    if not implements(problem, weights):
+        return Found(Verdict.UNSAT, None)
+    weights, run = _simpler(enc, enc.weights(s.model()), timeout)
+    run = run or _verified(problem, weights)
+    if run is None or not run.implements:
         raise InternalCheckFailed("a model of the encoding failed exact re-verification")
-    return Verdict.SAT, weights, ""
+    return Found(Verdict.SAT, weights, "", run.margin)
 
 
-def _simpler(enc: Encoding | StateCodeEncoding, weights: dict, timeout: float | None) -> dict:
-    """Small integer weights when the encoding admits them within a short search (else the model's)."""
+def _simpler(enc: Encoding | StateCodeEncoding, weights: dict, timeout: float | None
+             ) -> tuple[dict, Verified | None]:
+    """Small integer weights, with their exact run, when the encoding admits them within a short search;
+    else the model's weights, not yet run."""
     names = list(enc.vars)
     for b in (1, 2, 3):
         s = enc.solver(400)
@@ -97,9 +121,10 @@ def _simpler(enc: Encoding | StateCodeEncoding, weights: dict, timeout: float | 
             s.add(enc.vars[n] == z3.ToReal(iv), iv <= b, iv >= -b)
         if s.check() == z3.sat:
             w = enc.weights(s.model())
-            if implements(enc.problem, w):
-                return w
-    return weights
+            run = _verified(enc.problem, w)
+            if run is not None and run.implements:
+                return w, run
+    return weights, None
 
 
 def exclude(problem: Problem, certificate_nodes: int = 2000, timeout: float | None = None,
@@ -187,7 +212,7 @@ def minimize(problem: Problem, max_hidden: int = 4, timeout: float | None = None
         t = time.monotonic()
         p = _sized(problem, n)
         share = None if left is None else max(1.0, left / 2)
-        verdict, weights, reason = find_weights(p, share)
+        verdict, weights, reason, _ = find_weights(p, share)
         sizes.append(SizeResult(n, verdict, time.monotonic() - t, weights, reason=reason))
         if verdict != Verdict.SAT or weights is None:
             continue

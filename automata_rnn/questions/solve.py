@@ -19,9 +19,8 @@ from automata_rnn.exact.run import (
     TooLarge,
     TraceRow,
     explore,
-    read_output,
-    step,
     trace,
+    verify_weights,
     weight_signs,
 )
 from automata_rnn.model.problem import Problem
@@ -33,7 +32,6 @@ from automata_rnn.solver.prove import (
     TreeLimit,
     Unsupported,
     certificate,
-    implements,
     prove,
     small_integer_point,
 )
@@ -57,22 +55,9 @@ class Answer:
 
 
 def smallest_margin(problem: Problem, weights: dict) -> Fraction | None:
-    """The least |pre-activation| over every gate evaluated on a reachable (code, input) pair."""
-    params = problem.parameters(weights)
-    result = explore(problem, weight_signs(), params)
-    if not isinstance(result, Implements):
-        return None
-    least = None
-    for code, _ in result.pairs:
-        logs = read_output(problem, params, code, weight_signs())[1]
-        for sym in problem.automaton.alphabet:
-            logs = logs + step(problem, params, code, sym, weight_signs())[1]
-        for _, _, pre, _ in logs:
-            if not pre.is_constant:
-                continue
-            v = abs(pre.const)
-            least = v if least is None or v < least else least
-    return least
+    """The least |pre-activation| over every gate evaluated on a reachable (code, input) pair (None unless
+    the weights implement the automaton)."""
+    return verify_weights(problem, weights).margin
 
 
 def solve(problem: Problem, timeout: float | None = None, integers: bool = True) -> Answer:
@@ -91,10 +76,10 @@ def solve(problem: Problem, timeout: float | None = None, integers: bool = True)
             candidates += [r.point for r in proof.regions[:1]]
             for point in candidates:
                 weights = {**problem.fixed, **point}
-                if implements(problem, weights):
+                run = verify_weights(problem, weights)
+                if run.implements:
                     return Answer(problem, Verdict.SAT, weights=weights, verified=True, nodes=proof.nodes,
-                                  checked="re-verified by exhaustive exact simulation",
-                                  margin_achieved=smallest_margin(problem, weights))
+                                  checked="re-verified by exhaustive exact simulation", margin_achieved=run.margin)
             raise InternalCheckFailed("a solution failed exact re-verification")
         cert = certificate(problem, proof.tree)
         ok, why = check(cert)
@@ -114,11 +99,10 @@ def solve_encoded(problem: Problem, timeout: float | None = None) -> Answer:
     case-split prover or z3 and cvc5 agreeing."""
     from automata_rnn.questions.sizes import exclude, find_weights
 
-    verdict, weights, reason = find_weights(problem, timeout)
+    verdict, weights, reason, margin = find_weights(problem, timeout)
     if verdict == Verdict.SAT and weights is not None:
         return Answer(problem, Verdict.SAT, weights=weights, verified=True,
-                      checked="re-verified by exhaustive exact simulation",
-                      margin_achieved=smallest_margin(problem, weights))
+                      checked="re-verified by exhaustive exact simulation", margin_achieved=margin)
     if verdict == Verdict.UNKNOWN:
         return Answer(problem, Verdict.UNKNOWN, reason=reason)
     excl = exclude(problem, certificate_nodes=2000, timeout=timeout, z3_found_unsat=True)

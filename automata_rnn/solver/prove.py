@@ -20,7 +20,16 @@ import z3
 
 from automata_rnn.arithmetic.exact import Affine, format_rational
 from automata_rnn.exact.checker import FORMAT
-from automata_rnn.exact.run import Failure, Implements, Open, Stepper, TooLarge, explore, path_signs, weight_signs
+from automata_rnn.exact.run import (
+    Failure,
+    Implements,
+    Open,
+    Stepper,
+    TooLarge,
+    explore,
+    path_signs,
+    verify_weights,
+)
 from automata_rnn.model.problem import Problem
 from automata_rnn.model.semantics import NEG, POS, constraints_of, sign_text
 from automata_rnn.solver.context import context
@@ -334,9 +343,9 @@ def certificate(problem: Problem, tree: dict, hypotheses: dict | None = None, cl
 
 
 def implements(problem: Problem, weights: dict) -> bool:
-    """Exhaustive exact simulation with every weight given."""
+    """Exhaustive exact simulation with every weight given (False when it is too large to finish)."""
     try:
-        return isinstance(explore(problem, weight_signs(), problem.parameters(weights)), Implements)
+        return verify_weights(problem, weights).implements
     except TooLarge:
         return False
 
