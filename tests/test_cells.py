@@ -15,11 +15,13 @@ NAMES = {
     "rnn": ["U_h", "W_h", "b_h"],
     "gru": ["U_z", "W_z", "b_z", "U_r", "W_r", "b_r", "U_h", "W_h", "b_h"],
     "gru-after": ["U_z", "W_z", "b_z", "U_r", "W_r", "b_r", "U_h", "W_h", "b_h", "b_hn"],
+    "gru-chung": ["U_z", "W_z", "b_z", "U_r", "W_r", "b_r", "U_h", "W_h", "b_h"],
     "lstm": ["U_i", "W_i", "b_i", "U_f", "W_f", "b_f", "U_g", "W_g", "b_g", "U_o", "W_o", "b_o"],
 }
-GATES = {"rnn": ["h"], "gru": ["z", "r", "h~"], "gru-after": ["z", "r", "h~"],
+GATES = {"rnn": ["h"], "gru": ["z", "r", "h~"], "gru-after": ["z", "r", "h~"], "gru-chung": ["z", "r", "h~"],
          "lstm": ["i", "f", "g", "o", "tanh(c)"]}
-RETURNED = {"rnn": {"h"}, "gru": {"z", "r", "h~"}, "gru-after": {"z", "r", "h~"}, "lstm": {"i", "f", "g", "o", "c"}}
+RETURNED = {"rnn": {"h"}, "gru": {"z", "r", "h~"}, "gru-after": {"z", "r", "h~"}, "gru-chung": {"z", "r", "h~"},
+            "lstm": {"i", "f", "g", "o", "c"}}
 
 
 @pytest.mark.parametrize("cell", sorted(CELLS))
@@ -62,7 +64,7 @@ def test_lstm_exact_step_by_hand(h, c, x):
     assert [gates[k][0].value for k in "ifgo"] == [i, f, g, o]
 
 
-@pytest.mark.parametrize("cell", ["gru", "gru-after"])
+@pytest.mark.parametrize("cell", ["gru", "gru-after", "gru-chung"])
 @pytest.mark.parametrize("h,x", [(0, 0), (0, 1), (1, 0), (1, 1), (-1, 1)])
 def test_gru_exact_step_by_hand(cell, h, x):
     w = dict(U_z=1, W_z=-2, b_z=F(1, 2), U_r=-1, W_r=2, b_r=F(1, 2), U_h=2, W_h=-3, b_h=F(1, 2), b_hn=F(-1, 3))
@@ -72,11 +74,12 @@ def test_gru_exact_step_by_hand(cell, h, x):
         return F(1) if v > 0 else F(-1)
     z = step01(w["U_z"] * x + w["W_z"] * h + w["b_z"])
     r = step01(w["U_r"] * x + w["W_r"] * h + w["b_r"])
-    if cell == "gru":
+    if cell in ("gru", "gru-chung"):
         cand = tanh(w["U_h"] * x + r * h * w["W_h"] + w["b_h"])
     else:
         cand = tanh(w["U_h"] * x + w["b_h"] + r * (h * w["W_h"] + w["b_hn"]))
-    expected = z * h + (1 - z) * cand
+    # the textbook's update keeps the state when z = 1; Chung et al.'s takes the candidate
+    expected = (1 - z) * h + z * cand if cell == "gru-chung" else z * h + (1 - z) * cand
     p = Problem(latch(), get_cell(cell), semantics=sem)
     weights = {n: F(w.get(n, 0)) for n in p.parameter_names()}
     ops = CaseOps(sem, weight_signs())

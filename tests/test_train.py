@@ -246,11 +246,11 @@ def test_automaton_labels_are_the_automaton_outputs():
 
 def _torch_reference(torch, cell, params, xs, ys, outputs):
     """Loss and gradients (in our block names) from PyTorch, float64: nn.GRU for gru-after, nn.LSTM for lstm,
-    the equations in torch operations for rnn (sigmoid) and gru (reset before the product)."""
+    the equations in torch operations for rnn (sigmoid), gru and gru-chung (reset before the product)."""
     T = lambda a: torch.tensor(np.asarray(a), dtype=torch.float64)  # noqa: E731
     x = T(xs)
     batch, length, inputs = xs.shape
-    units = params["b_" + {"rnn": "h", "gru": "z", "gru-after": "z", "lstm": "i"}[cell]].shape[0]
+    units = params["b_" + {"rnn": "h", "gru": "z", "gru-after": "z", "gru-chung": "z", "lstm": "i"}[cell]].shape[0]
     leaves = {}
     if cell in ("gru-after", "lstm"):
         gates = ("r", "z", "h") if cell == "gru-after" else ("i", "f", "g", "o")
@@ -275,7 +275,7 @@ def _torch_reference(torch, cell, params, xs, ys, outputs):
                 z = torch.sigmoid(xt @ p["U_z"] + h @ p["W_z"] + p["b_z"])
                 r = torch.sigmoid(xt @ p["U_r"] + h @ p["W_r"] + p["b_r"])
                 cand = torch.tanh(xt @ p["U_h"] + (r * h) @ p["W_h"] + p["b_h"])
-                h = z * h + (1 - z) * cand
+                h = (1 - z) * h + z * cand if cell == "gru-chung" else z * h + (1 - z) * cand
             states.append(h)
         seq = torch.stack(states, dim=1)
     readout = {k: T(params[k]).requires_grad_() for k in ("W_y", "b_y") if k in params}

@@ -52,13 +52,19 @@ CLAIMS = (
            ("conditions", "toggle", "--cell", "gru", "--fix", *GRU_TOGGLE_FIX))),
     Claim("gru-toggle-answer-a", "Circulating GRU toggle answer (A)",
           "Answer (A): b_r = 1, u_z = 1, b_z = w_z = 0, u_h = 0, b_h = 1, w_h = -2 (note b_h = 1 although "
-          "the question fixes b_h = 0). Under the textbook's GRU (z = 1 keeps the old state) it fails.",
+          "the question fixes b_h = 0). Under the textbook's GRU (z = 1 keeps the old state) it fails; under "
+          "the other update convention of the literature, h' = (1 - z) h + z h~ (Chung et al. 2014, cell "
+          "gru-chung), it toggles: the answer was written for that convention.",
           (("check", "toggle", "--cell", "gru", "--set", *ANSWER_A),
-           ("solve", "toggle", "--cell", "gru", "--fix", *ANSWER_A))),
+           ("solve", "toggle", "--cell", "gru", "--fix", *ANSWER_A),
+           ("check", "toggle", "--cell", "gru-chung", "--set", *ANSWER_A))),
     Claim("gru-toggle-answer-b", "Circulating GRU toggle answer (B)",
-          "Answer (B): answer (A) with b_h = 0. Under the textbook's GRU it fails.",
+          "Answer (B): answer (A) with b_h = 0, as the question fixes it. It fails under both update "
+          "conventions, on the input 1: the textbook's GRU keeps the state 0 there (z = 1), and under "
+          "h' = (1 - z) h + z h~ it takes the candidate, which u_h = 0 and b_h = 0 leave at 0.",
           (("check", "toggle", "--cell", "gru", "--set", *ANSWER_B),
-           ("solve", "toggle", "--cell", "gru", "--fix", *ANSWER_B))),
+           ("solve", "toggle", "--cell", "gru", "--fix", *ANSWER_B),
+           ("check", "toggle", "--cell", "gru-chung", "--set", *ANSWER_B))),
 )
 
 

@@ -56,6 +56,8 @@ RNN_REFUSAL = ("nn.RNN uses tanh (or relu); automata_rnn's rnn cell is the textb
 NO_TORCH_LAYER = {
     "rnn": "cell 'rnn' is the textbook's sigmoid Elman cell, and PyTorch has no sigmoid recurrent layer "
            "(nn.RNN uses tanh or relu): no PyTorch layer computes it",
+    "gru-chung": "cell 'gru-chung' updates h' = (1-z) h + z h~, and PyTorch's nn.GRU h' = (1-z) h~ + z h: "
+                 "no PyTorch layer computes it",
     "gru": "cell 'gru' applies the reset gate before the product, and PyTorch's nn.GRU applies it after: "
            "no PyTorch layer computes it (the PyTorch cell is 'gru-after')",
 }

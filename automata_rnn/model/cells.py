@@ -45,12 +45,24 @@ def rnn_step(ops, p, x, state):
 
 
 def gru_step(ops, p, x, state):
-    """GRU with the reset gate applied before the product (textbook, TF1, Keras reset_after=False)."""
+    """GRU with the reset gate applied before the product (textbook, TF1, Keras reset_after=False):
+    h' = z h + (1 - z) h~, so z = 1 keeps the state."""
     (h,) = state
     z = ops.sigmoid(_pre(ops, p, "z", x, h), "z")
     r = ops.sigmoid(_pre(ops, p, "r", x, h), "r")
     cand = ops.tanh(_pre(ops, p, "h", x, ops.mul(r, h)), "h~")
     h_new = ops.mix(z, h, cand)
+    return (h_new,), {"z": z, "r": r, "h~": cand}
+
+
+def gru_chung_step(ops, p, x, state):
+    """The same GRU under the other update convention of the literature (Chung et al. 2014):
+    h' = (1 - z) h + z h~, so z = 1 takes the candidate."""
+    (h,) = state
+    z = ops.sigmoid(_pre(ops, p, "z", x, h), "z")
+    r = ops.sigmoid(_pre(ops, p, "r", x, h), "r")
+    cand = ops.tanh(_pre(ops, p, "h", x, ops.mul(r, h)), "h~")
+    h_new = ops.mix(z, cand, h)
     return (h_new,), {"z": z, "r": r, "h~": cand}
 
 
@@ -115,6 +127,8 @@ class Cell:
       ``ops.squash`` (the LSTM's cell state); under the saturated semantics they make h irrational;
     * ``initial_biases``: biases that training starts away from 0 (the LSTM's forget bias 1, as
       TensorFlow's LSTMCell adds it);
+    * ``keeps``: the update gate's value that keeps the old state (1 in the textbook's GRU, 0 under
+      Chung et al.'s convention; None for cells without one);
     * ``layers``: for a stack of layers (see :func:`automata_rnn.model.network.stack`), the units of
       each layer, bottom first; empty for a single cell, whose units the problem gives.
     """
@@ -127,6 +141,7 @@ class Cell:
     state_range: tuple[Fraction, Fraction] = (Fraction(-1), Fraction(1))
     unscaled: tuple[str, ...] = ()
     initial_biases: tuple[tuple[str, int], ...] = ()
+    keeps: int | None = None
     layers: tuple[int, ...] = ()
 
     def code_values(self, semantics: str) -> tuple[Fraction, ...] | None:
@@ -162,9 +177,11 @@ CELLS: dict[str, Cell] = {
     "rnn": Cell("rnn", "Elman RNN with a sigmoid (the textbook)", _gate_blocks("h"), ("h",), rnn_step,
                 state_range=(Fraction(0), Fraction(1))),
     "gru": Cell("gru", "GRU, reset before the product (the textbook)", _gate_blocks("z", "r", "h"),
-                ("h",), gru_step),
+                ("h",), gru_step, keeps=1),
     "gru-after": Cell("gru-after", "GRU, reset after the product (PyTorch, Keras 3)",
-                      _gate_blocks("z", "r", "h") + (Block("b_hn", "bias"),), ("h",), gru_after_step),
+                      _gate_blocks("z", "r", "h") + (Block("b_hn", "bias"),), ("h",), gru_after_step, keeps=1),
+    "gru-chung": Cell("gru-chung", "GRU, reset before the product, h' = (1-z) h + z h~ (Chung et al. 2014)",
+                      _gate_blocks("z", "r", "h"), ("h",), gru_chung_step, keeps=0),
     "lstm": Cell("lstm", "LSTM with gates i, f, g, o", _gate_blocks("i", "f", "g", "o"), ("h", "c"),
                  lstm_step, unscaled=("c",), initial_biases=(("b_f", 1),)),
 }

@@ -25,7 +25,8 @@ from automata_rnn.model.cells import get_cell
 
 DYNAMICS_SEED = 41
 _STYLE: Any = {"text.usetex": False, "font.size": 9}
-_COLOURS = {"rnn": "tab:blue", "gru": "tab:orange", "gru-after": "tab:red", "lstm": "tab:green"}
+_COLOURS = {"rnn": "tab:blue", "gru": "tab:orange", "gru-after": "tab:red", "gru-chung": "tab:purple",
+            "lstm": "tab:green"}
 
 __all__ = ["dynamics_curves", "dynamics_parameters", "dynamics_plots", "gradient_plot", "gradient_through_time",
            "textbook_training_plot", "training_plot"]

@@ -146,11 +146,11 @@ class Encoding(_Z3Encoding):
                 (nxt,), gates = p.stack.step(ops, params, encode_symbol(a, sym), (c,))
                 self._validity(ops, reach)
                 for prefix, units in p.layer_slices() if self.robust else ():
-                    if prefix + "z" not in gates:
+                    if p.cell.keeps is None:
                         continue
-                    one = z3.RealVal(1, ctx)
+                    keeps = z3.RealVal(p.cell.keeps, ctx)
                     for i, j in enumerate(range(units.start, units.stop)):
-                        kept = gates[prefix + "z"][i] == one
+                        kept = gates[prefix + "z"][i] == keeps
                         add(z3.Implies(z3.And(reach, kept), self._eq(gates[prefix + "h~"][i], c[j])))
                 lands = {}
                 for d in self.codes:
