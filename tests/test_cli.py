@@ -121,3 +121,53 @@ def test_no_answer_is_unknown_with_its_reason_in_json(monkeypatch, capsys):
     assert cli.main(["check", "latch", "--set", "U_h=1", "--json"]) == 3
     out = json.loads(capsys.readouterr().out)
     assert out == {"verdict": "unknown", "reason": "more than 7 reachable pairs"}
+
+
+def test_version(capsys):
+    import automata_rnn
+    from automata_rnn.cli.main import main
+
+    with pytest.raises(SystemExit) as e:
+        main(["--version"])
+    assert e.value.code == 0 and capsys.readouterr().out.strip() == f"automata-rnn {automata_rnn.__version__}"
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["solve", "re:"], "empty regular expression"),
+    (["conditions", "latch", "--against", ""], "empty condition"),
+])
+def test_empty_inputs_are_refused_not_read_as_something(argv, says, capsys):
+    from automata_rnn.cli.main import main
+
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and says in err
+
+
+def test_an_output_file_in_a_missing_folder_is_refused_and_no_folder_made(tmp_path, capsys):
+    from automata_rnn.cli.main import main
+
+    target = tmp_path / "missing" / "deeper" / "latch.png"
+    assert main(["diagram", "automaton", "latch", "--out", str(target)]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "missing").exists()
+
+
+def test_minimize_json_without_timings_is_byte_identical_across_runs(capsys):
+    from automata_rnn.cli.main import main
+
+    outs = []
+    for _ in range(2):
+        assert main(["minimize", "tomita2", "--cell", "rnn", "--json", "--no-timings"]) == 0
+        outs.append(capsys.readouterr().out)
+    assert outs[0] == outs[1] and "timings" not in outs[0] and "seconds" not in outs[0]
+    assert main(["minimize", "tomita2", "--cell", "rnn", "--json"]) == 0
+    assert "sizes_seconds" in json.loads(capsys.readouterr().out)["timings"]
+
+
+def test_an_empty_word_failure_says_why_no_weights_help(capsys):
+    from automata_rnn.cli.main import main
+
+    assert main(["solve", "tomita1"]) == 0
+    out = capsys.readouterr().out
+    assert "read from h(0) = 0" in out and "tomita1 outputs 1 on the empty word" in out

@@ -338,3 +338,15 @@ def test_pytorch_lstm_matches_lstm():
     sim = simulate("lstm", p, x.numpy().transpose(1, 0, 2))
     np.testing.assert_allclose(sim.hidden[:, 1:], out.numpy().transpose(1, 0, 2), rtol=0, atol=1e-12)
     np.testing.assert_allclose(sim.cell_state[:, -1], c[0].numpy(), rtol=0, atol=1e-12)
+
+
+def test_an_lstm_initial_state_must_name_its_two_parts():
+    """One array of shape (2, units) is not split silently into h and c."""
+    from automata_rnn.verdicts import BadInput
+
+    params = {f"{k}_{g}": np.zeros((1, 1) if k != "b" else (1,)) for g in "ifgo" for k in "UWb"}
+    x = np.zeros((1, 3, 1))
+    with pytest.raises(BadInput, match="tuple of 2 arrays"):
+        simulate("lstm", params, x, initial_state=np.zeros((2, 1)))
+    run = simulate("lstm", params, x, initial_state=(np.full(1, 0.5), np.full(1, 2.0)))
+    assert run.hidden[0, 0, 0] == 0.5 and run.cell_state[0, 0, 0] == 2.0

@@ -122,8 +122,11 @@ def encode_words(automaton, words: Iterable[Sequence[str]]) -> np.ndarray:
 def _initial(initial_state, parts: int, batch: int, units: int) -> list[np.ndarray]:
     if initial_state is None:
         return [np.zeros((batch, units)) for _ in range(parts)]
-    if parts == 1 and not isinstance(initial_state, tuple):
+    if parts == 1 and not isinstance(initial_state, (tuple, list)):
         initial_state = (initial_state,)
+    elif parts > 1 and not isinstance(initial_state, (tuple, list)):
+        raise BadInput(f"this cell's state has {parts} parts (h and c for the LSTM): give the initial state as a "
+                       f"tuple of {parts} arrays, not one array of shape {np.shape(initial_state)}")
     if len(initial_state) != parts:
         raise BadInput(f"the initial state needs {parts} parts, got {len(initial_state)}")
     out = []

@@ -14,6 +14,7 @@ import sys
 from fractions import Fraction
 from typing import Sequence
 
+from automata_rnn import __version__
 from automata_rnn.cli.arguments import positive_int, positive_seconds, rational, unit_counts
 from automata_rnn.interop.automata_files import load_automaton
 from automata_rnn.interop.files import dumps
@@ -62,6 +63,7 @@ def _with_timeout(p):
 
 def build_parser() -> Parser:
     parser = Parser(prog="automata-rnn", description="Exact, certified answers about threshold recurrent cells.")
+    parser.add_argument("--version", action="version", version=f"automata-rnn {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=Parser)
 
     c = sub.add_parser("conditions", help="the exact condition on the weights, with its derivation")
@@ -132,6 +134,7 @@ def build_parser() -> Parser:
     _problem_args(m, fix=False)
     _with_timeout(m)
     m.add_argument("--max-hidden", type=positive_int, default=4, help="largest size tried (default 4)")
+    m.add_argument("--no-timings", action="store_true", help="leave the solving times out of --json")
     m.add_argument("--smt2", metavar="FILE", help="also write the encoding for the largest excluded size as SMT-LIB 2")
 
     tb = sub.add_parser("table",
@@ -140,6 +143,7 @@ def build_parser() -> Parser:
                                                        "tomita6", "tomita7", "parity", "latch"])
     tb.add_argument("--cells", nargs="+", default=["rnn", "gru", "gru-after"])
     tb.add_argument("--max-hidden", type=positive_int, default=4)
+    tb.add_argument("--no-timings", action="store_true", help="leave the solving times out of --json")
     tb.add_argument("--timeout", type=positive_seconds, default=None, help="per entry")
     tb.add_argument("--workers", type=positive_int, default=2, help="worker processes (default 2)")
     tb.add_argument("--certificate-nodes", type=int, default=300,
@@ -380,7 +384,7 @@ def cmd_conditions(args) -> int:
     from automata_rnn.solver.prove import Budget
 
     problem = make_problem(args, args.fix)
-    claim = parse_claim(args.against, problem.parameter_names(), problem.fixed) if args.against else None
+    claim = None if args.against is None else parse_claim(args.against, problem.parameter_names(), problem.fixed)
     if problem.semantics.margin:
         raise BadInput("conditions take no margin")
     budget = Budget(args.timeout)
@@ -446,7 +450,7 @@ def cmd_proofs(args) -> int:
 def cmd_minimize(args) -> int:
     from automata_rnn.interop.files import write_atomic
     from automata_rnn.present.report import minimal_text
-    from automata_rnn.questions.sizes import minimal_json, minimize
+    from automata_rnn.questions.sizes import minimal_json, minimize, without_timings
     from automata_rnn.solver.encode import Encoding
 
     args.output = args.output or "readout"
@@ -456,7 +460,8 @@ def cmd_minimize(args) -> int:
         excluded = result.minimal - 1 if result.minimal and result.minimal > 1 else 1
         import dataclasses
         write_atomic(args.smt2, Encoding(dataclasses.replace(problem, units=excluded)).smt2())
-    _emit(args, minimal_text(result), minimal_json(result))
+    obj = minimal_json(result)
+    _emit(args, minimal_text(result), without_timings(obj) if args.no_timings else obj)
     return EXIT_OK if result.minimal is not None else EXIT_UNKNOWN
 
 
@@ -465,7 +470,7 @@ def cmd_table(args) -> int:
 
     from automata_rnn.interop.files import write_atomic
     from automata_rnn.present.report import table_markdown
-    from automata_rnn.questions.sizes import table
+    from automata_rnn.questions.sizes import table, without_timings
 
     automata = [load_automaton(a) for a in args.automata]
     cells = [get_cell(c).name for c in args.cells]
@@ -478,12 +483,12 @@ def cmd_table(args) -> int:
     md = table_markdown(rows, cells)
     if args.out:
         write_atomic(args.out, _table_page(md, rows))
-    _emit(args, md, rows)
+    _emit(args, md, without_timings(rows) if args.no_timings else rows)
     return EXIT_OK if all(r["minimal_hidden"] is not None for r in rows) else EXIT_UNKNOWN
 
 
 def _table_page(md: str, rows: list[dict]) -> str:
-    total = sum(r["seconds"] for r in rows)
+    total = sum(r["timings"]["seconds"] for r in rows)
     return ("# Minimal threshold networks\n\n"
             "Smallest number of hidden units for which a threshold cell (indicator semantics, h(0) = 0, "
             "a threshold read-out unit) implements each automaton. Every entry's weights were re-verified "

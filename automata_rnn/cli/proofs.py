@@ -108,7 +108,8 @@ def _quote(a: str) -> str:
 
 
 def write_pages(folder: str, run: Runner) -> list[str]:
-    """Write every claim's page and certificates into ``folder``; return the paths written."""
+    """Write every claim's page and certificates into ``folder`` (made if need be); return the paths written."""
+    os.makedirs(folder, exist_ok=True)
     written = []
     index = ["# Proofs of published claims", "",
              "Each page settles one published claim about CS224n 2017 assignment 3, question 3, "

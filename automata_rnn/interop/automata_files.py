@@ -100,6 +100,8 @@ def load_automaton(spec: str) -> Automaton:
     if spec.startswith("re:"):
         from automata_rnn.interop.regex import from_regex
 
+        if not spec[3:].strip():
+            raise BadInput("empty regular expression after re: (write re:() for the language of the empty word)")
         return from_regex(spec[3:])
     if spec.lower().endswith(SPEC_SUFFIXES) or os.path.exists(spec):
         return minimize(read_spec(spec))

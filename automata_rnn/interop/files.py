@@ -8,6 +8,7 @@ import secrets
 from fractions import Fraction
 
 from automata_rnn.arithmetic.exact import format_rational
+from automata_rnn.verdicts import BadInput
 
 
 def json_number(q: Fraction):
@@ -22,10 +23,12 @@ def dumps(obj) -> str:
 
 def write_atomic(path: str | os.PathLike, data: str | bytes) -> str:
     """Write a file whole or not at all (text as UTF-8): a new temporary file in the same folder, then a
-    rename onto ``path``; the file's permissions follow the umask.  Returns ``path``."""
+    rename onto ``path``; the file's permissions follow the umask.  Returns ``path``.  The folder must exist
+    (BadInput otherwise: a mistyped folder is not created)."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
+    if not os.path.isdir(folder):
+        raise BadInput(f"cannot write {path!r}: the folder {folder!r} does not exist")
     tmp = os.path.join(folder, f".tmp-{os.getpid()}-{secrets.token_hex(4)}-{os.path.basename(path)}")
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:

@@ -98,6 +98,10 @@ def answer_text(a: Answer) -> str:
         if a.certificate is not None:
             lines.append("NO: no weights implement it. Certificate (case split over the weights):")
             lines += tree_lines(a.certificate["tree"], order)
+            if a.certificate["tree"] == {"word": []} and p.output == "state":
+                lines.append(f"  (the output on the empty input is read from h(0) = 0, and [0 > "
+                             f"{format_rational(p.rule.threshold)}] = 0 whatever the weights, while "
+                             f"{p.automaton.name} outputs 1 on the empty word)")
             lines.append(f"  independent checker: {a.checked}")
         else:
             lines.append(f"NO: no weights implement it ({a.checked})")

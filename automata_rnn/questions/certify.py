@@ -38,6 +38,7 @@ from automata_rnn.model.problem import DEFAULT_MARGIN_BOUND, Problem, encode_sym
 from automata_rnn.model.semantics import Semantics
 from automata_rnn.questions.sizes import find_weights
 from automata_rnn.questions.solve import smallest_margin
+from automata_rnn.solver.context import one_question
 from automata_rnn.verdicts import BadInput, InternalCheckFailed, Verdict
 
 EPSILONS = [Fraction(2, 5), Fraction(1, 4), Fraction(1, 10), Fraction(1, 20), Fraction(1, 50), Fraction(1, 100),
@@ -226,6 +227,7 @@ def searched_problem(problem: Problem) -> Problem:
     return dataclasses.replace(problem, semantics=Semantics(name, margin), bound=bound)
 
 
+@one_question
 def solve_and_certify(problem: Problem, timeout: float | None = None, activation: str = "sigmoid"
                       ) -> CertifiedSolution:
     """Threshold weights with a margin (for gated cells: wherever an update gate keeps a code, the candidate

@@ -25,6 +25,7 @@ from automata_rnn.exact.run import IllDefined, Stepper, Undecided, path_signs, s
 from automata_rnn.model.claims import evaluate, to_cnf
 from automata_rnn.model.problem import Problem
 from automata_rnn.model.semantics import ALL, sign_of
+from automata_rnn.solver.context import one_question
 from automata_rnn.solver.prove import (
     Z3,
     Budget,
@@ -258,6 +259,7 @@ def prove_sufficient(problem: Problem, clauses: list[Clause], budget: Budget | N
     return certificate(problem, proof.tree, clauses=clauses), None
 
 
+@one_question
 def derive(problem: Problem, budget: Budget | None = None) -> Conditions:
     """The exact condition with its derivation table and checked proof of equivalence."""
     stepper = Stepper(problem)
@@ -313,6 +315,7 @@ def _nice_point(problem: Problem, region: Region, budget) -> dict:
     return p if p is not None else region.point
 
 
+@one_question
 def judge(problem: Problem, text: str, formula: tuple, budget: Budget | None = None,
           derived: Conditions | None = None) -> Judgement:
     """Is the claimed condition necessary and/or sufficient? Every answer checked exactly.

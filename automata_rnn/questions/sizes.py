@@ -24,6 +24,7 @@ from automata_rnn.exact.checker import check
 from automata_rnn.exact.run import TooLarge, Verified, verify_weights
 from automata_rnn.interop.weights import weights_json
 from automata_rnn.model.problem import Problem
+from automata_rnn.solver.context import one_question
 from automata_rnn.solver.cvc5 import cvc5_verdict
 from automata_rnn.solver.encode import Encoding, StateCodeEncoding, code_count
 from automata_rnn.solver.prove import Budget, Timeout, TreeLimit, certificate, prove
@@ -75,6 +76,7 @@ def _verified(problem: Problem, weights: dict) -> Verified | None:
         return None
 
 
+@one_question
 def find_weights(problem: Problem, timeout: float | None = None, enc: Encoding | None = None,
                  robust: bool = False) -> Found:
     """z3 on the direct encoding: sat (weights, verified) / unsat / unknown (the reason).
@@ -127,6 +129,7 @@ def _simpler(enc: Encoding | StateCodeEncoding, weights: dict, timeout: float | 
     return weights, None
 
 
+@one_question
 def exclude(problem: Problem, certificate_nodes: int = 2000, timeout: float | None = None,
             enc: Encoding | None = None, *, z3_found_unsat: bool = False) -> Exclusion | None:
     """Back "no network of this size" by a checked certificate (a case split of at most
@@ -176,7 +179,8 @@ def exclusion_json(e: Exclusion | None) -> dict | None:
 
 
 def minimal_json(m: Minimal) -> dict:
-    """The answer of :func:`minimize` as JSON: the minimal size, its verified weights, the exclusion below it."""
+    """The answer of :func:`minimize` as JSON: the minimal size, its verified weights, the exclusion below it;
+    the solving times apart, under ``timings`` (so that :func:`without_timings` makes reruns byte-identical)."""
     order = m.problem.parameter_names()
     return {
         "problem": m.problem.to_json(),
@@ -190,11 +194,20 @@ def minimal_json(m: Minimal) -> dict:
                         else exclusion_json(m.lower_bound)),
         "upper_bound": next((s.units for s in m.sizes if s.verdict == Verdict.SAT), None),
         "excluded_up_to": max((s.units for s in m.sizes if s.verdict == Verdict.UNSAT), default=0),
-        "sizes": [{"units": s.units, "verdict": s.verdict, "seconds": round(s.seconds, 3)} for s in m.sizes],
+        "sizes": [{"units": s.units, "verdict": s.verdict} for s in m.sizes],
         "reason": m.reason or None,
+        "timings": {"sizes_seconds": [round(s.seconds, 3) for s in m.sizes]},
     }
 
 
+def without_timings(obj):
+    """A JSON answer (or a list of them) without its ``timings``: what two runs of a question share."""
+    if isinstance(obj, list):
+        return [without_timings(o) for o in obj]
+    return {k: v for k, v in obj.items() if k != "timings"} if isinstance(obj, dict) else obj
+
+
+@one_question
 def minimize(problem: Problem, max_hidden: int = 4, timeout: float | None = None,
              certificate_nodes: int = 2000) -> Minimal:
     """Try 1, 2, ... units up to ``max_hidden``; the first size with verified weights, with n - 1 excluded.
@@ -248,7 +261,7 @@ def _job(args) -> dict:
     t = time.monotonic()
     m = minimize(p, options.get("max_hidden", 4), options.get("timeout"), options.get("certificate_nodes", 300))
     out = minimal_json(m)
-    out["seconds"] = round(time.monotonic() - t, 3)
+    out["timings"]["seconds"] = round(time.monotonic() - t, 3)
     return out
 
 
@@ -268,6 +281,7 @@ def table(automata: list, cells: list[str], max_hidden: int = 4, timeout: float 
 
 
 
+@one_question
 def refute_all_sizes(problem: Problem) -> dict | None:
     """A certificate that no Elman threshold RNN of any size whose output is its unit 0 implements the
     automaton (the relaxation of :func:`certificates.relaxation_facts` is infeasible), or None if the

@@ -24,6 +24,7 @@ from automata_rnn.exact.run import (
     weight_signs,
 )
 from automata_rnn.model.problem import Problem
+from automata_rnn.solver.context import one_question
 from automata_rnn.solver.cvc5 import cvc5_verdict
 from automata_rnn.solver.encode import Encoding
 from automata_rnn.solver.prove import (
@@ -60,6 +61,7 @@ def smallest_margin(problem: Problem, weights: dict) -> Fraction | None:
     return verify_weights(problem, weights).margin
 
 
+@one_question
 def solve(problem: Problem, timeout: float | None = None, integers: bool = True) -> Answer:
     """Decide whether weights exist; every answer is checked before it is returned."""
     if problem.cell.state_parts == ("h",):
@@ -94,6 +96,7 @@ def solve(problem: Problem, timeout: float | None = None, integers: bool = True)
         return Answer(problem, Verdict.UNKNOWN, reason=f"the network's reachable codes do not stay small: {e}")
 
 
+@one_question
 def solve_encoded(problem: Problem, timeout: float | None = None) -> Answer:
     """z3 on the direct encoding, weights re-verified exactly; a "no" needs a certificate from the
     case-split prover or z3 and cvc5 agreeing."""
@@ -147,6 +150,7 @@ def check_weights(problem: Problem, weights: dict, limit: int = 100_000) -> Chec
     raise InternalCheckFailed("an undecided gate with every weight given")
 
 
+@one_question
 def second_opinion(problem: Problem, answer: Answer, timeout: float | None = None) -> dict | None:
     """cvc5's verdict on the direct encoding beside this answer ({solver, verdict, agrees}); None without
     cvc5.  A second solver agreeing is evidence, not a certificate: the answer stands on its own checks."""
