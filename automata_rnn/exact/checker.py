@@ -20,7 +20,14 @@ Leaves:
 * ``{"clause": i}`` (claim ``implements-region``): the facts falsify every
   literal of hypothesis clause ``i``;
 * ``{"verified": true}`` (claim ``implements-region``): the exhaustive exact
-  run under the facts meets only decided gates and agrees everywhere.
+  run under the facts meets only decided gates and agrees everywhere;
+* ``{"counting": {"words": [w_1, ...], "separators": [[i, j, s], ...]}}`` (claim
+  ``refutes``, any weights): for every pair i < j the automaton's output after
+  ``w_i s`` differs from its output after ``w_j s``, so a network that
+  implements it must reach k different codes after the k words (the output and
+  every later code are functions of the code); but each unit's code takes only
+  the values the cell's semantics allows (:meth:`Cell.code_values`), so n units
+  have at most ``values ** n`` codes, fewer than k.
 
 Claims: ``refutes`` (no weights satisfying ``hypotheses`` implement the
 automaton) and ``implements-region`` (all weights satisfying every clause of
@@ -162,6 +169,39 @@ def run_word(problem: Problem, signs, word) -> bool:
     return False
 
 
+def _check_counting(node, problem: Problem) -> None:
+    """Rejected unless the words are more than the codes the network has and pairwise separated."""
+    values = problem.cell.code_values(problem.semantics.name)
+    if values is None:
+        raise Rejected(f"the {problem.cell.name} cell's codes are not finitely many: nothing to count")
+    if not isinstance(node, dict) or not isinstance(node.get("words"), list) \
+            or not isinstance(node.get("separators"), list):
+        raise Rejected("a counting leaf is {words, separators}")
+    a = problem.automaton
+    words = []
+    for w in node["words"]:
+        if not isinstance(w, list) or any(s not in a.alphabet for s in w):
+            raise Rejected("a counting word is a list of symbols of the alphabet")
+        words.append(tuple(w))
+    codes = len(values) ** problem.units
+    if len(words) <= codes:
+        raise Rejected(f"{len(words)} words are not more than the {codes} codes of {problem.units} unit(s)")
+    separated = set()
+    for item in node["separators"]:
+        if not isinstance(item, list) or len(item) != 3 or not isinstance(item[2], list):
+            raise Rejected("a separator is [i, j, suffix]")
+        i, j, suffix = item
+        if not (isinstance(i, int) and isinstance(j, int) and 0 <= i < j < len(words)):
+            raise Rejected(f"separator indices {i!r}, {j!r} do not name two words in order")
+        if any(s not in a.alphabet for s in suffix):
+            raise Rejected("a separator's suffix is a list of symbols of the alphabet")
+        if a.outputs(words[i] + tuple(suffix))[-1] == a.outputs(words[j] + tuple(suffix))[-1]:
+            raise Rejected(f"words {i} and {j} give the same output after suffix {''.join(suffix)!r}")
+        separated.add((i, j))
+    if len(separated) != len(words) * (len(words) - 1) // 2:
+        raise Rejected("not every pair of words is separated")
+
+
 def _walk(node, facts: dict, problem: Problem, claim: str, clauses, counts: dict) -> None:
     if not isinstance(node, dict):
         raise Rejected("a tree node is an object")
@@ -190,6 +230,11 @@ def _walk(node, facts: dict, problem: Problem, claim: str, clauses, counts: dict
         return
     if "farkas" in node:
         _check_farkas(node["farkas"], facts, problem)
+        return
+    if "counting" in node:
+        if claim != "refutes":
+            raise Rejected(f"a counting argument proves nothing for claim {claim!r}")
+        _check_counting(node["counting"], problem)
         return
     if "word" in node:
         word = node["word"]

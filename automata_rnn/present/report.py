@@ -77,6 +77,12 @@ def tree_lines(node: dict, order: list[str], indent: str = "  ") -> list[str]:
         return [f"{indent}impossible: the facts make each term below {'>= 0, one > 0' if strict else '>= 0'}, "
                 f"yet " + " + ".join(_fact_text(i, order) for i in items)
                 + f" = {format_rational(total.const)}, so {format_rational(total.const)} {rel} 0"]
+    if "counting" in node:
+        words = node["counting"]["words"]
+        shown = ", ".join('"' + "".join(w) + '"' for w in words[:8]) + (", ..." if len(words) > 8 else "")
+        return [f"{indent}counting: the inputs {shown} reach {len(words)} states of the automaton that a suffix "
+                f"tells apart pairwise, so a network needs {len(words)} different codes after them: more than "
+                f"its units can hold under this semantics"]
     if "clause" in node:
         return [f"{indent}excluded by clause {node['clause'] + 1}"]
     if node.get("verified"):

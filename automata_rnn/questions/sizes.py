@@ -25,6 +25,7 @@ from automata_rnn.exact.run import TooLarge, Verified, verify_weights
 from automata_rnn.interop.weights import weights_json
 from automata_rnn.model.problem import Problem
 from automata_rnn.solver.context import one_question
+from automata_rnn.solver.counting import counting_tree
 from automata_rnn.solver.cvc5 import cvc5_verdict
 from automata_rnn.solver.encode import Encoding, StateCodeEncoding, code_count
 from automata_rnn.solver.prove import Budget, Timeout, TreeLimit, certificate, prove
@@ -132,10 +133,17 @@ def _simpler(enc: Encoding | StateCodeEncoding, weights: dict, timeout: float | 
 @one_question
 def exclude(problem: Problem, certificate_nodes: int = 2000, timeout: float | None = None,
             enc: Encoding | None = None, *, z3_found_unsat: bool = False) -> Exclusion | None:
-    """Back "no network of this size" by a checked certificate (a case split of at most
-    ``certificate_nodes`` nodes: a deterministic budget) or two agreeing solvers; None if neither.
+    """Back "no network of this size" by a checked certificate (counting codes first; then a case split
+    of at most ``certificate_nodes`` nodes: a deterministic budget) or two agreeing solvers; None if none.
     ``z3_found_unsat``: the caller has just had z3 find this exact encoding unsatisfiable, so only
     cvc5 remains to be asked."""
+    tree = counting_tree(problem)
+    if tree is not None:
+        cert = certificate(problem, tree)
+        ok, why = check(cert)
+        if not ok:
+            raise InternalCheckFailed(f"counting certificate rejected by the checker: {why}")
+        return Exclusion(problem.units, "certificate", cert, why)
     try:
         if certificate_nodes <= 0:
             raise TreeLimit("no certificate asked for")

@@ -1,0 +1,92 @@
+"""The counting certificate: more pairwise distinguishable states than a network's codes.  Checked against
+the checker's rejections and, independently, against the solvers: whenever counting refutes a size, no
+search finds weights of that size."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from hypothesis import given, settings
+from strategies import automata
+
+from automata_rnn.exact.checker import check
+from automata_rnn.interop.automata_files import load_automaton
+from automata_rnn.model.cells import get_cell
+from automata_rnn.model.problem import Problem
+from automata_rnn.model.semantics import Semantics
+from automata_rnn.questions.solve import solve
+from automata_rnn.solver.counting import codes, counting_tree
+from automata_rnn.solver.prove import certificate
+
+
+def tomita3_gru(units=2, semantics="indicator"):
+    return Problem(load_automaton("tomita3"), get_cell("gru"), units, Semantics(semantics), output="readout")
+
+
+def counting_certificate(problem):
+    tree = counting_tree(problem)
+    assert tree is not None
+    return certificate(problem, tree)
+
+
+def test_five_states_need_more_than_the_four_codes_of_two_threshold_units():
+    problem = tomita3_gru()
+    assert codes(problem) == 4
+    cert = counting_certificate(problem)
+    assert check(cert) == (True, "accepted (1 nodes checked)")
+    assert len(cert["tree"]["counting"]["words"]) == 5
+
+
+def test_nothing_to_count_when_the_codes_suffice():
+    assert counting_tree(tomita3_gru(3)) is None                      # 8 codes >= 5 states
+    assert counting_tree(tomita3_gru(2, "saturated")) is None         # a saturated GRU unit has 3 values: 9 codes
+    lstm = Problem(load_automaton("tomita3"), get_cell("lstm"), 2, output="readout")
+    assert codes(lstm) is None and counting_tree(lstm) is None        # a cell state can count
+
+
+def _tampered(change):
+    cert = counting_certificate(tomita3_gru())
+    change(cert)
+    return check(cert)
+
+
+@pytest.mark.parametrize("change, reason", [
+    (lambda c: c["tree"]["counting"]["words"].pop(), "not more than the 4 codes"),
+    (lambda c: c["tree"]["counting"]["separators"].pop(), "not every pair"),
+    (lambda c: c["tree"]["counting"]["separators"][0].__setitem__(2, []), "same output"),
+    (lambda c: c["tree"]["counting"]["words"][1].append("2"), "symbols of the alphabet"),
+    (lambda c: c["tree"]["counting"]["separators"][0].__setitem__(0, 3), "do not name two words in order"),
+    (lambda c: c["problem"].__setitem__("units", 3), "not more than the 8 codes"),
+    (lambda c: c["problem"].__setitem__("semantics", "saturated"), "not more than the 9 codes"),
+    (lambda c: c["problem"].__setitem__("cell", "lstm"), "not finitely many"),
+    (lambda c: c.update(claim="implements-region", clauses=[]), "proves nothing"),
+])
+def test_every_flaw_is_rejected_with_its_reason(change, reason):
+    accepted, why = _tampered(change)
+    assert not accepted and reason in why, why
+
+
+@settings(max_examples=25, deadline=None)
+@given(automata(max_states=4))
+def test_counting_never_refutes_a_size_that_has_weights(a):
+    """One Elman unit has two codes: counting refutes every automaton with three or more states; the
+    case-split prover, which knows nothing of counting, must never find weights then."""
+    problem = Problem(a, get_cell("rnn"))
+    tree = counting_tree(problem)
+    answer = solve(problem, timeout=60)
+    if tree is not None:
+        assert answer.verdict != "sat"
+        assert check(certificate(problem, tree))[0]
+    if answer.verdict == "sat":
+        assert tree is None
+
+
+def test_minimize_tomita3_gru_is_certified_without_a_second_solver(monkeypatch):
+    import automata_rnn.questions.sizes as sizes
+    from automata_rnn.questions.sizes import minimize
+
+    monkeypatch.setattr(sizes, "cvc5_verdict", lambda *args, **kwargs: None)
+    result = minimize(tomita3_gru(1))
+    assert result.minimal == 3 and result.lower_bound.method == "certificate"
+    assert check(copy.deepcopy(result.lower_bound.certificate))[0]
