@@ -24,7 +24,7 @@ def codes(problem: Problem) -> int | None:
 
 def access_words(a: Automaton) -> dict[str, tuple[str, ...]]:
     """A shortest input reaching each reachable state, in breadth-first order."""
-    words = {a.start: ()}
+    words: dict[str, tuple[str, ...]] = {a.start: ()}
     queue = deque([a.start])
     while queue:
         q = queue.popleft()
