@@ -1,3 +1,3 @@
-from automata_rnn.cli.main import main
+from automata_rnn.cli.main import cli
 
-raise SystemExit(main())
+raise SystemExit(cli())

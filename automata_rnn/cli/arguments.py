@@ -7,6 +7,8 @@ import argparse
 from fractions import Fraction
 
 from automata_rnn.arithmetic.exact import parse_rational
+from automata_rnn.cli.limits import memory_amount
+from automata_rnn.verdicts import BadInput
 
 
 def rational(text: str) -> Fraction:
@@ -43,3 +45,11 @@ def positive_int(text: str) -> int:
     if v < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {v}")
     return v
+
+
+def memory(text: str) -> int:
+    """An amount of memory, ``500M`` or ``2G``: bytes."""
+    try:
+        return memory_amount(text)
+    except BadInput as e:
+        raise argparse.ArgumentTypeError(str(e)) from None

@@ -15,7 +15,8 @@ from fractions import Fraction
 from typing import Sequence
 
 from automata_rnn import __version__
-from automata_rnn.cli.arguments import positive_int, positive_seconds, rational, unit_counts
+from automata_rnn.cli import limits
+from automata_rnn.cli.arguments import memory, positive_int, positive_seconds, rational, unit_counts
 from automata_rnn.interop.automata_files import load_automaton
 from automata_rnn.interop.files import dumps
 from automata_rnn.interop.weights import load_weights, parse_assignments, recorded_network
@@ -158,6 +159,13 @@ def build_parser() -> Parser:
 
     t = sub.add_parser("tour", help="every textbook question, answered and checked")
     t.add_argument("--json", action="store_true", help="print JSON")
+    for command in sub.choices.values():
+        if not any("--timeout" in a.option_strings for a in command._actions):
+            command.add_argument("--timeout", type=positive_seconds, default=None,
+                                 help="end the command after this many seconds (answer unknown, exit 3)")
+        command.add_argument("--memory", type=memory, default=None, metavar="AMOUNT",
+                             help="memory limit, e.g. 500M or 2G (default: half the machine); past it the "
+                                  "answer is unknown, exit 3")
     return parser
 
 
@@ -526,9 +534,15 @@ def _parser() -> Parser:
     return build_parser()
 
 
-def main(argv=None, capture: dict | None = None) -> int:
+def cli() -> int:
+    """The ``automata-rnn`` program: :func:`main` with every command under its time and memory limits."""
+    return main(sys.argv[1:], supervised=True)
+
+
+def main(argv=None, capture: dict | None = None, supervised: bool = False) -> int:
     """The command line: parse ``argv`` (default: the process's), run the command, print its answer; the exit
-    code.  With ``capture``, the answer's text and JSON go into it instead of being printed."""
+    code.  With ``capture``, the answer's text and JSON go into it instead of being printed.  ``supervised``
+    runs the command in a child process under its ``--timeout`` and ``--memory`` (see :mod:`cli.limits`)."""
     from automata_rnn.present import text
 
     text.RICH_TABLES = sys.stdout.isatty() and "NO_COLOR" not in os.environ
@@ -540,6 +554,8 @@ def main(argv=None, capture: dict | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return EXIT_BAD_INPUT
+        if supervised and capture is None and limits.supported():
+            return _supervised(list(sys.argv[1:] if argv is None else argv), args)
         return COMMANDS[args.command](args)
     except BadInput as e:
         print(f"automata-rnn: error: {one_line(e)}", file=sys.stderr)
@@ -558,6 +574,10 @@ def main(argv=None, capture: dict | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    except MemoryError:
+        _emit(args, "UNKNOWN: the memory limit was reached", {"verdict": Verdict.UNKNOWN,
+                                                             "reason": "the memory limit was reached"})
+        return EXIT_UNKNOWN
     except OSError as e:
         # a file the user named cannot be read or written
         where = f" {e.filename!r}" if getattr(e, "filename", None) else ""
@@ -567,6 +587,24 @@ def main(argv=None, capture: dict | None = None) -> int:
         print(f"automata-rnn: internal error, no answer given (a bug: please report it): "
               f"{type(e).__name__}: {one_line(e)}", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _supervised(argv: list[str], args) -> int:
+    """Run the command in a child under its limits; print what it answered, or why it was ended."""
+    def child():
+        capture: dict = {}
+        code = main(argv, capture=capture)
+        return code, (capture or None)
+
+    memory = args.memory if args.memory is not None else limits.default_memory()
+    outcome = limits.supervise(child, getattr(args, "timeout", None), memory)
+    if outcome.answer is not None:
+        _emit(args, outcome.answer["text"], outcome.answer["json"])
+    elif outcome.limit and outcome.code == EXIT_UNKNOWN:
+        _emit(args, f"UNKNOWN: {outcome.limit}", {"verdict": Verdict.UNKNOWN, "reason": outcome.limit})
+    elif outcome.limit:
+        print(f"automata-rnn: internal error, no answer given: {outcome.limit}", file=sys.stderr)
+    return outcome.code
 
 
 def run_command(argv: Sequence[str]) -> tuple[int, str, object]:
