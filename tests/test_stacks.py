@@ -223,3 +223,21 @@ def test_train_writes_a_stack_that_verify_reads(tmp_path, capsys):
     code = main(["verify", "latch", "--weights", str(path), "--json"])
     out = json.loads(capsys.readouterr().out)
     assert code in (0, 1, 3) and out["problem"]["layers"] == [1, 1]
+
+
+def test_minimize_a_stack_searches_units_per_layer_at_its_depth():
+    """Two stacked one-unit Elman layers cannot toggle (certificate) and two units per layer can (weights
+    re-verified); tomita3 needs 2 GRU units per layer, 1 being excluded by counting codes (2 units, 4 codes,
+    5 states)."""
+    from automata_rnn.questions.sizes import minimize
+
+    toggle_rnn = minimize(Problem(toggle(), get_cell("rnn"), layers=(1, 1), output="readout"), max_hidden=3)
+    assert toggle_rnn.minimal == 2 and toggle_rnn.problem.layers == (2, 2)
+    assert check(toggle_rnn.lower_bound.certificate)[0]
+    assert check_weights(toggle_rnn.problem, toggle_rnn.weights).implements
+    from automata_rnn.interop.automata_files import load_automaton
+
+    tomita3 = minimize(Problem(load_automaton("tomita3"), get_cell("gru"), layers=(1, 1), output="readout"),
+                       max_hidden=3)
+    assert tomita3.minimal == 2
+    assert "counting" in tomita3.lower_bound.certificate["tree"]

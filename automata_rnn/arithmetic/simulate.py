@@ -24,7 +24,7 @@ from automata_rnn.model.network import stack
 from automata_rnn.model.problem import encode_symbol
 from automata_rnn.verdicts import BadInput
 
-__all__ = ["Simulation", "encode_words", "params_from_pytorch_gru",
+__all__ = ["Simulation", "encode_words", "params_from_pytorch", "params_from_pytorch_gru",
            "params_from_pytorch_lstm", "params_to_numpy", "simulate"]
 
 
@@ -226,7 +226,14 @@ def simulate(cell: str | Cell, params: Mapping[str, object], inputs, *, activati
     )
 
 
-def _pytorch_blocks(gates: Sequence[str], weight_ih, weight_hh, bias_ih, bias_hh, separate: str | None):
+def params_from_pytorch(cell: str | Cell, weight_ih, weight_hh, bias_ih=None, bias_hh=None) -> dict[str, np.ndarray]:
+    """The parameters of one PyTorch layer (arrays of ``weight_ih_l0`` etc.) under this package's names, by the
+    cell's :class:`automata_rnn.model.cells.TorchConvention`: ``U = W_i*^T``, ``W = W_h*^T``, each bias the
+    sum ``b_i* + b_h*`` except the separate gate's (``b_h = b_in`` and ``b_hn`` for the GRU)."""
+    cell = get_cell(cell) if isinstance(cell, str) else cell
+    if cell.torch is None:
+        raise BadInput(f"cell {cell.name} has no PyTorch layer")
+    gates, separate = cell.torch.gates, cell.torch.separate
     wi, wh = np.asarray(weight_ih, dtype=np.float64), np.asarray(weight_hh, dtype=np.float64)
     units = wh.shape[1]
     if wi.shape[0] != len(gates) * units or wh.shape != (len(gates) * units, units):
@@ -248,13 +255,10 @@ def _pytorch_blocks(gates: Sequence[str], weight_ih, weight_hh, bias_ih, bias_hh
 
 
 def params_from_pytorch_gru(weight_ih, weight_hh, bias_ih=None, bias_hh=None) -> dict[str, np.ndarray]:
-    """The 'gru-after' parameters of one PyTorch ``nn.GRU`` layer (arrays of ``weight_ih_l0`` etc.,
-    gates stacked r, z, n): ``U = W_i*^T``, ``W = W_h*^T``, ``b_z = b_iz + b_hz``,
-    ``b_r = b_ir + b_hr``, ``b_h = b_in`` and ``b_hn`` (gated by r) kept apart."""
-    return _pytorch_blocks(("r", "z", "h"), weight_ih, weight_hh, bias_ih, bias_hh, separate="h")
+    """The 'gru-after' parameters of one PyTorch ``nn.GRU`` layer (gates stacked r, z, n)."""
+    return params_from_pytorch("gru-after", weight_ih, weight_hh, bias_ih, bias_hh)
 
 
 def params_from_pytorch_lstm(weight_ih, weight_hh, bias_ih=None, bias_hh=None) -> dict[str, np.ndarray]:
-    """The 'lstm' parameters of one PyTorch ``nn.LSTM`` layer (gates stacked i, f, g, o):
-    ``U = W_i*^T``, ``W = W_h*^T``, ``b = b_i* + b_h*``."""
-    return _pytorch_blocks(("i", "f", "g", "o"), weight_ih, weight_hh, bias_ih, bias_hh, separate=None)
+    """The 'lstm' parameters of one PyTorch ``nn.LSTM`` layer (gates stacked i, f, g, o)."""
+    return params_from_pytorch("lstm", weight_ih, weight_hh, bias_ih, bias_hh)

@@ -458,7 +458,7 @@ def cmd_proofs(args) -> int:
 def cmd_minimize(args) -> int:
     from automata_rnn.interop.files import write_atomic
     from automata_rnn.present.report import minimal_text
-    from automata_rnn.questions.sizes import minimal_json, minimize, without_timings
+    from automata_rnn.questions.sizes import minimal_json, minimize, resized, without_timings
     from automata_rnn.solver.encode import Encoding
 
     args.output = args.output or "readout"
@@ -466,8 +466,7 @@ def cmd_minimize(args) -> int:
     result = minimize(problem, args.max_hidden, args.timeout)
     if args.smt2:
         excluded = result.minimal - 1 if result.minimal and result.minimal > 1 else 1
-        import dataclasses
-        write_atomic(args.smt2, Encoding(dataclasses.replace(problem, units=excluded)).smt2())
+        write_atomic(args.smt2, Encoding(resized(problem, excluded)).smt2())
     obj = minimal_json(result)
     _emit(args, minimal_text(result), without_timings(obj) if args.no_timings else obj)
     return EXIT_OK if result.minimal is not None else EXIT_UNKNOWN

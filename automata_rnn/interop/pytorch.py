@@ -8,8 +8,8 @@ floats in the file.  :func:`to_torch` builds the PyTorch layer of a cell from
 exact weights.
 
 The convention mapping is the one of
-:func:`automata_rnn.arithmetic.simulate.params_from_pytorch_gru` and
-:func:`automata_rnn.arithmetic.simulate.params_from_pytorch_lstm` (gates stacked
+:func:`automata_rnn.arithmetic.simulate.params_from_pytorch`, by each cell's
+:class:`automata_rnn.model.cells.TorchConvention` (gates stacked
 (r, z, n) and (i, f, g, o), ``U = weight_ih`` block transposed, ``W =
 weight_hh`` block transposed, ``b_z = b_iz + b_hz``, ``b_r = b_ir + b_hr``,
 ``b_h = b_in``, ``b_hn`` apart; ``b = b_i* + b_h*`` for the LSTM).  It is read
@@ -35,8 +35,8 @@ from types import MappingProxyType
 
 import numpy as np
 
-from automata_rnn.arithmetic.simulate import params_from_pytorch_gru, params_from_pytorch_lstm
-from automata_rnn.model.cells import Cell, element_names, get_cell
+from automata_rnn.arithmetic.simulate import params_from_pytorch
+from automata_rnn.model.cells import CELLS, Cell, element_names, get_cell
 from automata_rnn.model.network import layer_prefix
 from automata_rnn.model.problem import Problem, canonical_name
 from automata_rnn.verdicts import BadInput
@@ -47,9 +47,9 @@ __all__ = ["TENSORS", "TorchLayer", "layout", "load_torch", "parameter_blocks", 
 TENSORS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
 #: PyTorch layer -> our cell.  nn.RNN has no counterpart (see :data:`RNN_REFUSAL`).
-TORCH_CELLS = {"GRU": "gru-after", "LSTM": "lstm"}
-_IMPORTERS = {"gru-after": params_from_pytorch_gru, "lstm": params_from_pytorch_lstm}
-_TORCH_CLASS = {"gru-after": "nn.GRU", "lstm": "nn.LSTM"}
+TORCH_CELLS = {c.torch.module: name for name, c in CELLS.items() if c.torch is not None}
+_TORCH_CLASS = {name: f"nn.{module}" for module, name in TORCH_CELLS.items()}
+_BY_GATES = {len(CELLS[name].torch.gates): name for name in TORCH_CELLS.values()}  # type: ignore[union-attr]
 
 RNN_REFUSAL = ("nn.RNN uses tanh (or relu); automata_rnn's rnn cell is the textbook's sigmoid Elman cell: "
                "not representable (supported: nn.GRU as 'gru-after', nn.LSTM as 'lstm')")
@@ -123,7 +123,7 @@ def layout(cell: str, units: int, inputs: int) -> Mapping[str, tuple[tuple[str, 
     and ``b_hn`` only ``bias_hh``.  Every PyTorch entry is used exactly once.
     ValueError for a cell with no PyTorch layer.
     """
-    if cell not in _IMPORTERS:
+    if cell not in _TORCH_CLASS:
         raise BadInput(NO_TORCH_LAYER.get(cell, f"cell {cell!r} has no PyTorch layer"))
     if units < 1 or inputs < 1:
         raise BadInput("a PyTorch layer needs at least one unit and one input")
@@ -136,9 +136,8 @@ def layout(cell: str, units: int, inputs: int) -> Mapping[str, tuple[tuple[str, 
         tags[tensor] = np.arange(first, first + size, dtype=np.float64).reshape(shape)
         where.update({first + i: (tensor, i) for i in range(size)})
         first += size
-    importer = _IMPORTERS[cell]
-    with_ih = importer(tags["weight_ih"], tags["weight_hh"], tags["bias_ih"], None)
-    with_hh = importer(tags["weight_ih"], tags["weight_hh"], None, tags["bias_hh"])
+    with_ih = params_from_pytorch(c, tags["weight_ih"], tags["weight_hh"], tags["bias_ih"], None)
+    with_hh = params_from_pytorch(c, tags["weight_ih"], tags["weight_hh"], None, tags["bias_hh"])
     out: dict[str, tuple[tuple[str, int], ...]] = {}
     for b in c.blocks:
         names = element_names(b.name, b.shape(units, inputs))
@@ -304,7 +303,7 @@ def _layer(arrays: dict, level: int, levels: int, label: str, detected: str | No
     gates = wh.shape[0] // units
     if gates == 1:
         raise BadInput(RNN_REFUSAL)
-    cell = {3: "gru-after", 4: "lstm"}.get(gates)
+    cell = _BY_GATES.get(gates)
     if cell is None:
         raise BadInput(f"{label}: {gates} stacked gates is neither nn.GRU (3) nor nn.LSTM (4)")
     if detected is not None and cell != detected:
@@ -354,8 +353,8 @@ def _hint(cell_hint: str | None) -> str | None:
         raise BadInput(RNN_REFUSAL)
     if cell_hint in NO_TORCH_LAYER:
         raise BadInput(NO_TORCH_LAYER[cell_hint])
-    if cell_hint not in _IMPORTERS:
-        raise BadInput(f"cell {cell_hint!r} has no PyTorch layer (PyTorch cells: {', '.join(_IMPORTERS)})")
+    if cell_hint not in _TORCH_CLASS:
+        raise BadInput(f"cell {cell_hint!r} has no PyTorch layer (PyTorch cells: {', '.join(_TORCH_CLASS)})")
     return cell_hint
 
 
@@ -476,7 +475,7 @@ def to_torch(cell: str | Cell, weights: Mapping[str, Fraction], units: int, inpu
         tensor, index = sources[0]
         arrays[tensor].flat[index] = f
     torch = _import_torch("building a PyTorch layer")
-    cls = torch.nn.GRU if name == "gru-after" else torch.nn.LSTM
+    cls = getattr(torch.nn, get_cell(name).torch.module)  # type: ignore[union-attr]
     module = cls(inputs, units, batch_first=True, dtype=torch.float64)
     with torch.no_grad():
         for t, arr in arrays.items():

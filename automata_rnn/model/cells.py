@@ -116,6 +116,17 @@ def _gate_blocks(*gates: str) -> tuple[Block, ...]:
 
 
 @dataclass(frozen=True)
+class TorchConvention:
+    """How PyTorch stores a cell: ``nn.<module>``, its gates stacked in ``gates`` order in ``weight_ih`` and
+    ``weight_hh``; the biases ``bias_ih + bias_hh`` summed per gate, except the gate ``separate`` whose
+    recurrent bias stays apart (the GRU's b_hn, which the reset gate scales)."""
+
+    module: str
+    gates: tuple[str, ...]
+    separate: str | None = None
+
+
+@dataclass(frozen=True)
 class Cell:
     """A recurrent cell: its parameter blocks, the parts of its state, and its step equations.
 
@@ -127,6 +138,8 @@ class Cell:
       ``ops.squash`` (the LSTM's cell state); under the saturated semantics they make h irrational;
     * ``initial_biases``: biases that training starts away from 0 (the LSTM's forget bias 1, as
       TensorFlow's LSTMCell adds it);
+    * ``torch``: how PyTorch lays the cell out (:class:`TorchConvention`), None when no PyTorch layer
+      computes it;
     * ``keeps``: the update gate's value that keeps the old state (1 in the textbook's GRU, 0 under
       Chung et al.'s convention; None for cells without one);
     * ``layers``: for a stack of layers (see :func:`automata_rnn.model.network.stack`), the units of
@@ -142,6 +155,7 @@ class Cell:
     unscaled: tuple[str, ...] = ()
     initial_biases: tuple[tuple[str, int], ...] = ()
     keeps: int | None = None
+    torch: TorchConvention | None = None
     layers: tuple[int, ...] = ()
 
     def code_values(self, semantics: str) -> tuple[Fraction, ...] | None:
@@ -179,11 +193,13 @@ CELLS: dict[str, Cell] = {
     "gru": Cell("gru", "GRU, reset before the product (the textbook)", _gate_blocks("z", "r", "h"),
                 ("h",), gru_step, keeps=1),
     "gru-after": Cell("gru-after", "GRU, reset after the product (PyTorch, Keras 3)",
-                      _gate_blocks("z", "r", "h") + (Block("b_hn", "bias"),), ("h",), gru_after_step, keeps=1),
+                      _gate_blocks("z", "r", "h") + (Block("b_hn", "bias"),), ("h",), gru_after_step, keeps=1,
+                      torch=TorchConvention("GRU", ("r", "z", "h"), separate="h")),
     "gru-chung": Cell("gru-chung", "GRU, reset before the product, h' = (1-z) h + z h~ (Chung et al. 2014)",
                       _gate_blocks("z", "r", "h"), ("h",), gru_chung_step, keeps=0),
     "lstm": Cell("lstm", "LSTM with gates i, f, g, o", _gate_blocks("i", "f", "g", "o"), ("h", "c"),
-                 lstm_step, unscaled=("c",), initial_biases=(("b_f", 1),)),
+                 lstm_step, unscaled=("c",), initial_biases=(("b_f", 1),),
+                 torch=TorchConvention("LSTM", ("i", "f", "g", "o"))),
 }
 
 

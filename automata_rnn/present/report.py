@@ -275,20 +275,24 @@ def judgement_json(p: Problem, j: Judgement) -> dict:
 
 def minimal_text(m) -> str:
     p = m.problem
-    lines = [f"{p.automaton.name} ({len(p.automaton.states)} states) on {p.cell.name} cells, "
+    depth = len(p.layers)
+    layers = f", {depth} stacked layers" if depth > 1 else ""
+
+    def size(n: int) -> str:
+        return f"{n} unit{'s' * (n > 1)}" + (" per layer" if depth > 1 else "")
+
+    lines = [f"{p.automaton.name} ({len(p.automaton.states)} states) on {p.cell.name} cells{layers}, "
              f"output = {'state' if p.output == 'state' else 'threshold read-out'}, {p.semantics.describe()}"]
     for s in m.sizes:
-        lines.append(f"  {s.units} unit{'s' * (s.units > 1)}: {s.verdict}" + (f" ({s.reason})" if s.reason else ""))
+        lines.append(f"  {size(s.units)}: {s.verdict}" + (f" ({s.reason})" if s.reason else ""))
     if m.minimal is not None and m.weights is not None:
-        lines.append(f"MINIMAL: {m.minimal} unit{'s' * (m.minimal > 1)}; "
-                     "weights re-verified by exhaustive exact simulation:")
+        lines.append(f"MINIMAL: {size(m.minimal)}; weights re-verified by exhaustive exact simulation:")
         lines.append("  " + weights_text(m.weights, p.parameter_names()))
         if m.minimal == 1:
             lines.append("  fewer: none possible (one unit is the least)")
         elif m.lower_bound is not None:
             e = m.lower_bound
-            lines.append(f"  {e.units} unit{'s' * (e.units > 1)} excluded by {e.method}"
-                         + (f": {e.checked}" if e.checked else ""))
+            lines.append(f"  {size(m.minimal - 1)} excluded by {e.method}" + (f": {e.checked}" if e.checked else ""))
             lines.append("  (a unit can always be added and ignored, so every smaller size is excluded too)")
     else:
         lines.append(f"UNKNOWN: {m.reason}")

@@ -29,7 +29,7 @@ from automata_rnn.solver.counting import counting_tree
 from automata_rnn.solver.cvc5 import cvc5_verdict
 from automata_rnn.solver.encode import Encoding, StateCodeEncoding, code_count
 from automata_rnn.solver.prove import Budget, Timeout, TreeLimit, certificate, prove
-from automata_rnn.verdicts import BadInput, InternalCheckFailed, Verdict
+from automata_rnn.verdicts import InternalCheckFailed, Verdict
 
 
 @dataclass
@@ -52,11 +52,10 @@ class SizeResult:
     reason: str = ""
 
 
-def _sized(problem: Problem, units: int) -> Problem:
-    """The problem with one layer of ``units`` units; ValueError for a stack, whose sizes are not searched."""
-    if len(problem.layers) > 1:
-        raise BadInput("the size search is over the units of one layer, not over a stack of layers")
-    return dataclasses.replace(problem, units=units)
+def resized(problem: Problem, units: int) -> Problem:
+    """The problem with ``units`` units in each of its layers (one layer, or a stack of the same depth)."""
+    depth = len(problem.layers)
+    return dataclasses.replace(problem, units=units * depth, layers=(units,) * depth)
 
 
 class Found(NamedTuple):
@@ -219,11 +218,12 @@ def without_timings(obj):
 def minimize(problem: Problem, max_hidden: int = 4, timeout: float | None = None,
              certificate_nodes: int = 2000) -> Minimal:
     """Try 1, 2, ... units up to ``max_hidden``; the first size with verified weights, with n - 1 excluded.
+    For a stack the size is the units of every layer alike, at the stack's depth (a unit added to every
+    layer can be ignored, so an excluded size excludes every smaller one here too).
 
     A size the solvers cannot decide in time does not stop the search: larger sizes are still tried
     (each gets at most half the time left), so the answer can be "n units suffice; fewer unknown".
     """
-    _sized(problem, 1)
     deadline = None if timeout is None else time.monotonic() + timeout
     sizes: list[SizeResult] = []
     for n in range(1, max_hidden + 1):
@@ -231,7 +231,7 @@ def minimize(problem: Problem, max_hidden: int = 4, timeout: float | None = None
         if left is not None and left <= 0:
             break
         t = time.monotonic()
-        p = _sized(problem, n)
+        p = resized(problem, n)
         share = None if left is None else max(1.0, left / 2)
         verdict, weights, reason, _ = find_weights(p, share)
         sizes.append(SizeResult(n, verdict, time.monotonic() - t, weights, reason=reason))
@@ -245,7 +245,7 @@ def minimize(problem: Problem, max_hidden: int = 4, timeout: float | None = None
                            f"{n} units suffice (verified), but size(s) {', '.join(map(str, undecided))} "
                            "could not be decided in time")
         left = None if deadline is None else max(0.5, deadline - time.monotonic())
-        excl = exclude(_sized(problem, n - 1), certificate_nodes, left, z3_found_unsat=True)
+        excl = exclude(resized(problem, n - 1), certificate_nodes, left, z3_found_unsat=True)
         sizes[-2].exclusion = excl
         if excl is None:
             return Minimal(p, None, weights, None, sizes,
