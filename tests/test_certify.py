@@ -118,3 +118,41 @@ def test_simulate_rejects_symbols_outside_the_alphabet(bad):
     p = Problem(load_automaton("latch"), get_cell("rnn"))
     with pytest.raises(ValueError):
         simulate_word(p, {}, bad)
+
+
+def test_the_least_safe_gain_is_bracketed_from_below_by_a_checked_failure():
+    """GRU latch weights found with a margin: certified at k, and at the bracket's lower gain the real
+    network (an independent float64 run of the simulator) fails on the reported input, which it gets right
+    at the certified gain."""
+    from automata_rnn.questions.certify import solve_and_certify
+    from automata_rnn.questions.simulate import simulate_word
+
+    found = solve_and_certify(Problem(load_automaton("latch"), get_cell("gru")))
+    assert found.gain is not None and found.gain.certified
+    below = found.gain.below
+    assert below is not None and below.fails_at is not None and below.fails_at < found.gain.gain
+    plain = dataclasses.replace(found.problem, semantics=Semantics(found.problem.semantics.name))
+    word = "".join(below.word)
+    assert not simulate_word(plain, found.weights, word, gain=below.fails_at).agrees
+    assert simulate_word(plain, found.weights, word, gain=found.gain.gain).agrees
+
+
+def test_a_network_right_at_every_gain_has_no_failure_below():
+    """The RNN latch U_h = 2, W_h = 2, b_h = -1 is right for every gain > 0: nothing fails below the
+    certified gain, and the report says how far down it looked."""
+    p = Problem(load_automaton("latch"), get_cell("rnn"))
+    result = certify(p, {"U_h": F(2), "W_h": F(2), "b_h": F(-1)})
+    assert result.certified and result.below is not None
+    assert result.below.fails_at is None and result.below.searched_down_to < result.gain / 500
+
+
+def test_certify_reads_the_saturated_codes_by_default(capsys):
+    import json
+
+    from automata_rnn.cli.main import main
+
+    weights = ["U_h=2", "W_h=2", "b_h=-1"]
+    main(["certify", "latch", "--cell", "rnn", "--set", *weights, "--json"])
+    assert json.loads(capsys.readouterr().out)["problem"]["semantics"] == "saturated"
+    main(["certify", "latch", "--cell", "rnn", "--set", *weights, "--semantics", "indicator", "--json"])
+    assert json.loads(capsys.readouterr().out)["problem"]["semantics"] == "indicator"

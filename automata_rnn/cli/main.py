@@ -47,7 +47,9 @@ def _problem_args(p: argparse.ArgumentParser, fix: bool = True) -> None:
     p.add_argument("--units", "--hidden", dest="units", type=unit_counts, default=None,
                    help="hidden units (default 1, or as a weights file records); N1,N2,... for a stack of layers, "
                         "bottom first, each reading the new state of the one below")
-    p.add_argument("--semantics", default="indicator", help="indicator (textbook, default) or saturated")
+    p.add_argument("--semantics", default=None,
+                   help="indicator (the textbook's; the default) or saturated (the large-gain limit of a real "
+                        "network; the default of certify)")
     p.add_argument("--output", choices=READOUTS, default=None,
                    help="the output is unit 0 of the state (default for one unit) or a threshold read-out")
     p.add_argument("--output-rule", choices=tuple(OUTPUT_RULES), default=None,
@@ -182,6 +184,11 @@ def _adopt_recorded(args) -> None:
         args.activation = "sigmoid"
 
 
+# certify asks what a real network does as its gain grows: the saturated semantics is that limit (under the
+# indicator semantics a tanh gives 0, which a real tanh never keeps)
+_DEFAULT_SEMANTICS = {"certify": "saturated"}
+
+
 def make_problem(args, fixed_items=()) -> Problem:
     automaton = load_automaton(args.automaton)
     if getattr(args, "torch", None):
@@ -189,7 +196,9 @@ def make_problem(args, fixed_items=()) -> Problem:
     _adopt_recorded(args)
     def build(fixed):
         return Problem.with_defaults(automaton, args.cell or "rnn", _layers_of(args.units),
-                                     semantics=Semantics(args.semantics, getattr(args, "margin", 0) or 0),
+                                     semantics=Semantics(args.semantics or _DEFAULT_SEMANTICS.get(args.command,
+                                                                                                  "indicator"),
+                                                         getattr(args, "margin", 0) or 0),
                                      output=args.output, rule=args.output_rule, fixed=fixed,
                                      bound=getattr(args, "bound", None))
 

@@ -353,6 +353,16 @@ def gain_text(p: Problem, r, header: bool = True) -> str:
                      "gives the automaton's output")
         lines.append(f"  {len(r.codes)} codes, {r.transitions} transitions checked with outward-rounded interval "
                      f"arithmetic; smallest |pre-activation| of the threshold weights: {format_rational(r.margin)}")
+        b = r.below
+        if b is not None and b.fails_at is not None:
+            lines.append(f"  from below: at gain {format_rational(b.fails_at)} (about {float(b.fails_at):.4g}) the "
+                         f"real network fails on {word_text(b.word)} (every output along it decided by outward-rounded "
+                         f"intervals), so the least safe gain lies in ({float(b.fails_at):.4g}, "
+                         f"{float(r.gain):.4g}]")
+        elif b is not None:
+            lines.append(f"  from below: no failing input found at gains down to {float(b.searched_down_to):.4g} "
+                         "(every input up to length 10 and 16 random inputs of length 200 at each gain): the "
+                         "certified gain may be far above the least safe one")
     else:
         lines.append(f"NOT CERTIFIED: {r.reason}")
     return "\n".join(lines)
@@ -364,6 +374,9 @@ def gain_json(p: Problem, r) -> dict:
             "epsilon": None if r.epsilon is None else format_rational(r.epsilon),
             "margin": None if r.margin is None else format_rational(r.margin),
             "codes": [[[format_value(v) for v in part] for part in c] for c in r.codes],
+            "fails_at_gain": None if r.below is None or r.below.fails_at is None else format_rational(r.below.fails_at),
+            "fails_on": None if r.below is None or r.below.word is None else "".join(r.below.word),
+            "searched_down_to": None if r.below is None else format_rational(r.below.searched_down_to),
             "reason": r.reason or None}
 
 

@@ -38,12 +38,24 @@ from automata_rnn.model.problem import DEFAULT_MARGIN_BOUND, Problem, encode_sym
 from automata_rnn.model.semantics import Semantics
 from automata_rnn.questions.sizes import find_weights
 from automata_rnn.questions.solve import smallest_margin
+from automata_rnn.questions.verify import find_failure
 from automata_rnn.solver.context import one_question
 from automata_rnn.verdicts import BadInput, InternalCheckFailed, Verdict
 
 EPSILONS = [Fraction(2, 5), Fraction(1, 4), Fraction(1, 10), Fraction(1, 20), Fraction(1, 50), Fraction(1, 100),
             Fraction(1, 1000), Fraction(1, 10**4), Fraction(1, 10**6)]
 MAX_GAIN = Fraction(10**6)
+
+
+@dataclass
+class GainBracket:
+    """The least safe gain from below: ``fails_at``, a gain at which the real network gives a wrong output on
+    ``word`` (every output along it decided by outward-rounded intervals, so no rounding can explain it), or
+    None when no failure was found at any gain searched, down to ``searched_down_to``."""
+
+    fails_at: Fraction | None
+    word: tuple | None
+    searched_down_to: Fraction
 
 
 @dataclass
@@ -57,6 +69,7 @@ class GainResult:
     reason: str = ""
     codes: list = field(default_factory=list)
     transitions: int = 0
+    below: GainBracket | None = None
 
     @property
     def verdict(self) -> Verdict:
@@ -193,7 +206,68 @@ def certify(problem: Problem, weights: dict, activation: str = "sigmoid") -> Gai
     failure = tracker.check(k, eps)
     if failure is not None:
         raise InternalCheckFailed(f"reported gain failed its rigorous re-check: {failure}")
-    return GainResult(True, k, eps, margin, "", tracker.codes, len(tracker.moves))
+    return GainResult(True, k, eps, margin, "", tracker.codes, len(tracker.moves),
+                      failing_gain(problem, weights, activation, k))
+
+
+SEARCH_HALVINGS = 10
+BISECTIONS = 8
+
+
+def failing_gain(problem: Problem, weights: dict, activation: str, certified: Fraction,
+                 max_length: int = 10) -> GainBracket:
+    """Bracket the least safe gain from below: gains certified / 2, / 4, ... are searched for a failing input
+    (every input up to ``max_length``, then random long ones) in float64; the largest failing one found is
+    refined by bisection, and its failure is confirmed with outward-rounded intervals."""
+    def failure_at(gain: Fraction):
+        word = find_failure(problem, {n: v * gain for n, v in weights.items()}, max_length, activation,
+                            long_runs=16, long_length=200)
+        if word is None or not _fails_rigorously(problem, weights, gain, word, activation):
+            return None
+        return word
+
+    gain, word = certified, None
+    for _ in range(SEARCH_HALVINGS):
+        gain /= 2
+        word = failure_at(gain)
+        if word is not None:
+            break
+    if word is None:
+        return GainBracket(None, None, gain)
+    low, high = gain, gain * 2   # fails at low; no failure was found at high (or it is the certified gain)
+    for _ in range(BISECTIONS):
+        middle = (low + high) / 2
+        found = failure_at(middle)
+        if found is not None:
+            low, word = middle, found
+        else:
+            high = middle
+    return GainBracket(low, tuple(word), gain)
+
+
+def _fails_rigorously(problem: Problem, weights: dict, gain: Fraction, word, activation: str) -> bool:
+    """Whether the real network with weights gain * W gives a wrong output on ``word``, with each output
+    along it decided by outward-rounded interval arithmetic (False when an interval straddles the cut)."""
+    ops = IntervalOps(activation)
+    params = _scaled(problem.parameters(weights), gain)
+    state = tuple(tuple(exact(0) for _ in range(problem.units)) for _ in problem.cell.state_parts)
+    expected = problem.automaton.outputs(tuple(word))
+    cut = exact(problem.rule.threshold)
+    for t in range(len(word) + 1):
+        if t:
+            x = tuple(exact(v) for v in encode_symbol(problem.automaton, word[t - 1]))
+            state, _ = problem.stack.step(ops, params, x, state)
+        read = state[0][problem.top]
+        if problem.output == "state":
+            bit = 1 if read[0].a > cut.b else 0 if read[0].b <= cut.a else None
+        else:
+            y = ops.add(ops.linear(read, params["W_y"]), params["b_y"])[0]
+            bit = 1 if y.a > 0 else 0 if y.b < 0 else None
+        if bit is None:
+            return False
+        if bit != expected[t]:
+            return True
+    return False
 
 
 @dataclass
