@@ -156,3 +156,28 @@ def test_certify_reads_the_saturated_codes_by_default(capsys):
     assert json.loads(capsys.readouterr().out)["problem"]["semantics"] == "saturated"
     main(["certify", "latch", "--cell", "rnn", "--set", *weights, "--semantics", "indicator", "--json"])
     assert json.loads(capsys.readouterr().out)["problem"]["semantics"] == "indicator"
+
+
+@pytest.mark.parametrize("activation, slope", [("hard_sigmoid", F(1, 5)), ("hard_sigmoid_pytorch", F(1, 6))])
+def test_a_hard_sigmoid_rnn_latch_is_exactly_its_threshold_network_at_gain_1(activation, slope):
+    """solve --activation hard_sigmoid: weights whose every reachable gate clears the saturation point; the
+    real network, run here in Fractions on every input up to length 12 with its hard sigmoid, is exactly
+    right, and certify proves it for every length at gain 1."""
+    import itertools
+
+    from automata_rnn.questions.certify import solve_and_certify
+
+    found = solve_and_certify(Problem(load_automaton("latch"), get_cell("rnn")), activation=activation)
+    assert found.gain is not None and found.gain.certified
+    assert found.gain.gain == 1 and found.gain.epsilon == 0 and found.gain.saturated_gates == 1 / (2 * slope)
+    w = found.weights
+    latch = load_automaton("latch")
+    for n in range(13):
+        for word in itertools.product("01", repeat=n):
+            h, outputs = F(0), [0]
+            for x in word:
+                v = int(x) * w["U_h"] + h * w["W_h"] + w["b_h"]
+                h = min(F(1), max(F(0), slope * v + F(1, 2)))
+                outputs.append(int(h > F(1, 2)))
+                assert h in (0, 1)
+            assert outputs == latch.outputs(word)

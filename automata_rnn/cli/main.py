@@ -85,7 +85,9 @@ def build_parser() -> Parser:
     s.add_argument("--certify", action="store_true",
                    help="then certify a gain for real sigmoid/tanh on inputs of any length (implies a margin)")
     s.add_argument("--activation", default="sigmoid",
-                   help="with --certify: sigmoid, hard_sigmoid or hard_sigmoid_pytorch")
+                   help="the real network's gates, for --certify: sigmoid (default), hard_sigmoid or "
+                        "hard_sigmoid_pytorch; a hard sigmoid implies --certify with every reachable gate "
+                        "past its saturation point, so that gain 1 works")
     s.add_argument("--smt2", metavar="FILE", help="also write the exact encoding as SMT-LIB 2")
     s.add_argument("--save", metavar="FILE", help="write the weights found (.json exact, or .npz float64)")
     s.add_argument("--second-opinion", choices=("cvc5",), default=None,
@@ -234,7 +236,7 @@ def cmd_solve(args) -> int:
     from automata_rnn.present.report import answer_json, answer_text
     from automata_rnn.questions.solve import second_opinion, solve
 
-    if args.certify:
+    if args.certify or args.activation != "sigmoid":
         return _solve_and_certify(args)
     problem = make_problem(args, args.fix)
     if args.all_sizes:

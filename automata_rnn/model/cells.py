@@ -140,6 +140,8 @@ class Cell:
       TensorFlow's LSTMCell adds it);
     * ``torch``: how PyTorch lays the cell out (:class:`TorchConvention`), None when no PyTorch layer
       computes it;
+    * ``tanh_gates``: the gates computed by tanh (a hard sigmoid replaces only the sigmoid ones, so a cell
+      without tanh gates is exactly its threshold network once every gate clears the saturation point);
     * ``keeps``: the update gate's value that keeps the old state (1 in the textbook's GRU, 0 under
       Chung et al.'s convention; None for cells without one);
     * ``layers``: for a stack of layers (see :func:`automata_rnn.model.network.stack`), the units of
@@ -155,6 +157,7 @@ class Cell:
     unscaled: tuple[str, ...] = ()
     initial_biases: tuple[tuple[str, int], ...] = ()
     keeps: int | None = None
+    tanh_gates: tuple[str, ...] = ()
     torch: TorchConvention | None = None
     layers: tuple[int, ...] = ()
 
@@ -191,14 +194,15 @@ CELLS: dict[str, Cell] = {
     "rnn": Cell("rnn", "Elman RNN with a sigmoid (the textbook)", _gate_blocks("h"), ("h",), rnn_step,
                 state_range=(Fraction(0), Fraction(1))),
     "gru": Cell("gru", "GRU, reset before the product (the textbook)", _gate_blocks("z", "r", "h"),
-                ("h",), gru_step, keeps=1),
+                ("h",), gru_step, keeps=1, tanh_gates=("h~",)),
     "gru-after": Cell("gru-after", "GRU, reset after the product (PyTorch, Keras 3)",
                       _gate_blocks("z", "r", "h") + (Block("b_hn", "bias"),), ("h",), gru_after_step, keeps=1,
+                      tanh_gates=("h~",),
                       torch=TorchConvention("GRU", ("r", "z", "h"), separate="h")),
     "gru-chung": Cell("gru-chung", "GRU, reset before the product, h' = (1-z) h + z h~ (Chung et al. 2014)",
-                      _gate_blocks("z", "r", "h"), ("h",), gru_chung_step, keeps=0),
+                      _gate_blocks("z", "r", "h"), ("h",), gru_chung_step, keeps=0, tanh_gates=("h~",)),
     "lstm": Cell("lstm", "LSTM with gates i, f, g, o", _gate_blocks("i", "f", "g", "o"), ("h", "c"),
-                 lstm_step, unscaled=("c",), initial_biases=(("b_f", 1),),
+                 lstm_step, unscaled=("c",), initial_biases=(("b_f", 1),), tanh_gates=("g", "tanh(c)"),
                  torch=TorchConvention("LSTM", ("i", "f", "g", "o"))),
 }
 

@@ -346,7 +346,17 @@ def all_sizes_json(p: Problem, cert: dict | None) -> dict:
 
 def gain_text(p: Problem, r, header: bool = True) -> str:
     lines = [problem_line(p)] if header else []
-    if r.certified:
+    if r.certified and r.saturated_gates is not None:
+        stays = ("its state is exactly the threshold network's code at every step" if r.epsilon == 0 else
+                 f"the real network stays within eps = {format_rational(r.epsilon)} of its codes")
+        lines.append(f"CERTIFIED at gain 1, the network as it is: every reachable pre-activation is at least "
+                     f"{format_rational(r.saturated_gates)} from 0, where the hard sigmoid is exactly 0 or 1, so "
+                     f"every gate equals the threshold network's; {stays}, on every input of every length, "
+                     "and so it gives the automaton's output")
+        lines.append(f"  {len(r.codes)} codes, {r.transitions} transitions; "
+                     + ("every reachable pre-activation checked by the exhaustive exact run" if r.epsilon == 0 else
+                        "checked with outward-rounded interval arithmetic"))
+    elif r.certified:
         lines.append(f"CERTIFIED: with every weight multiplied by gain k = {format_rational(r.gain)} "
                      f"(about {float(r.gain):.4g}), the real network stays within eps = {format_rational(r.epsilon)} "
                      "of the threshold network's code in every unit, on every input of every length, and so "

@@ -34,6 +34,7 @@ from mpmath import iv
 
 from automata_rnn.arithmetic.interval import IntervalOps, exact
 from automata_rnn.exact.run import Implements, explore, read_output, step, weight_signs
+from automata_rnn.model.activation import get_activation
 from automata_rnn.model.problem import DEFAULT_MARGIN_BOUND, Problem, encode_symbol
 from automata_rnn.model.semantics import Semantics
 from automata_rnn.questions.sizes import find_weights
@@ -70,6 +71,7 @@ class GainResult:
     codes: list = field(default_factory=list)
     transitions: int = 0
     below: GainBracket | None = None
+    saturated_gates: Fraction | None = None   # a hard sigmoid's saturation point that every gate clears
 
     @property
     def verdict(self) -> Verdict:
@@ -192,6 +194,18 @@ def certify(problem: Problem, weights: dict, activation: str = "sigmoid") -> Gai
         base.reason = ("a reachable pre-activation is exactly 0: a real gate sits at 1/2 there at every gain "
                        "(solve with --margin for weights that stay away from 0)")
         return base
+    saturation = get_activation(activation, real_only=True).saturation
+    if saturation is not None and margin >= saturation and not problem.cell.tanh_gates:
+        # every reachable gate is a hard sigmoid at or past its saturation point, exactly 0 or 1 (the margin is
+        # that of the exhaustive exact run): by induction from h(0) = 0 the real state is the code at every step
+        return GainResult(True, Fraction(1), Fraction(0), margin, "", tracker.codes, len(tracker.moves),
+                          saturated_gates=saturation)
+    if saturation is not None and margin >= saturation:
+        # the gates are exact, the tanh candidates are not: boxes around the codes at gain 1
+        for eps in EPSILONS:
+            if tracker.check(Fraction(1), eps) is None:
+                return GainResult(True, Fraction(1), eps, margin, "", tracker.codes, len(tracker.moves),
+                                  saturated_gates=saturation)
     drift = tracker.kept_zero()
     best: tuple[Fraction, Fraction] | None = None
     for eps in EPSILONS:
@@ -291,12 +305,14 @@ class CertifiedSolution:
 DEFAULT_MARGIN = Fraction(1)
 
 
-def searched_problem(problem: Problem) -> Problem:
-    """The problem whose threshold solutions a real network can track: a margin (default 1) with a weight
-    bound (default 10), and for gated cells the saturated semantics (a real tanh gives -1, not 0)."""
+def searched_problem(problem: Problem, activation: str = "sigmoid") -> Problem:
+    """The problem whose threshold solutions a real network can track: a margin (default 1; at least a hard
+    sigmoid's saturation point, so that every reachable gate is exactly 0 or 1) with a weight bound (default
+    10), and for gated cells the saturated semantics (a real tanh gives -1, not 0)."""
     gated = problem.cell.name != "rnn"
     name = "saturated" if gated and problem.semantics.name == "indicator" else problem.semantics.name
-    margin = problem.semantics.margin or DEFAULT_MARGIN
+    margin = max(problem.semantics.margin or DEFAULT_MARGIN,
+                 get_activation(activation, real_only=True).saturation or 0)
     bound = problem.bound if problem.bound is not None else DEFAULT_MARGIN_BOUND
     return dataclasses.replace(problem, semantics=Semantics(name, margin), bound=bound)
 
@@ -306,7 +322,7 @@ def solve_and_certify(problem: Problem, timeout: float | None = None, activation
                       ) -> CertifiedSolution:
     """Threshold weights with a margin (for gated cells: wherever an update gate keeps a code, the candidate
     agrees with it), re-verified exactly, then the smallest certified gain of the real network."""
-    search = searched_problem(problem)
+    search = searched_problem(problem, activation)
     verdict, weights, reason, _ = find_weights(search, timeout, robust=search.cell.name != "rnn")
     if verdict != Verdict.SAT or weights is None:
         why = reason if verdict == Verdict.UNKNOWN else (
