@@ -90,3 +90,25 @@ def test_minimize_tomita3_gru_is_certified_without_a_second_solver(monkeypatch):
     result = minimize(tomita3_gru(1))
     assert result.minimal == 3 and result.lower_bound.method == "certificate"
     assert check(copy.deepcopy(result.lower_bound.certificate))[0]
+
+
+@settings(max_examples=40, deadline=None)
+@given(automata(max_states=5, alphabet=("0", "1")) | automata(max_states=4, alphabet=("a", "b", "c")))
+def test_minskys_construction_implements_every_automaton(a):
+    """One Elman unit per (state, symbol) of the minimal machine, read out by a threshold unit: the exhaustive
+    exact run (independent of the construction) must accept it, for the binary digit and one-hot inputs."""
+    from automata_rnn.exact.run import verify_weights
+    from automata_rnn.model.automata import minimize
+    from automata_rnn.solver.construction import minsky_weights
+
+    sized, weights = minsky_weights(Problem(a, get_cell("rnn")))
+    assert sized.units == len(minimize(a).reachable()) * len(a.alphabet)
+    assert verify_weights(sized, weights).implements
+
+
+def test_minimize_reports_the_construction_when_its_search_gives_up():
+    from automata_rnn.questions.sizes import minimal_json, minimize
+
+    result = minimize(Problem(load_automaton("tomita3"), get_cell("rnn"), output="readout"), max_hidden=2)
+    assert result.minimal is None and "Minsky's construction gives a network of 10 units" in result.reason
+    assert minimal_json(result)["upper_bound"] == 10

@@ -24,6 +24,7 @@ from automata_rnn.exact.checker import check
 from automata_rnn.exact.run import TooLarge, Verified, verify_weights
 from automata_rnn.interop.weights import weights_json
 from automata_rnn.model.problem import Problem
+from automata_rnn.solver.construction import minsky_weights
 from automata_rnn.solver.context import one_question
 from automata_rnn.solver.counting import counting_tree
 from automata_rnn.solver.cvc5 import cvc5_verdict
@@ -176,6 +177,7 @@ class Minimal:
     lower_bound: Exclusion | None
     sizes: list[SizeResult] = field(default_factory=list)
     reason: str = ""
+    construction: tuple[Problem, dict] | None = None   # a verified network past the sizes searched
 
 
 def exclusion_json(e: Exclusion | None) -> dict | None:
@@ -199,7 +201,12 @@ def minimal_json(m: Minimal) -> dict:
         "lower_bound": (None if m.minimal is None else
                         {"units": m.minimal - 1, "method": "none needed: one unit is the least"} if m.minimal == 1
                         else exclusion_json(m.lower_bound)),
-        "upper_bound": next((s.units for s in m.sizes if s.verdict == Verdict.SAT), None),
+        "upper_bound": next((s.units for s in m.sizes if s.verdict == Verdict.SAT),
+                            None if m.construction is None else m.construction[0].units),
+        "construction": None if m.construction is None else {
+            "method": "Minsky: one unit per (state, symbol) of the minimal automaton",
+            "units": m.construction[0].units,
+            "weights": weights_json(m.construction[1], m.construction[0].parameter_names())},
         "excluded_up_to": max((s.units for s in m.sizes if s.verdict == Verdict.UNSAT), default=0),
         "sizes": [{"units": s.units, "verdict": s.verdict} for s in m.sizes],
         "reason": m.reason or None,
@@ -252,10 +259,24 @@ def minimize(problem: Problem, max_hidden: int = 4, timeout: float | None = None
                            f"{n} units suffice, but {n - 1} could not be excluded by a certificate "
                            "or by two solvers (install automata-rnn[cvc5])")
         return Minimal(p, n, weights, excl, sizes)
+    built = _construction(problem)
+    more = "" if built is None else (f"; Minsky's construction gives a network of {built[0].units} units, "
+                                     "re-verified by exhaustive exact simulation")
     if sizes and sizes[-1].verdict == Verdict.UNKNOWN and deadline is not None and time.monotonic() >= deadline:
-        return Minimal(problem, None, None, None, sizes, "timeout")
+        return Minimal(problem, None, None, None, sizes, "timeout" + more, built)
     return Minimal(problem, None, None, None, sizes,
-                   f"no network found with up to {max_hidden} units" if sizes else "timeout")
+                   (f"no network found with up to {max_hidden} units" if sizes else "timeout") + more, built)
+
+
+def _construction(problem: Problem) -> tuple[Problem, dict] | None:
+    """Minsky's network for the problem's automaton, when it applies and verifies (it always should)."""
+    built = minsky_weights(problem)
+    if built is None:
+        return None
+    sized, weights = built
+    if not verify_weights(sized, weights).implements:
+        raise InternalCheckFailed("Minsky's construction failed exact re-verification")
+    return built
 
 
 def _job(args) -> dict:
