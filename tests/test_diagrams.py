@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import struct
@@ -17,6 +18,7 @@ from automata_rnn.interop.automata_files import load_automaton
 from automata_rnn.model.automata import LIBRARY, Automaton
 from automata_rnn.model.cells import get_cell
 from automata_rnn.model.problem import Problem
+from automata_rnn.model.semantics import Semantics
 from automata_rnn.present import diagrams
 from automata_rnn.present.diagrams import (
     Edge,
@@ -216,10 +218,14 @@ def test_codes_of_a_failing_network_are_refused():
 
 def test_codes_that_do_not_stay_small_are_refused():
     never = Automaton("never", ("0", "1"), ("q",), "q", {("q", "0"): "q", ("q", "1"): "q"}, {"q": 0})
-    problem = Problem(never, get_cell("lstm"))
-    weights = {"b_i": Fraction(1), "b_g": Fraction(1), "b_f": Fraction(1), "b_o": Fraction(-1)}  # c counts, h = 0
+    # c counts and h = 0; under the saturated semantics tanh(c) stays real, so c itself is the code
+    problem = Problem(never, get_cell("lstm"), semantics=Semantics("saturated"))
+    weights = {"b_i": Fraction(1), "b_g": Fraction(1), "b_f": Fraction(1), "b_o": Fraction(-1)}
     with pytest.raises(ResourceLimit, match="too many to draw"):
         codes_graph(problem, weights, limit=50)
+    # under the indicator semantics only the sign of c matters: two classes, drawn with c's sign
+    graph = codes_graph(dataclasses.replace(problem, semantics=Semantics("indicator")), weights, limit=50)
+    assert len(graph.nodes) == 2 and any("sign c = +" in n.label for n in graph.nodes)
 
 
 # -- PNG -----------------------------------------------------------------------------------------------

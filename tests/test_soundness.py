@@ -243,3 +243,48 @@ def test_elman_cell_differs_between_the_semantics():
     assert check_weights(Problem(latch(), get_cell("rnn")), w).implements
     assert not check_weights(Problem(latch(), get_cell("rnn"), semantics=Semantics("saturated")), w).implements
 
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["latch", "toggle", "tomita2"]),
+       st.lists(st.sampled_from([-1, 0, 1, 2]), min_size=12, max_size=12))
+def test_an_indicator_lstm_explored_by_the_sign_of_its_cell_state_answers_like_every_word(name, values):
+    """Exploring an LSTM by the sign of its (counting) cell state is exact: the verdict and the shortest
+    failing input equal those of running every input up to length 8 on the concrete states."""
+    import itertools
+
+    from automata_rnn.exact.run import trace
+    from automata_rnn.interop.automata_files import load_automaton as load
+    from automata_rnn.questions.solve import check_weights
+
+    a = load(name)
+    p = Problem(a, get_cell("lstm"))
+    weights = {n: F(v) for n, v in zip(p.parameter_names(), values)}
+    result = check_weights(p, weights)
+    shortest = None
+    for n in range(9):
+        for word in itertools.product(a.alphabet, repeat=n):
+            rows = trace(p, weights, word)
+            if any(r.got != r.expected for r in rows):
+                shortest = word
+                break
+        if shortest is not None:
+            break
+    if result.implements:
+        assert shortest is None
+    else:
+        assert shortest is not None and len(result.word) == len(shortest)
+        assert any(r.got != r.expected for r in trace(p, weights, result.word))
+
+
+def test_a_cell_state_that_matters_only_later_is_not_merged_away():
+    """The cell state counts the 1s (i = [x], f = g = 1) and shows only on a 0 (o = [x = 0]): after "1" the
+    hidden state is still 0, yet "10" outputs 1.  Exploring by the sign of c must tell "" from "1"."""
+    from automata_rnn.model.automata import Automaton
+    from automata_rnn.questions.solve import check_weights
+
+    never = Automaton("never", ("0", "1"), ("q",), "q", {("q", "0"): "q", ("q", "1"): "q"}, {"q": 0})
+    p = Problem(never, get_cell("lstm"))
+    weights = {"U_i": F(1), "b_f": F(1), "b_g": F(1), "U_o": F(-1), "b_o": F(1, 2)}
+    result = check_weights(p, weights)
+    assert not result.implements and "".join(result.word) == "10"

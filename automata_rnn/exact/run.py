@@ -289,19 +289,21 @@ def explore(problem: Problem, signs: Signs, params=None, limit: int = 100_000, s
     """
     a = problem.automaton
     stepper = Stepper(problem, params) if stepper is None else stepper
+    abstract = code_class(problem)
     start = (initial_code(problem), a.start)
-    # each pair keeps the link to the pair it was first reached from: memory linear in the pairs explored
-    parent: dict[tuple, tuple | None] = {start: None}
+    # pairs are visited once per class of the abstraction (one concrete representative each, in breadth-first
+    # order); each class keeps the link to the class it was first reached from: memory linear in the classes
+    parent: dict[tuple, tuple | None] = {(abstract(start[0]), a.start): None}
     queue = deque([start])
     order = [start]
 
-    def word_to(pair, last: str | None = None) -> tuple[str, ...]:
+    def word_to(key, last: str | None = None) -> tuple[str, ...]:
         word = [] if last is None else [last]
-        link = parent[pair]
+        link = parent[key]
         while link is not None:
-            pair, sym = link
+            key, sym = link
             word.append(sym)
-            link = parent[pair]
+            link = parent[key]
         return tuple(reversed(word))
 
     def check_output(pair, word):
@@ -322,18 +324,20 @@ def explore(problem: Problem, signs: Signs, params=None, limit: int = 100_000, s
     while queue:
         pair = queue.popleft()
         code, q = pair
+        key = (abstract(code), q)
         for sym in a.alphabet:
             try:
                 nxt, _ = stepper.run(code, sym, signs)
             except Undecided as u:
-                return Open(u.decision, u.gate, word_to(pair, sym))
+                return Open(u.decision, u.gate, word_to(key, sym))
             except IllDefined as e:
-                return Failure(word_to(pair, sym), str(e))
+                return Failure(word_to(key, sym), str(e))
             new = (nxt, a.step(q, sym))
-            if new in parent:
+            new_key = (abstract(nxt), new[1])
+            if new_key in parent:
                 continue
-            parent[new] = (pair, sym)
-            bad = check_output(new, lambda new=new: word_to(new))
+            parent[new_key] = (key, sym)
+            bad = check_output(new, lambda new_key=new_key: word_to(new_key))
             if bad:
                 return bad
             if len(parent) > limit:
@@ -377,6 +381,25 @@ def verify_weights(problem: Problem, weights: Mapping[str, Fraction], limit: int
             if pre.is_constant and (least is None or abs(pre.const) < least):
                 least = abs(pre.const)
     return Verified(result, least)
+
+
+def code_class(problem: Problem) -> Callable[[Code], Code]:
+    """What of a code the future depends on.  Under the indicator semantics the LSTM's cell state c is read
+    only through [c > 0] (tanh(c) thresholded) and its gates read x and h, never c; with c = f c + i g and
+    f, i, g in {0, 1}, c stays a whole number >= 0 and [c' > 0] depends on c only through [c > 0].  So codes
+    that agree on h and on the sign of c behave alike on every input: the sign is an exact abstraction, and a
+    counting cell state leaves finitely many classes.  Elsewhere the code itself."""
+    parts = [i for i, name in enumerate(problem.cell.state_parts) if name in problem.cell.unscaled]
+    if not parts or not problem.semantics.thresholds_squash:
+        return lambda code: code
+
+    def abstract(code: Code) -> Code:
+        return tuple(tuple(_sign(v) for v in part) if i in parts else part for i, part in enumerate(code))
+    return abstract
+
+
+def _sign(v) -> Fraction:
+    return Fraction((v > 0) - (v < 0))
 
 
 def weight_signs() -> Signs:

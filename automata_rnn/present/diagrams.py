@@ -25,7 +25,7 @@ from fractions import Fraction
 from typing import Mapping
 
 from automata_rnn.arithmetic.exact import format_value
-from automata_rnn.exact.run import Failure, Implements, TooLarge, explore, step, weight_signs
+from automata_rnn.exact.run import Failure, Implements, TooLarge, code_class, explore, step, weight_signs
 from automata_rnn.interop.files import write_atomic
 from automata_rnn.model.automata import Automaton
 from automata_rnn.model.problem import Problem
@@ -149,9 +149,16 @@ def automaton_dot(a: Automaton) -> str:
 # -- network codes -------------------------------------------------------------------------------------
 
 def _code_label(problem: Problem, code, state: str) -> str:
+    """The code, one line per state part; a part the exploration reads only by its sign (an LSTM's cell
+    state under the indicator semantics, see :func:`exact.run.code_class`) is shown as its signs."""
     lines = []
+    signs_only = bool(problem.cell.unscaled) and problem.semantics.thresholds_squash
     for part, values in zip(problem.cell.state_parts, code):
-        text = [format_value(v) for v in values]
+        if signs_only and part in problem.cell.unscaled:
+            text = ["+" if v > 0 else "-" if v < 0 else "0" for v in values]
+            part = f"sign {part}"
+        else:
+            text = [format_value(v) for v in values]
         lines.append(f"{part} = {text[0]}" if len(text) == 1 else f"{part} = ({', '.join(text)})")
     return "\n".join(lines + [state])
 
@@ -179,18 +186,21 @@ def codes_graph(problem: Problem, weights: Mapping[str, Fraction], limit: int = 
                                f"(check shows the trace)", result.word, result.reason)
     if not isinstance(result, Implements):
         raise RuntimeError("an undecided gate with every weight given")
-    ids = {pair: f"p{i}" for i, pair in enumerate(result.pairs)}
-    nodes = [Node(ids[pair], _code_label(problem, *pair), a.output[pair[1]] == 1) for pair in result.pairs]
+    # one node per class of codes that behave alike (the codes themselves, except an indicator LSTM's c)
+    klass = code_class(problem)
+    ids = {(klass(code), q): f"p{i}" for i, (code, q) in enumerate(result.pairs)}
+    nodes = [Node(ids[(klass(code), q)], _code_label(problem, code, q), a.output[q] == 1)
+             for code, q in result.pairs]
     triples = []
-    for pair in result.pairs:
-        code, q = pair
+    for code, q in result.pairs:
         for symbol in a.alphabet:
             nxt, _ = step(problem, params, code, symbol, signs)
-            target = (nxt, a.step(q, symbol))
+            target = (klass(nxt), a.step(q, symbol))
             if target not in ids:
-                raise RuntimeError(f"step from {pair} on {symbol!r} left the explored pairs")
-            triples.append((ids[pair], symbol, ids[target]))
-    return Graph(f"{a.name} ({problem.cell.name})", nodes, _merged_edges(triples), ids[result.pairs[0]])
+                raise RuntimeError(f"step from {(code, q)} on {symbol!r} left the explored pairs")
+            triples.append((ids[(klass(code), q)], symbol, ids[target]))
+    return Graph(f"{a.name} ({problem.cell.name})", nodes, _merged_edges(triples), ids[(klass(result.pairs[0][0]),
+                                                                                         result.pairs[0][1])])
 
 
 def codes_dot(problem: Problem, weights: Mapping[str, Fraction]) -> str:
