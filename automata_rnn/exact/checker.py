@@ -20,7 +20,9 @@ Leaves:
 * ``{"clause": i}`` (claim ``implements-region``): the facts falsify every
   literal of hypothesis clause ``i``;
 * ``{"verified": true}`` (claim ``implements-region``): the exhaustive exact
-  run under the facts meets only decided gates and agrees everywhere;
+  run under the facts meets only decided gates and agrees everywhere (for an
+  LSTM under the indicator semantics it visits one code per class of h and the
+  sign of c, an exact abstraction argued in :func:`exact.run.code_class`);
 * ``{"counting": {"words": [w_1, ...], "separators": [[i, j, s], ...]}}`` (claim
   ``refutes``, any weights): for every pair i < j the automaton's output after
   ``w_i s`` differs from its output after ``w_j s``, so a network that
