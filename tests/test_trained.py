@@ -64,3 +64,25 @@ def test_a_trained_gru_is_proved_for_every_length():
     weights = {k: F(v) for k, v in result.named_weights().items()}
     p = Problem(load_automaton("latch"), get_cell("gru"))
     assert prove_real(p, weights).proved
+
+
+def test_verify_answers_for_a_trained_lstm_within_its_budget(tmp_path, capsys):
+    """A saturated LSTM's cell state counts: the thresholded diagnostic stops at its pair limit and says so,
+    and verify still answers (a proof, a failing input or unknown) in well under a minute."""
+    import json
+    import time
+
+    from automata_rnn.cli.main import main
+
+    assert main(["train", "latch", "--cell", "lstm", "--seed", "1", "--out", str(tmp_path), "--no-plot",
+                 "--epochs", "5"]) == 0
+    capsys.readouterr()
+    start = time.monotonic()
+    code = main(["verify", "latch", "--weights", str(tmp_path / "train-latch-lstm-1u-noclip.json"), "--json"])
+    assert time.monotonic() - start < 30
+    out = json.loads(capsys.readouterr().out)
+    assert code in (0, 1, 3) and out["verdict"] in ("sat", "unsat", "unknown")
+    for sem in ("indicator", "saturated"):
+        r = out["thresholded"][sem]
+        assert r["verdict"] in ("sat", "unsat", "unknown")
+        assert (r["verdict"] == "unknown") == (r["reason"] is not None and r["reason"].startswith("unknown"))

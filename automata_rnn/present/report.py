@@ -418,7 +418,7 @@ def verify_text(v: Verification) -> str:
     lines = [problem_line(p), "  weights: " + ", ".join(f"{n} = {float(weights[n]):.6g}" for n in p.parameter_names())]
     for sem, r in thresholded.items():
         lines.append(f"thresholded ({sem}): " + ("implements (exhaustive exact run)" if r.implements else
-                     f"fails on {word_text(r.word)} ({r.reason})"))
+                     r.reason if r.word is None else f"fails on {word_text(r.word)} ({r.reason})"))
     if proof.proved:
         lines.append(f"REAL NETWORK PROVED: on every input of every length it gives the automaton's output "
                      f"({len(proof.boxes)} inductive boxes, outward-rounded intervals, {proof.rounds} rounds)")
@@ -439,8 +439,9 @@ def verify_json(v: Verification) -> dict:
     p, thresholded, proof, failure = v.problem, v.thresholded, v.proof, v.failure
     extracted, differs, unfaithful = v.extracted, v.differs, v.unfaithful
     return {"problem": p.to_json(), "verdict": v.verdict,
-            "thresholded": {sem: {"implements": r.implements, "counterexample": None if r.word is None
-                                  else "".join(r.word)} for sem, r in thresholded.items()},
+            "thresholded": {sem: {"verdict": r.verdict, "implements": r.implements,
+                                  "counterexample": None if r.word is None else "".join(r.word),
+                                  "reason": r.reason or None} for sem, r in thresholded.items()},
             "real": {"proved": proof.proved, "reason": proof.reason or None, "boxes": len(proof.boxes),
                      "failing_input": None if failure is None else "".join(failure)},
             "extracted": {"automaton": extracted.to_json(), "equivalent": differs is None,

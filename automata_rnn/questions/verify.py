@@ -29,11 +29,12 @@ from mpmath import iv
 
 from automata_rnn.arithmetic.interval import IntervalOps, exact
 from automata_rnn.arithmetic.simulate import encode_words, params_to_numpy, simulate
+from automata_rnn.exact.run import TooLarge
 from automata_rnn.model.automata import Automaton, distinguishing_word, minimize
 from automata_rnn.model.problem import Problem, encode_symbol
 from automata_rnn.model.semantics import Semantics
 from automata_rnn.questions.simulate import read_outputs
-from automata_rnn.questions.solve import check_weights
+from automata_rnn.questions.solve import CheckResult, check_weights
 from automata_rnn.verdicts import Verdict
 
 
@@ -262,11 +263,23 @@ class Verification:
         return Verdict.UNSAT if self.failure is not None else Verdict.UNKNOWN
 
 
+THRESHOLDED_PAIRS = 200
+
+
+def _thresholded(problem: Problem, weights: dict) -> CheckResult:
+    """The threshold network's exact run, a diagnostic beside the real network's proof: at most
+    THRESHOLDED_PAIRS pairs (a saturated LSTM's counting cell state makes every step dearer), else unknown."""
+    try:
+        return check_weights(problem, weights, limit=THRESHOLDED_PAIRS)
+    except TooLarge as e:
+        return CheckResult(False, None, f"unknown: {e} (a cell state that counts?)")
+
+
 def verify(problem: Problem, weights: dict, activation: str = "sigmoid", search_length: int = 12) -> Verification:
     """Every question ``verify`` asks of a real network: exact runs under both threshold semantics, the proof
     by inductive boxes, a shortest failing input (up to ``search_length``, then long random inputs) when the
     proof does not close, and the extracted automaton with its faithfulness."""
-    thresholded = {sem: check_weights(dataclasses.replace(problem, semantics=Semantics(sem)), weights)
+    thresholded = {sem: _thresholded(dataclasses.replace(problem, semantics=Semantics(sem)), weights)
                    for sem in ("indicator", "saturated")}
     proof = prove_real(problem, weights, activation)
     failure = None if proof.proved else find_failure(problem, weights, search_length, activation)
