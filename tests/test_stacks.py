@@ -241,3 +241,43 @@ def test_minimize_a_stack_searches_units_per_layer_at_its_depth():
                        max_hidden=3)
     assert tomita3.minimal == 2
     assert "counting" in tomita3.lower_bound.certificate["tree"]
+
+
+def test_a_pytorch_model_with_a_linear_head_is_read_with_its_readout(tmp_path, capsys):
+    """A 2-layer nn.GRU and an nn.Linear(hidden, 1) head, saved as a state_dict: --torch finds the head by its
+    shape, and simulate's outputs are PyTorch's [logit > 0] at every step of a random input."""
+    torch = pytest.importorskip("torch")
+
+    class Model(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.gru = torch.nn.GRU(1, 3, num_layers=2, batch_first=True)
+            self.head = torch.nn.Linear(3, 1)
+
+        def forward(self, x):
+            out, _ = self.gru(x)
+            return self.head(out)[..., 0]
+
+    torch.manual_seed(3)
+    model = Model().double()
+    path = tmp_path / "model.pt"
+    torch.save(model.state_dict(), path)
+    word = "".join(np.random.default_rng(5).choice(["0", "1"], size=40))
+    code = main(["simulate", "latch", "--torch", str(path), "--input", word, "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code in (0, 1) and out["problem"]["output"] == "readout" and out["problem"]["layers"] == [3, 3]
+    logits = model(torch.tensor([[[float(s)] for s in word]], dtype=torch.float64))[0].detach().numpy()
+    assert out["outputs"][1:] == [int(v > 0) for v in logits]
+
+
+def test_several_heads_must_be_named(tmp_path, capsys):
+    torch = pytest.importorskip("torch")
+    state = {**{f"gru.{k}": v for k, v in torch.nn.GRU(1, 2).state_dict().items()},
+             "a.weight": torch.zeros(1, 2), "b.weight": torch.ones(1, 2), "b.bias": torch.ones(1)}
+    path = tmp_path / "two-heads.pt"
+    torch.save(state, path)
+    assert main(["check", "latch", "--torch", str(path)]) == 2
+    assert "name one with --readout" in capsys.readouterr().err
+    assert main(["check", "latch", "--torch", str(path), "--readout", "b", "--json"]) in (0, 1)
+    out = json.loads(capsys.readouterr().out)
+    assert out["weights"]["b_y"] == 1 and out["weights"]["W_y[0,0]"] == 1

@@ -267,11 +267,14 @@ def cmd_solve(args) -> int:
 def _adopt_torch(args) -> None:
     """Read the PyTorch file once; its cell and its stack of layers become the problem's (``--cell`` is a
     hint)."""
-    from automata_rnn.interop.pytorch import load_torch
+    from automata_rnn.interop.pytorch import load_readout, load_torch
 
     args.torch_levels = load_torch(args.torch, cell_hint=args.cell)
     args.cell = args.torch_levels[0].cell
     args.units = tuple(level.units for level in args.torch_levels)
+    args.torch_readout = load_readout(args.torch, args.torch_levels[-1].units, name=args.readout)
+    if args.torch_readout is not None and args.output is None:
+        args.output = "readout"
 
 
 def _weights_args(p) -> None:
@@ -284,7 +287,10 @@ def _weights_args(p) -> None:
 
 def _torch_args(p) -> None:
     p.add_argument("--torch", metavar="FILE", help="weights from a PyTorch nn.GRU / nn.LSTM (module or state_dict); "
-                   "with num_layers >= 2, the whole stack")
+                   "with num_layers >= 2, the whole stack; an nn.Linear(hidden, 1) beside it is the read-out "
+                   "(logit > 0 accepts)")
+    p.add_argument("--readout", metavar="NAME", default=None,
+                   help="with --torch: the nn.Linear read-out's name when several fit (e.g. head)")
 
 
 def _read_weights(args, problem) -> dict:
@@ -294,6 +300,8 @@ def _read_weights(args, problem) -> dict:
         from automata_rnn.interop.pytorch import weights_for_problem
 
         weights.update(weights_for_problem(problem, args.torch_levels))
+        if args.torch_readout is not None and problem.output == "readout":
+            weights.update(args.torch_readout.weights())
         weights.update(parse_assignments(args.set, names, "--set"))
         return weights
     if args.weights:

@@ -41,7 +41,8 @@ from automata_rnn.model.network import layer_prefix
 from automata_rnn.model.problem import Problem, canonical_name
 from automata_rnn.verdicts import BadInput
 
-__all__ = ["TENSORS", "TorchLayer", "layout", "load_torch", "parameter_blocks", "to_torch", "weights_for_problem"]
+__all__ = ["TENSORS", "TorchLayer", "TorchReadout", "layout", "load_readout", "load_torch", "parameter_blocks",
+           "to_torch", "weights_for_problem"]
 
 #: The per-level tensors of a PyTorch recurrent layer, by the suffix before ``_l{level}``.
 TENSORS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
@@ -404,6 +405,60 @@ def load_torch(path_or_module, cell_hint: str | None = None, *, submodule: str |
         raise BadInput(f"{layers[0].source}: holds {_TORCH_CLASS[layers[0].cell]} (cell {layers[0].cell}), "
                          f"not cell {hint}")
     return layers
+
+
+@dataclass(frozen=True)
+class TorchReadout:
+    """A PyTorch ``nn.Linear(hidden, 1)`` read-out: logit ``h W^T + b > 0`` means "accept", which is this
+    package's threshold read-out ``[h W_y + b_y > 0]`` with ``W_y = weight^T`` and ``b_y = bias`` (exact)."""
+
+    weight: tuple[Fraction, ...]
+    bias: Fraction
+    source: str
+
+    def weights(self) -> dict[str, Fraction]:
+        """As the read-out's scalar parameters (``W_y`` or ``W_y[i,0]``, ``b_y``)."""
+        names = element_names("W_y", (len(self.weight), 1))
+        return {**dict(zip(names, self.weight)), "b_y": self.bias}
+
+
+def load_readout(path_or_module, units: int, *, name: str | None = None, trusted: bool = True
+                 ) -> TorchReadout | None:
+    """The ``nn.Linear(units, 1)`` beside the recurrent layer in a model or ``state_dict``: found by shape
+    (a ``weight`` of shape (1, units), its ``bias`` of shape (1,) if any), or named by ``name`` (its prefix, as
+    in ``head`` for ``head.weight``).  None when there is none; BadInput when several fit and none is named."""
+    if isinstance(path_or_module, (str, os.PathLike)):
+        obj, what = _read_file(os.fspath(path_or_module), trusted), os.fspath(path_or_module)
+    else:
+        obj, what = path_or_module, "state_dict"
+    if not isinstance(obj, Mapping):
+        _import_torch("reading a module")
+        obj = obj.state_dict()
+    state, what = _find_state(obj, what)
+    candidates = []
+    for key, value in state.items():
+        if not isinstance(key, str) or _KEY.match(key) or not (key == "weight" or key.endswith(".weight")):
+            continue
+        prefix = key[: -len("weight")]
+        if name is not None and prefix != (name + "." if name else ""):
+            continue
+        weight = _float64(value, key)
+        if weight.shape == (1, units):
+            candidates.append((prefix, weight))
+    if not candidates:
+        if name is not None:
+            raise BadInput(f"{what}: no read-out {name!r} with a weight of shape (1, {units})")
+        return None
+    if len(candidates) > 1:
+        raise BadInput(f"{what}: several read-out candidates of shape (1, {units}) "
+                       f"({', '.join(repr(p.rstrip('.')) for p, _ in candidates)}): name one with --readout")
+    prefix, weight = candidates[0]
+    bias_key = prefix + "bias"
+    bias = _float64(state[bias_key], bias_key) if bias_key in state else np.zeros(1)
+    if bias.shape != (1,):
+        raise BadInput(f"{what}: {bias_key} has shape {bias.shape}, expected (1,)")
+    return TorchReadout(tuple(Fraction(float(v)) for v in weight[0]), Fraction(float(bias[0])),
+                        f"{what} {prefix.rstrip('.') or 'weight'!r}")
 
 
 def weights_for_problem(problem: Problem, layers: list[TorchLayer] | TorchLayer) -> dict[str, Fraction]:
