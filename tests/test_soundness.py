@@ -20,7 +20,7 @@ from automata_rnn.arithmetic.simulate import encode_words, params_to_numpy, simu
 from automata_rnn.arithmetic.tanh_values import sign_of_tanh_form, tanh_of_integer
 from automata_rnn.cli.main import main
 from automata_rnn.exact.checker import CLAIMS, FORMAT, _main, check
-from automata_rnn.exact.run import initial_code, read_output, step, weight_signs
+from automata_rnn.exact.run import TooLarge, initial_code, read_output, step, weight_signs
 from automata_rnn.interop.automata_files import load_automaton
 from automata_rnn.model.automata import latch, toggle
 from automata_rnn.model.cells import CELLS, get_cell
@@ -197,7 +197,11 @@ def test_saturated_semantics_is_the_large_gain_limit(cell, data):
         return
     real, _ = _real_run(problem, weights, 1000.0)
     assert _exact_outputs(problem, weights) == real
-    if check_weights(problem, weights).implements:
+    try:  # a saturated LSTM's cell state may count: its exact exploration is then cut short, and claims nothing
+        implements = check_weights(problem, weights, limit=300).implements
+    except TooLarge:
+        implements = False
+    if implements:
         assert all(out == automaton.outputs(tuple(w)) for w, out in zip(LENGTH8, real))
 
 
