@@ -5,6 +5,7 @@ search finds weights of that size."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import pytest
 from hypothesis import given, settings
@@ -42,7 +43,9 @@ def test_nothing_to_count_when_the_codes_suffice():
     assert counting_tree(tomita3_gru(3)) is None                      # 8 codes >= 5 states
     assert counting_tree(tomita3_gru(2, "saturated")) is None         # a saturated GRU unit has 3 values: 9 codes
     lstm = Problem(load_automaton("tomita3"), get_cell("lstm"), 2, output="readout")
-    assert codes(lstm) is None and counting_tree(lstm) is None        # a cell state can count
+    assert codes(lstm) == 9 and counting_tree(lstm) is None           # (h, [c > 0]) in 3 classes per unit
+    saturated_lstm = dataclasses.replace(lstm, semantics=Semantics("saturated"))
+    assert codes(saturated_lstm) is None and counting_tree(saturated_lstm) is None   # tanh(c) stays real
 
 
 def _tampered(change):
@@ -59,7 +62,8 @@ def _tampered(change):
     (lambda c: c["tree"]["counting"]["separators"][0].__setitem__(0, 3), "do not name two words in order"),
     (lambda c: c["problem"].__setitem__("units", 3), "not more than the 8 codes"),
     (lambda c: c["problem"].__setitem__("semantics", "saturated"), "not more than the 9 codes"),
-    (lambda c: c["problem"].__setitem__("cell", "lstm"), "not finitely many"),
+    (lambda c: c["problem"].update(cell="lstm", semantics="saturated"), "saturated LSTM"),
+    (lambda c: c["problem"].__setitem__("cell", "lstm"), "not more than the 9 codes"),
     (lambda c: c.update(claim="implements-region", clauses=[]), "proves nothing"),
 ])
 def test_every_flaw_is_rejected_with_its_reason(change, reason):
@@ -112,3 +116,13 @@ def test_minimize_reports_the_construction_when_its_search_gives_up():
     result = minimize(Problem(load_automaton("tomita3"), get_cell("rnn"), output="readout"), max_hidden=2)
     assert result.minimal is None and "Minsky's construction gives a network of 10 units" in result.reason
     assert minimal_json(result)["upper_bound"] == 10
+
+
+def test_one_lstm_unit_cannot_hold_tomita3():
+    """Under the indicator semantics one LSTM unit falls into 3 classes (h, [c > 0]); Tomita 3 has 5 states:
+    counting refutes it at once, and the case-split prover, which knows nothing of counting, agrees."""
+    problem = Problem(load_automaton("tomita3"), get_cell("lstm"))
+    cert = counting_certificate(problem)
+    assert check(cert)[0]
+    answer = solve(problem, timeout=120)
+    assert answer.verdict != "sat"

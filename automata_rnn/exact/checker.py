@@ -173,8 +173,8 @@ def run_word(problem: Problem, signs, word) -> bool:
 
 def _check_counting(node, problem: Problem) -> None:
     """Rejected unless the words are more than the codes the network has and pairwise separated."""
-    values = problem.cell.code_values(problem.semantics.name)
-    if values is None:
+    classes = problem.cell.classes_per_unit(problem.semantics.name)
+    if classes is None:
         raise Rejected(f"the {problem.cell.name} cell's codes are not finitely many: nothing to count")
     if not isinstance(node, dict) or not isinstance(node.get("words"), list) \
             or not isinstance(node.get("separators"), list):
@@ -185,7 +185,7 @@ def _check_counting(node, problem: Problem) -> None:
         if not isinstance(w, list) or any(s not in a.alphabet for s in w):
             raise Rejected("a counting word is a list of symbols of the alphabet")
         words.append(tuple(w))
-    codes = len(values) ** problem.units
+    codes = classes ** problem.units
     if len(words) <= codes:
         raise Rejected(f"{len(words)} words are not more than the {codes} codes of {problem.units} unit(s)")
     separated = set()

@@ -172,6 +172,17 @@ class Cell:
             return (Fraction(0), Fraction(1))
         return (low, Fraction(0), high)
 
+    def classes_per_unit(self, semantics: str) -> int | None:
+        """How many classes of behaviour one unit's code falls into under a threshold semantics: its code
+        values, or for a cell state read only through its sign (the LSTM under the indicator semantics, where
+        h = o [c > 0]) the pairs (h, [c > 0]) that occur: (0, 0), (0, 1), (1, 1).  None when not finitely many."""
+        values = self.code_values(semantics)
+        if values is not None:
+            return len(values)
+        if self.unscaled and semantics == "indicator":
+            return 3
+        return None
+
     def element_names(self, units: int, inputs: int) -> list[str]:
         """Names of the scalar parameters, in display order: ``U_h`` for a 1 x 1 block,
         ``U_h[i,j]`` / ``b_h[j]`` otherwise."""

@@ -2,9 +2,10 @@
 
 After k inputs that lead the automaton to pairwise distinguishable states, a network that implements it
 is in k different codes (equal codes give equal outputs forever after).  Under a threshold semantics each
-unit's code takes a few values (:meth:`automata_rnn.model.cells.Cell.code_values`: 2 for the indicator
-semantics, 3 for a saturated GRU), so n units have at most ``values ** n`` codes: with more states than
-that, no weights exist.  The argument is a certificate leaf the independent checker re-checks.
+unit's code falls into a few classes of behaviour (:meth:`automata_rnn.model.cells.Cell.classes_per_unit`:
+2 for the indicator semantics, 3 for a saturated GRU or an indicator LSTM, whose cell state is read only
+through its sign), so n units have at most ``classes ** n``: with more states than that, no weights exist.
+The argument is a certificate leaf the independent checker re-checks.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from automata_rnn.model.problem import Problem
 
 def codes(problem: Problem) -> int | None:
     """How many codes the problem's network has at most (None when a cell state can count)."""
-    values = problem.cell.code_values(problem.semantics.name)
-    return None if values is None else len(values) ** problem.units
+    classes = problem.cell.classes_per_unit(problem.semantics.name)
+    return None if classes is None else classes ** problem.units
 
 
 def access_words(a: Automaton) -> dict[str, tuple[str, ...]]:
