@@ -33,10 +33,15 @@ def memory_amount(text: str) -> int:
     return int(float(m.group(1)) * _UNITS[m.group(2).upper()])
 
 
+MIN_DEFAULT_MEMORY = 4 * 2**30
+
+
 def default_memory() -> int | None:
-    """Half of this machine's memory, the default limit (None where the machine does not say)."""
+    """The default limit: half of this machine's memory, but at least 4 GiB (the limit is on address space,
+    which native libraries reserve generously: PyTorch alone maps more than a small machine's half); None
+    where the machine does not say."""
     try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+        return max(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2, MIN_DEFAULT_MEMORY)
     except (ValueError, OSError, AttributeError):
         return None
 
