@@ -168,7 +168,7 @@ def build_parser() -> Parser:
             command.add_argument("--timeout", type=positive_seconds, default=None,
                                  help="end the command after this many seconds (answer unknown, exit 3)")
         command.add_argument("--memory", type=memory, default=None, metavar="AMOUNT",
-                             help="memory limit, e.g. 500M or 2G (default: half the machine); past it the "
+                             help="memory limit, e.g. 500M or 2G (default: half the machine, at least 4G); past it the "
                                   "answer is unknown, exit 3")
     return parser
 
