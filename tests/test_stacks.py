@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_train import _finite_differences
 
 from automata_rnn.arithmetic.simulate import encode_words, params_to_numpy, simulate
 from automata_rnn.cli.main import main
@@ -176,20 +177,6 @@ def test_a_pytorch_stack_is_imported_whole(kind, tmp_path, capsys):
         assert out["problem"]["layers"] == [3, 3] and out["problem"]["cell"] == cell
 
 
-def _central_differences(f, params, eps=1e-6):
-    grads = {}
-    for k, v in params.items():
-        g = np.zeros_like(v)
-        for i in np.ndindex(v.shape):
-            up = {n: a.copy() for n, a in params.items()}
-            down = {n: a.copy() for n, a in params.items()}
-            up[k][i] += eps
-            down[k][i] -= eps
-            g[i] = (f(up) - f(down)) / (2 * eps)
-        grads[k] = g
-    return grads
-
-
 @pytest.mark.parametrize("cell", ["gru", "lstm"])
 def test_training_a_stack_differentiates_through_split_and_concat(cell):
     """Backpropagation through a stack (the top layer read out through split, the state through concat)
@@ -204,7 +191,7 @@ def test_training_a_stack_differentiates_through_split_and_concat(cell):
     xs = rng.integers(0, 2, size=(4, 5, 1)).astype(float)
     ys = rng.integers(0, 2, size=(4, 5)).astype(float)
     ev = evaluate(net, params, xs, ys, outputs="every")
-    fd = _central_differences(lambda p: evaluate(net, p, xs, ys, outputs="every", gradients=False).loss, params)
+    fd = _finite_differences(lambda p: evaluate(net, p, xs, ys, outputs="every", gradients=False).loss, params)
     for k in params:
         np.testing.assert_allclose(ev.gradients[k], fd[k], rtol=1e-5, atol=1e-7)
     sim = simulate(net, {k: v for k, v in params.items() if k not in ("W_y", "b_y")}, xs)

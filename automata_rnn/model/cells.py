@@ -44,26 +44,28 @@ def rnn_step(ops, p, x, state):
     return (h_new,), {"h": h_new}
 
 
+def _gru_gates(ops, p, x, h):
+    """The update gate, reset gate and candidate of the GRU with the reset before the product."""
+    z = ops.sigmoid(_pre(ops, p, "z", x, h), "z")
+    r = ops.sigmoid(_pre(ops, p, "r", x, h), "r")
+    cand = ops.tanh(_pre(ops, p, "h", x, ops.mul(r, h)), "h~")
+    return z, r, cand
+
+
 def gru_step(ops, p, x, state):
     """GRU with the reset gate applied before the product (textbook, TF1, Keras reset_after=False):
     h' = z h + (1 - z) h~, so z = 1 keeps the state."""
     (h,) = state
-    z = ops.sigmoid(_pre(ops, p, "z", x, h), "z")
-    r = ops.sigmoid(_pre(ops, p, "r", x, h), "r")
-    cand = ops.tanh(_pre(ops, p, "h", x, ops.mul(r, h)), "h~")
-    h_new = ops.mix(z, h, cand)
-    return (h_new,), {"z": z, "r": r, "h~": cand}
+    z, r, cand = _gru_gates(ops, p, x, h)
+    return (ops.mix(z, h, cand),), {"z": z, "r": r, "h~": cand}
 
 
 def gru_chung_step(ops, p, x, state):
     """The same GRU under the other update convention of the literature (Chung et al. 2014):
     h' = (1 - z) h + z h~, so z = 1 takes the candidate."""
     (h,) = state
-    z = ops.sigmoid(_pre(ops, p, "z", x, h), "z")
-    r = ops.sigmoid(_pre(ops, p, "r", x, h), "r")
-    cand = ops.tanh(_pre(ops, p, "h", x, ops.mul(r, h)), "h~")
-    h_new = ops.mix(z, cand, h)
-    return (h_new,), {"z": z, "r": r, "h~": cand}
+    z, r, cand = _gru_gates(ops, p, x, h)
+    return (ops.mix(z, cand, h),), {"z": z, "r": r, "h~": cand}
 
 
 def gru_after_step(ops, p, x, state):
