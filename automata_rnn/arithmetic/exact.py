@@ -56,7 +56,7 @@ class Affine:
         items = {} if not coeffs else {k: Fraction(v) for k, v in coeffs.items() if v != 0}
         self.coeffs: dict[str, Fraction] = dict(sorted(items.items())) if len(items) > 1 else items
         self.const: Fraction = const if type(const) is Fraction else Fraction(const)
-        self._hash = hash((tuple(self.coeffs.items()), self.const))
+        self._hash: int | None = None
 
     @classmethod
     def _raw(cls, coeffs: dict, const: Fraction) -> "Affine":
@@ -64,7 +64,7 @@ class Affine:
         self = object.__new__(cls)
         self.coeffs = dict(sorted(coeffs.items())) if len(coeffs) > 1 else coeffs
         self.const = const
-        self._hash = hash((tuple(self.coeffs.items()), const))
+        self._hash = None
         return self
 
     @staticmethod
@@ -73,7 +73,9 @@ class Affine:
 
     @staticmethod
     def lift(x: "Affine | Number") -> "Affine":
-        return x if isinstance(x, Affine) else Affine(None, x)
+        if isinstance(x, Affine):
+            return x
+        return Affine._raw({}, x if type(x) is Fraction else Fraction(x))
 
     @property
     def is_constant(self) -> bool:
@@ -118,17 +120,19 @@ class Affine:
         return Affine.lift(other) - self
 
     def __mul__(self, other):
-        o = Affine.lift(other)
-        if o.is_constant:
-            k = o.const
-            if k == 1:
-                return self
-            if k == 0:
-                return Affine._raw({}, Fraction(0))
-            return Affine._raw({n: v * k for n, v in self.coeffs.items()}, self.const * k)
-        if self.is_constant:
-            return o * self
-        raise ValueError(f"product of two non-constant forms ({self}) * ({o}) is not affine")
+        if isinstance(other, Affine):
+            if other.coeffs:
+                if self.coeffs:
+                    raise ValueError(f"product of two non-constant forms ({self}) * ({other}) is not affine")
+                return other * self.const
+            k = other.const
+        else:
+            k = other if isinstance(other, (int, Fraction)) else Fraction(other)
+        if k == 1:
+            return self
+        if k == 0:
+            return Affine._raw({}, Fraction(0))
+        return Affine._raw({n: v * k for n, v in self.coeffs.items()}, Fraction(self.const * k))
 
     __rmul__ = __mul__
 
@@ -138,6 +142,8 @@ class Affine:
         return isinstance(other, Affine) and self.coeffs == other.coeffs and self.const == other.const
 
     def __hash__(self):
+        if self._hash is None:
+            self._hash = hash((tuple(self.coeffs.items()), self.const))
         return self._hash
 
     def substitute(self, values: Mapping[str, Number]) -> "Affine":

@@ -225,7 +225,7 @@ def _emit(args, text: str, obj) -> None:
     (:func:`run_command`) gets both from the one computation."""
     capture = getattr(args, "capture", None)
     if capture is not None:
-        capture["text"], capture["json"] = text, json.loads(dumps(obj))
+        capture["text"], capture["json"] = text, json.loads(json.dumps(obj))
     elif getattr(args, "json", False):
         sys.stdout.write(dumps(obj))
     else:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 from fractions import Fraction
 
 from automata_rnn.arithmetic.exact import format_rational
@@ -29,7 +28,7 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> str:
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise BadInput(f"cannot write {path!r}: the folder {folder!r} does not exist")
-    tmp = os.path.join(folder, f".tmp-{os.getpid()}-{secrets.token_hex(4)}-{os.path.basename(path)}")
+    tmp = os.path.join(folder, f".tmp-{os.getpid()}-{os.urandom(4).hex()}-{os.path.basename(path)}")
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         with open(tmp, "xb") as f:

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import z3
 
@@ -31,6 +30,9 @@ from automata_rnn.solver.cvc5 import cvc5_verdict
 from automata_rnn.solver.encode import Encoding, StateCodeEncoding, code_count
 from automata_rnn.solver.prove import Budget, Timeout, TreeLimit, certificate, prove
 from automata_rnn.verdicts import InternalCheckFailed, Verdict
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 
 @dataclass

@@ -90,7 +90,7 @@ class _Z3Encoding:
     def weights(self, model) -> dict[str, Fraction]:
         out = dict(self.problem.fixed)
         for n, v in self.vars.items():
-            out[n] = Fraction(model.eval(v, model_completion=True).as_fraction())
+            out[n] = Fraction(model.eval(v, model_completion=True).as_string())
         return out
 
     def smt2(self) -> str:

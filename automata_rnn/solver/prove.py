@@ -66,12 +66,18 @@ class Z3:
         self.vars = {n: make(n, self.ctx) for n in names}
         self.integer = integer
         self._facts: dict = {}
+        self._terms: dict = {}
 
     def term(self, e: Affine):
-        t = z3.RealVal(str(e.const), self.ctx)
-        for n, c in e.coeffs.items():
-            v = self.vars[n]
-            t = t + z3.RealVal(str(c), self.ctx) * (z3.ToReal(v) if self.integer else v)
+        """The z3 term of ``e`` (made once per form)."""
+        t = self._terms.get(e)
+        if t is None:
+            parts = [z3.RealVal(str(e.const), self.ctx)] if e.const else []
+            for n, c in e.coeffs.items():
+                v = z3.ToReal(self.vars[n]) if self.integer else self.vars[n]
+                parts.append(v if c == 1 else z3.RealVal(str(c), self.ctx) * v)
+            t = self._terms[e] = (parts[0] if len(parts) == 1 else z3.Sum(parts)) if parts \
+                else z3.RealVal(0, self.ctx)
         return t
 
     def fact(self, e: Affine, signs: frozenset):
@@ -97,11 +103,8 @@ class Z3:
         return s
 
     def model_values(self, m) -> dict[str, Fraction]:
-        out = {}
-        for n, v in self.vars.items():
-            val = m.eval(v, model_completion=True)
-            out[n] = Fraction(val.as_long()) if self.integer else Fraction(val.as_fraction())
-        return out
+        """The model's exact value of every variable (0 for those it leaves free)."""
+        return {n: Fraction(m.eval(v, model_completion=True).as_string()) for n, v in self.vars.items()}
 
 
 def check_sat(s, budget: Budget | None):
@@ -142,14 +145,16 @@ class Feasibility:
     def leave(self) -> None:
         self.solver.pop()
 
-    def current_point(self) -> dict | None:
-        """An exact point satisfying every fact entered so far, or None."""
+    def current_feasible(self) -> bool:
+        """Whether some point satisfies every fact entered so far (its values: :meth:`current_point`)."""
         s = self.solver
         if self.budget is not None and self.budget.remaining_ms() is not None:
             s.set("timeout", self.budget.remaining_ms())
-        if not check_sat(s, self.budget):
-            return None
-        return self.z.model_values(s.model())
+        return check_sat(s, self.budget)
+
+    def current_point(self) -> dict:
+        """The exact point found by the last :meth:`current_feasible` that answered True."""
+        return self.z.model_values(self.solver.model())
 
     def point(self, facts: dict) -> dict | None:
         """An exact point satisfying the facts and the bound, or None if there is none."""
@@ -195,7 +200,7 @@ def farkas(problem: Problem, facts: dict, budget: Budget | None = None) -> list[
     if not check_sat(s, budget):
         raise RuntimeError("no Farkas certificate: the facts are feasible")
     m = s.model()
-    values = [Fraction(m.eval(v, model_completion=True).as_fraction()) for v in lam]
+    values = [Fraction(m.eval(v, model_completion=True).as_string()) for v in lam]
     scale = 1
     for q in values:
         scale = scale * q.denominator // gcd(scale, q.denominator)
@@ -304,13 +309,12 @@ def prove(problem: Problem, hypotheses: dict | None = None, clauses: list | None
         two_sided = _first_two_sided(facts)
         if two_sided is not None:
             return split(two_sided, (POS, NEG), facts)
-        point = feasibility.current_point()
-        if point is None:
+        if not feasibility.current_feasible():
             return {"farkas": farkas(problem, facts, budget)}
         if isinstance(result, Open):
             return split(result.decision.expr, result.decision.parts, facts)
         if isinstance(result, Implements):
-            proof.regions.append(Region(dict(facts), point))
+            proof.regions.append(Region(dict(facts), feasibility.current_point()))
             return {"verified": True}
         # a failing region under clauses: split on a literal of a clause it does not yet satisfy
         assert clauses is not None
@@ -320,7 +324,7 @@ def prove(problem: Problem, hypotheses: dict | None = None, clauses: list | None
                     known = path_signs(facts)(e)
                     if known & s and not known <= s:
                         return split(e, (known & s, known - s), facts)
-        proof.counterexamples.append((point, result.word, dict(facts)))
+        proof.counterexamples.append((feasibility.current_point(), result.word, dict(facts)))
         return {"word": list(result.word)}
 
     initial = dict(hypotheses or {})
