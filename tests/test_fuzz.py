@@ -8,13 +8,18 @@ still end in a normal exit code (0, 1 or 3) without a traceback.
 import contextlib
 import io
 import json
+import os
+import re
+import shutil
 import string
 
 import pytest
+from cli_grammar import command_lines, make_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from automata_rnn.cli.main import main
+from automata_rnn.exact.checker import FORMAT, check
 
 FUZZ = settings(max_examples=250, deadline=None, suppress_health_check=list(HealthCheck))
 
@@ -129,3 +134,66 @@ def test_control_characters_in_arguments_stay_on_one_line(item):
     assert code == 2
     assert_clean(code, err)
     assert "\r" not in err and "\x1b" not in err
+
+
+# The whole command line, from a grammar read off the parser (tests/cli_grammar.py): every subcommand and flag.
+# FUZZ_CASES sets the number of command lines (2000 by default, the CI run); FUZZ_RANDOM=1 draws a fresh sample
+# instead of the same one every run (benchmarks/fuzz.py runs 50,000 that way).
+FUZZ_CASES = int(os.environ.get("FUZZ_CASES", "2000"))
+
+
+@pytest.fixture(scope="module")
+def fuzz_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("fuzz")
+    make_files(str(folder))
+    return folder
+
+
+def _certificates(obj):
+    if isinstance(obj, dict):
+        if obj.get("format") == FORMAT:
+            yield obj
+        else:
+            for v in obj.values():
+                yield from _certificates(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _certificates(v)
+
+
+def test_fuzz_command_line(fuzz_folder, monkeypatch):
+    """Exit code 0-3; exit 2 is one line on stderr; no traceback; no file left unless the command answered
+    (exit 0 or 1), and never a temporary one; every certificate in a JSON answer accepted by the checker."""
+    monkeypatch.chdir(fuzz_folder)
+    fixtures = set(os.listdir(fuzz_folder))
+
+    @settings(max_examples=FUZZ_CASES, deadline=None, database=None, suppress_health_check=list(HealthCheck),
+              derandomize=os.environ.get("FUZZ_RANDOM") != "1")
+    @given(command_lines())
+    def case(argv):
+        code, out, err = run(argv)
+        assert_clean(code, err)
+        new = set(os.listdir(fuzz_folder)) - fixtures
+        try:
+            assert not any(name.startswith(".tmp-") for name in new), (argv, new)
+            if code in (2, 3):
+                assert not new, (argv, code, new)
+            if code == 3:  # unknown, with the reason (a table: every unknown entry with its reason)
+                answer = json.loads(out) if "--json" in argv else None
+                if isinstance(answer, list):
+                    reasons = [r.get("reason") for r in answer if r.get("minimal_hidden") is None]
+                elif answer is not None:
+                    reasons = [answer.get("reason")]
+                else:
+                    reasons = re.findall(r"(?:UNKNOWN|NOT CERTIFIED)[^:\n]*: (.*)|^\* \[\d+\] [^:]*: (.*)", out, re.M)
+                    reasons = ["".join(r) for r in reasons]
+                assert reasons and all(isinstance(r, str) and r.strip() for r in reasons), (argv, out)
+            if code == 0 and "--json" in argv:
+                for cert in _certificates(json.loads(out)):
+                    assert check(cert)[0], argv
+        finally:
+            for name in new:
+                path = os.path.join(fuzz_folder, name)
+                shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
+
+    case()

@@ -88,7 +88,8 @@ def build_parser() -> Parser:
                    help="the real network's gates, for --certify: sigmoid (default), hard_sigmoid or "
                         "hard_sigmoid_pytorch; a hard sigmoid implies --certify with every reachable gate "
                         "past its saturation point, so that gain 1 works")
-    s.add_argument("--smt2", metavar="FILE", help="also write the exact encoding as SMT-LIB 2")
+    s.add_argument("--smt2", metavar="FILE",
+                   help="also write the exact encoding as SMT-LIB 2 (when the question is answered)")
     s.add_argument("--save", metavar="FILE", help="write the weights found (.json exact, or .npz float64)")
     s.add_argument("--second-opinion", choices=("cvc5",), default=None,
                    help="re-solve the exact encoding with cvc5 and report whether both solvers agree")
@@ -140,7 +141,8 @@ def build_parser() -> Parser:
     _with_timeout(m)
     m.add_argument("--max-hidden", type=positive_int, default=4, help="largest size tried (default 4)")
     m.add_argument("--no-timings", action="store_true", help="leave the solving times out of --json")
-    m.add_argument("--smt2", metavar="FILE", help="also write the encoding for the largest excluded size as SMT-LIB 2")
+    m.add_argument("--smt2", metavar="FILE", help="also write the encoding for the largest excluded size as SMT-LIB 2 "
+                        "(when the minimal size is found)")
 
     tb = sub.add_parser("table",
                         help="minimal units for several automata and cells (default: Tomita 1-7, parity, latch)")
@@ -197,9 +199,9 @@ def make_problem(args, fixed_items=()) -> Problem:
         _adopt_torch(args)
     _adopt_recorded(args)
     def build(fixed):
-        return Problem.with_defaults(automaton, args.cell or "rnn", _layers_of(args.units),
-                                     semantics=Semantics(args.semantics or _DEFAULT_SEMANTICS.get(args.command,
-                                                                                                  "indicator"),
+        semantics = _DEFAULT_SEMANTICS.get(args.command, "indicator") if args.semantics is None else args.semantics
+        return Problem.with_defaults(automaton, "rnn" if args.cell is None else args.cell, _layers_of(args.units),
+                                     semantics=Semantics(semantics,
                                                          getattr(args, "margin", 0) or 0),
                                      output=args.output, rule=args.output_rule, fixed=fixed,
                                      bound=getattr(args, "bound", None))
@@ -250,7 +252,7 @@ def cmd_solve(args) -> int:
         obj["second_opinion"] = opinion
         text += f"\nsecond opinion: cvc5 says {opinion['verdict']} on the exact encoding: " + \
             ("both solvers agree" if opinion["agrees"] else "THE SOLVERS DISAGREE")
-    if args.smt2:
+    if args.smt2 and answer.verdict != Verdict.UNKNOWN:  # files only with an answer
         from automata_rnn.interop.files import write_atomic
         from automata_rnn.solver.encode import Encoding
 
@@ -483,7 +485,7 @@ def cmd_minimize(args) -> int:
     args.output = args.output or "readout"
     problem = make_problem(args)
     result = minimize(problem, args.max_hidden, args.timeout)
-    if args.smt2:
+    if args.smt2 and result.minimal is not None:  # files only with an answer
         excluded = result.minimal - 1 if result.minimal and result.minimal > 1 else 1
         write_atomic(args.smt2, Encoding(resized(problem, excluded)).smt2())
     obj = minimal_json(result)
@@ -507,10 +509,13 @@ def cmd_table(args) -> int:
     else:
         rows = table(automata, cells, args.max_hidden, args.timeout, certificate_nodes=args.certificate_nodes)
     md = table_markdown(rows, cells)
-    if args.out:
+    answered = all(r["minimal_hidden"] is not None for r in rows)
+    if args.out and answered:  # a page with unknown entries never replaces one
         write_atomic(args.out, _table_page(md, rows))
+    elif args.out:
+        md += f"\n\n{args.out} not written: the table has unknown entries"
     _emit(args, md, without_timings(rows) if args.no_timings else rows)
-    return EXIT_OK if all(r["minimal_hidden"] is not None for r in rows) else EXIT_UNKNOWN
+    return EXIT_OK if answered else EXIT_UNKNOWN
 
 
 def _table_page(md: str, rows: list[dict]) -> str:

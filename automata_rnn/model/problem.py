@@ -6,6 +6,7 @@ carry the exact question it answers.  Standard library only.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
@@ -25,7 +26,7 @@ from automata_rnn.model.network import (
     stack,
 )
 from automata_rnn.model.semantics import Semantics
-from automata_rnn.verdicts import BadInput
+from automata_rnn.verdicts import BadInput, ResourceLimit
 
 OUTPUTS = READOUTS
 DEFAULT_MARGIN_BOUND = Fraction(10)
@@ -50,6 +51,10 @@ def canonical_name(name: str, known: list[str]) -> str:
     if len(matches) == 1:
         return matches[0]
     raise BadInput(f"unknown parameter {name!r} (this problem has: {', '.join(known)})")
+
+
+MAX_PARAMETERS = 1_000_000
+"""No problem has more scalar parameters (2 layers of 64 LSTM units have about 66,000)."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,10 @@ class Problem:
             raise BadInput(f"unknown output {self.output!r} (known: {', '.join(OUTPUTS)})")
         if self.bound is not None and self.bound <= 0:
             raise BadInput("the weight bound must be positive")
+        count = sum(math.prod(shape) for _, shape in self.blocks())
+        if count > MAX_PARAMETERS:
+            raise ResourceLimit(f"{count} parameters ({self.units} units) are past the limit of {MAX_PARAMETERS} that "
+                                "any exact question can hold")
         names = self.parameter_names()
         for k in self.fixed:
             if k not in names:

@@ -302,8 +302,10 @@ def minimal_text(m) -> str:
 
 
 def table_markdown(rows: list[dict], cells: list[str]) -> str:
-    """The minimal-units table: one row per automaton, one column per cell."""
+    """The minimal-units table: one row per automaton, one column per cell; each unknown entry numbered, with
+    its reason below the table."""
     by = {(r["automaton"], r["cell"]): r for r in rows}
+    notes: list[str] = []
     names = list(dict.fromkeys(r["automaton"] for r in rows))
     head = "| automaton | states | " + " | ".join(cells) + " |"
     lines = [head, "|" + "---|" * (2 + len(cells))]
@@ -313,12 +315,15 @@ def table_markdown(rows: list[dict], cells: list[str]) -> str:
         for c in cells:
             r = by[(n, c)]
             if r["minimal_hidden"] is None:
-                cellstr.append("unknown")
+                notes.append(f"[{len(notes) + 1}] {n} on {c} cells: {r.get('reason') or 'no reason recorded'}")
+                cellstr.append(f"unknown [{len(notes)}]")
             else:
                 lb = r["lower_bound"]["method"]
                 tag = "" if r["minimal_hidden"] == 1 else (" (cert.)" if lb == "certificate" else " (2 solvers)")
                 cellstr.append(f"{r['minimal_hidden']}{tag}")
         lines.append(f"| {n} | {states} | " + " | ".join(cellstr) + " |")
+    if notes:
+        lines += ["", "Unknown entries:", ""] + [f"* {note}" for note in notes]
     return "\n".join(lines)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -43,9 +44,22 @@ def read_outputs(problem: Problem, weights: dict, hidden: np.ndarray, gain: Frac
     return [int(v > 0) if np.isfinite(v) else None for v in pre]
 
 
+def require_float64(values: dict, what: str) -> None:
+    """BadInput unless every exact value is a finite float64 (a real network computes in floats)."""
+    for name, q in values.items():
+        if abs(q) > _FLOAT64_MAX:
+            raise BadInput(f"{what} {name} is beyond float64 (its size exceeds {sys.float_info.max:.3g})")
+
+
+_FLOAT64_MAX = Fraction(sys.float_info.max)
+
+
 def simulate_word(problem: Problem, weights: dict, word: str, gain: Fraction = Fraction(1),
                   activation: str = "sigmoid") -> WordRun:
-    """Run the network with weights ``gain * W`` on ``word``; ValueError on a bad word or activation."""
+    """Run the network with weights ``gain * W`` on ``word``; BadInput on a bad word, or on a gain or weight
+    beyond float64."""
+    require_float64({"gain": gain}, "the")
+    require_float64(weights, "the weight")
     a = problem.automaton
     bad = [s for s in word if s not in a.alphabet]
     if bad:

@@ -266,8 +266,9 @@ def minimize(problem: Problem, max_hidden: int = 4, timeout: float | None = None
                                      "re-verified by exhaustive exact simulation")
     if sizes and sizes[-1].verdict == Verdict.UNKNOWN and deadline is not None and time.monotonic() >= deadline:
         return Minimal(problem, None, None, None, sizes, "timeout" + more, built)
+    tried = f"{max_hidden} unit" + ("s" if max_hidden > 1 else "")
     return Minimal(problem, None, None, None, sizes,
-                   (f"no network found with up to {max_hidden} units" if sizes else "timeout") + more, built)
+                   (f"no network found with up to {tried}" if sizes else "timeout") + more, built)
 
 
 def _construction(problem: Problem) -> tuple[Problem, dict] | None:
