@@ -56,7 +56,7 @@ def memory(text: str) -> int:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
-MAX_SEEDS = 100  # about 15 minutes of the textbook's GRU run on a 2-core machine
+MAX_SEEDS = 100  # 15 to 30 minutes of the textbook's GRU run on a 2-core machine
 
 
 def seed_list(text: str) -> tuple[int, ...]:

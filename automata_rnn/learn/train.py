@@ -53,7 +53,7 @@ READOUT_BLOCKS = ("W_y", "b_y")
 TEXTBOOK_LENGTH = 20
 TEXTBOOK_SAMPLES = 9999  # the starter's n_samples: int(9999 / 2) pairs, so 9998 sequences
 TEXTBOOK_CLIP = 5.0
-TEXTBOOK_SEED = 41
+TEXTBOOK_SEED = 0  # with clipping at 5 the GRU learns; without, one gradient explodes (docs/training.md)
 
 __all__ = ["Evaluation", "TrainResult", "Adam", "SGD", "automaton_data", "clip_by_global_norm", "evaluate",
            "fit", "global_norm", "init_params", "named_weights", "predict", "seed_streams", "textbook_data",
