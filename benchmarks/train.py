@@ -5,7 +5,7 @@ PyTorch gets the same initial weights, the same data in the same order and the s
 hand-written loop over the 20 time steps: the textbook GRU (reset before the product) in torch operations,
 and nn.GRUCell (reset after the product, compared with our 'gru-after'), in float64 and float32; nn.GRU
 (the whole sequence in one fused call) is timed as well for reference.  The float64 textbook run must end
-on the same weights as ours (checked and printed).
+on the same weights as ours (checked and printed).  Every run uses seed 41.
 
 Run: python benchmarks/train.py [--epochs 40] [--repeat 3] [--threads 1]
 """
@@ -20,7 +20,6 @@ import time
 import numpy as np
 
 from automata_rnn.learn.train import (
-    TEXTBOOK_SEED,
     fit,
     global_norm,
     init_params,
@@ -29,23 +28,27 @@ from automata_rnn.learn.train import (
     textbook_run,
 )
 
+# The seed the figures in benchmarks/README.md and docs/training.md were measured with (the trainer's default
+# seed then; the default is now 0), kept so that new measurements compare with them.
+SEED = 41
+
 
 def _ours(cell: str, epochs: int) -> tuple[float, dict]:
     start = time.perf_counter()
-    result = textbook_run(cell, None, epochs=epochs)
+    result = textbook_run(cell, None, epochs=epochs, seed=SEED)
     return time.perf_counter() - start, result.weights
 
 
 def _orders(epochs: int, n: int) -> list[np.ndarray]:
     """The minibatch order textbook_run uses (same seed, same generator stream)."""
-    _, order_rng = seed_streams(TEXTBOOK_SEED, 2)
+    _, order_rng = seed_streams(SEED, 2)
     return [order_rng.permutation(n) for _ in range(epochs)]
 
 
 def _torch_run(torch, kind: str, dtype, epochs: int, batch: int = 100, lr: float = 0.2):
     """One textbook training run in PyTorch; returns seconds and the final parameters (as float64 NumPy)."""
     xs, ys = textbook_data()
-    init_rng, _ = seed_streams(TEXTBOOK_SEED, 2)
+    init_rng, _ = seed_streams(SEED, 2)
     cell_name = "gru" if kind == "textbook" else "gru-after"
     p0 = init_params(cell_name, 1, 1, init_rng)
     x_all = torch.tensor(xs.transpose(1, 0, 2).copy(), dtype=dtype)  # (time, n, 1)
@@ -103,18 +106,18 @@ def _torch_run(torch, kind: str, dtype, epochs: int, batch: int = 100, lr: float
 
 def _difference(torch, epochs: int) -> float:
     """Largest difference between our trained GRU weights and PyTorch's (float64) after ``epochs``."""
-    ours = textbook_run("gru", None, epochs=epochs).weights
+    ours = textbook_run("gru", None, epochs=epochs, seed=SEED).weights
     _, theirs = _torch_run(torch, "textbook", torch.float64, epochs)
     return max(float(np.max(np.abs(theirs[k] - ours[k]))) for k in ours)
 
 
 def _sensitivity(epochs: int) -> float:
     """Largest weight change after ``epochs`` caused by multiplying the initial weights by 1 + 1e-15."""
-    init_rng, order_rng = seed_streams(TEXTBOOK_SEED, 2)
+    init_rng, order_rng = seed_streams(SEED, 2)
     xs, ys = textbook_data()
     p0 = init_params("gru", 1, 1, init_rng)
     a, _, _ = fit("gru", p0, xs, ys, epochs=epochs, lr=0.2, batch=100, rng=order_rng)
-    _, order_rng = seed_streams(TEXTBOOK_SEED, 2)
+    _, order_rng = seed_streams(SEED, 2)
     b, _, _ = fit("gru", {k: v * (1 + 1e-15) for k, v in p0.items()}, xs, ys, epochs=epochs, lr=0.2, batch=100,
                   rng=order_rng)
     return max(float(np.max(np.abs(a[k] - b[k]))) for k in a)

@@ -17,25 +17,14 @@ import os
 import numpy as np
 
 from automata_rnn.arithmetic.autodiff import Tape
+from automata_rnn.learn.seeds import OUTCOMES, criteria, epoch_losses, largest_weight, outcome
 from automata_rnn.learn.train import TEXTBOOK_CLIP, TEXTBOOK_SEED, predict, textbook_run
 from automata_rnn.model.cells import get_cell
 from automata_rnn.present import plots
 
-LEARNED = 5.0  # last-epoch mean loss below this: the two classes are told apart (the floor is about 3.6)
-STUCK = 12.0  # last-epoch mean loss above this: about 12.5, the loss of predicting 1/2 everywhere
-DIVERGED = 50.0  # a weight beyond this in absolute value
-
 
 def last_epoch_loss(result) -> float:
-    return float(np.mean(result.loss[-100:]))
-
-
-def outcome(result) -> str:
-    weights = np.concatenate([np.ravel(w) for w in result.weights.values()])
-    if not np.all(np.isfinite(weights)) or np.max(np.abs(weights)) > DIVERGED:
-        return "diverged"
-    loss = last_epoch_loss(result)
-    return "learned" if loss < LEARNED else "partly learned" if loss < STUCK else "stuck"
+    return epoch_losses(result)[-1]
 
 
 def first_epoch_below(result, level: float = 10.0) -> int | None:
@@ -43,6 +32,16 @@ def first_epoch_below(result, level: float = 10.0) -> int | None:
     per_epoch = np.array(result.loss).reshape(-1, 100).mean(axis=1)
     below = np.nonzero(per_epoch < level)[0]
     return int(below[0]) + 1 if len(below) else None
+
+
+def events(result) -> str:
+    """Where the run turned: its largest gradient norm, the first epoch whose mean loss is below 10, and the
+    minibatches whose gradient norm is exactly 0 (gates saturated in float64)."""
+    g = np.array(result.grad_norm)
+    zero = np.nonzero(g == 0)[0]
+    return (f"largest gradient norm {g.max():.3g} at minibatch {int(np.argmax(g))}; mean loss below 10 first in "
+            f"epoch {first_epoch_below(result) or 'none'}; gradient norm exactly 0 in {len(zero)} "
+            f"minibatches" + (f", from minibatch {int(zero[0])}" if len(zero) else ""))
 
 
 def accuracy_at_length(result, length: int) -> float:
@@ -81,16 +80,20 @@ def main(argv=None) -> None:
             print(f"  {cell:4s} {'clip 5 ' if clip else 'no clip'}: loss first epoch {np.mean(r.loss[:100]):.3f}, "
                   f"last epoch {last_epoch_loss(r):.3f} ({outcome(r)}); gradient norm {norms_line(r)}; "
                   f"{r.seconds:.1f} s -> {os.path.basename(path)}")
+            print("         trained weights: " + ", ".join(f"{k} = {v:.3g}" for k, v in r.named_weights().items()))
+            print("         " + events(r))
         same = runs[cell, None].loss == runs[cell, TEXTBOOK_CLIP].loss
         print(f"       clipping {'never triggered: the two runs are identical' if same else 'changed the run'}")
 
     trained = {f"{c}, trained (seed {TEXTBOOK_SEED})": (c, runs[c, None].weights) for c in cells}
     if args.seeds:
-        print(f"\nGRU over seeds 0..{args.seeds - 1} (last-epoch loss: learned < {LEARNED:g} <= partly learned "
-              f"< {STUCK:g} <= stuck; diverged: a weight beyond {DIVERGED:g})")
+        levels = criteria(100)
+        print(f"\nGRU over seeds 0..{args.seeds - 1} (last-epoch loss: learned < {levels['learned_below']:g} <= "
+              f"partly learned < {levels['stuck_from']:g} <= stuck; diverged: a weight beyond "
+              f"{levels['diverged_weight_beyond']:g} or a number not finite)")
         sweep = {}
         for clip in (None, TEXTBOOK_CLIP):
-            counts = {"learned": 0, "partly learned": 0, "stuck": 0, "diverged": 0}
+            counts = dict.fromkeys(OUTCOMES, 0)
             for seed in range(args.seeds):
                 r = sweep[clip, seed] = textbook_run("gru", clip, seed=seed)
                 kind = outcome(r)
@@ -120,9 +123,12 @@ def main(argv=None) -> None:
             print("  its state after 1, 0, 0, ...: " + ", ".join(f"{v:.2f}" for v in h[:8]) + ", ...")
         if diverged:
             seed = diverged[0]
-            paths = [seed_plot(sweep[clip, seed], seed, args.out) for clip in (None, TEXTBOOK_CLIP)]
-            print(f"  the first seed that diverged without clipping: {seed} -> "
-                  + ", ".join(os.path.basename(p) for p in paths))
+            if seed == TEXTBOOK_SEED:  # its figures are the textbook runs' above
+                names = [f"q3-{'clip' if clip else 'noclip'}-gru.png" for clip in (None, TEXTBOOK_CLIP)]
+            else:
+                names = [os.path.basename(seed_plot(sweep[clip, seed], seed, args.out))
+                         for clip in (None, TEXTBOOK_CLIP)]
+            print(f"  the first seed that diverged without clipping: {seed} -> " + ", ".join(names))
 
     if args.seeds and "lstm" in cells:
         print(f"\nLSTM without clipping over seeds 0..{args.seeds - 1}")
@@ -141,6 +147,12 @@ def main(argv=None) -> None:
               + ", ".join(f"{v:.3f}" for v in crossings["gru"])
               + f"; on [-3, -1] the gru moves the state by at most {kept:.3f}")
 
+    print("\nGradient reaching h(k) on 1, 0, ..., 0 (length 20): geometric-mean factor per step")
+    for label, (cell, weights) in trained.items():
+        curves = plots.gradient_through_time(cell, weights)
+        g = curves["h"]
+        print(f"  {label}: |d loss / d h(20)| = {g[-1]:.3g}, |d loss / d h(0)| = {g[0]:.3g}, "
+              f"factor {(g[0] / g[-1]) ** (1 / 20):.2g}")
     paths = plots.dynamics_plots(args.out)
     paths.append(plots.gradient_plot(args.out, cells=cells, trained=trained))
     print("\nwrote " + ", ".join(os.path.basename(p) for p in paths))
@@ -175,10 +187,6 @@ def trajectory(weights, length: int) -> list[float]:
 def update_gate(weights, length: int) -> list[float]:
     """z(1), ..., z(length) of the textbook GRU on the input 1, 0, 0, ..."""
     return _gru_run(weights, length)[1]
-
-
-def largest_weight(result) -> float:
-    return float(max(np.max(np.abs(w)) for w in result.weights.values()))
 
 
 if __name__ == "__main__":

@@ -412,3 +412,27 @@ def test_gradient_plot_shows_the_rnn_gradient_vanishing(tmp_path):
     assert g.shape == (21,) and np.all(np.diff(g) > 0)  # sigmoid' <= 1/4 and |W| <= sqrt(3): shrinks every step
     path = gradient_plot(str(tmp_path), samples=5)
     assert os.path.basename(path) == "q3-gradients.png" and os.path.getsize(path) > 1000
+
+
+def test_gradient_norms_are_drawn_on_a_log_scale_with_zeros_marked():
+    pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
+    from automata_rnn.present.plots import gradient_norm_panel
+
+    norms = np.array([0.5, 3e4, 0.0, 2.0, 0.0, float("nan"), 1e-3])
+    ax = Figure().subplots()
+    gradient_norm_panel(ax, np.arange(len(norms)), norms, clip=5.0)
+    assert ax.get_yscale() == "log"
+    curve, *marks = ax.get_lines()
+    drawn = np.asarray(curve.get_ydata(), dtype=float)
+    assert np.array_equal(np.isnan(drawn), ~(norms > 0))  # a gap wherever log cannot draw the norm
+    assert np.array_equal(drawn[norms > 0], norms[norms > 0])
+    labels = {line.get_label(): list(line.get_xdata()) for line in marks}
+    assert labels["norm 0 (2 minibatches)"] == [2, 4]
+    assert labels["not finite (1 minibatch)"] == [5]
+    assert labels["clipping norm 5"] == [0, 1]  # a horizontal line across the panel, in axes coordinates
+    # nothing positive to draw: a linear axis, the zeros still marked
+    ax = Figure().subplots()
+    gradient_norm_panel(ax, np.arange(3), np.zeros(3), clip=None)
+    assert ax.get_yscale() == "linear" and any(line.get_label() == "norm 0 (3 minibatches)" for line in ax.get_lines())

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from fractions import Fraction
 
 from automata_rnn.arithmetic.exact import parse_rational
@@ -53,3 +54,31 @@ def memory(text: str) -> int:
         return memory_amount(text)
     except BadInput as e:
         raise argparse.ArgumentTypeError(str(e)) from None
+
+
+MAX_SEEDS = 100  # 15 to 30 minutes of the textbook's GRU run on a 2-core machine
+
+
+def seed_list(text: str) -> tuple[int, ...]:
+    """Seeds: ``A-B`` (A to B, both included), ``N``, or a comma list of both (``0-4,9``); distinct whole
+    numbers >= 0 in the order given, at most :data:`MAX_SEEDS` of them."""
+    seeds: list[int] = []
+    for part in text.split(","):
+        m = re.fullmatch(r"\s*([0-9]+)\s*(?:-\s*([0-9]+)\s*)?", part)
+        if m is None:
+            raise argparse.ArgumentTypeError(f"not seeds: {text!r} (write A-B, N or a comma list such as 0-4,9, "
+                                             "of whole numbers >= 0)")
+        try:
+            first = int(m.group(1))
+            last = first if m.group(2) is None else int(m.group(2))
+        except ValueError:  # more digits than Python converts
+            raise argparse.ArgumentTypeError(f"a seed in {text!r} is too large") from None
+        if last < first:
+            raise argparse.ArgumentTypeError(f"the range {part.strip()} runs backwards (write {last}-{first})")
+        if len(seeds) + (last - first + 1) > MAX_SEEDS:
+            raise argparse.ArgumentTypeError(f"{text!r} is more than {MAX_SEEDS} seeds: split the run")
+        for seed in range(first, last + 1):
+            if seed in seeds:
+                raise argparse.ArgumentTypeError(f"seed {seed} is given twice in {text!r}")
+            seeds.append(seed)
+    return tuple(seeds)

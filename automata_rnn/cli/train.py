@@ -3,7 +3,8 @@
 
 ``automata-rnn train latch-task --cell gru [--clip 5]`` is the textbook's
 experiment and writes ``q3-{clip|noclip}-{cell}.png`` and ``.json`` in
-``--out``; ``automata-rnn train AUTOMATON --cell C --units N`` trains on random
+``--out``, or with ``--seeds A-B`` trains each seed and counts what the runs came to (one JSON summary,
+no figures); ``automata-rnn train AUTOMATON --cell C --units N`` trains on random
 words labelled by any automaton.  ``automata-rnn plot dynamics|gradients``
 draws the other figures.  Bad input raises BadInput with a one-line message.
 """
@@ -16,13 +17,15 @@ import os
 import re
 import sys
 import tempfile
+from typing import Any
 
-from automata_rnn.cli.arguments import unit_counts
+from automata_rnn.cli.arguments import MAX_SEEDS, seed_list, unit_counts
 from automata_rnn.interop.files import dumps, write_atomic
 from automata_rnn.model.cells import CELLS, get_cell
 from automata_rnn.verdicts import BadInput
 
 TEXTBOOK_TASK = "latch-task"
+TEXTBOOK_SEED = 0  # the default seed; automata_rnn.learn.train.TEXTBOOK_SEED, without importing NumPy to parse
 EXIT_OK = 0
 
 __all__ = ["add_parsers", "run"]
@@ -44,7 +47,12 @@ def add_parsers(subparsers, parser_class=None) -> None:
     t.add_argument("--lr", type=float, default=None,
                    help="learning rate (default 0.2 for SGD, 0.01 for Adam)")
     t.add_argument("--batch", type=int, default=None, help="minibatch size (default 100 for latch-task, 50 otherwise)")
-    t.add_argument("--seed", type=int, default=41, help="seed of the initial weights and the data order (default 41)")
+    t.add_argument("--seed", type=int, default=None,
+                   help=f"seed of the initial weights and the data order (default {TEXTBOOK_SEED})")
+    t.add_argument("--seeds", type=seed_list, default=None, metavar="A-B",
+                   help=f"{TEXTBOOK_TASK} only: train each seed of A-B (or N, or a comma list such as 0-4,9; at "
+                        f"most {MAX_SEEDS}) with the same settings; print one line per seed and how many learned, "
+                        "partly learned, stuck or diverged; write one JSON summary, no figures")
     t.add_argument("--optimizer", choices=("sgd", "adam"), default=None,
                    help="automata only (default adam); latch-task uses SGD")
     t.add_argument("--outputs", choices=("every", "final"), default=None,
@@ -176,6 +184,12 @@ def _train(args) -> int:
     from automata_rnn.learn import train
 
     cell = get_cell(args.cell).name
+    seeds = getattr(args, "seeds", None)
+    if seeds is not None and args.task != TEXTBOOK_TASK:
+        raise BadInput(f"--seeds: only for {TEXTBOOK_TASK}, whose runs it classifies by the textbook's loss levels")
+    if seeds is not None and args.seed is not None:
+        raise BadInput("give --seed or --seeds, not both")
+    seed = TEXTBOOK_SEED if args.seed is None else args.seed
     if args.task == TEXTBOOK_TASK:
         if args.units not in (None, 1):
             raise BadInput(f"{TEXTBOOK_TASK} is the textbook's one-unit experiment; "
@@ -183,10 +197,14 @@ def _train(args) -> int:
         given = [f"--{k}" for k in _AUTOMATA_ONLY if getattr(args, k, None) is not None]
         if given:
             raise BadInput(f"{', '.join(given)}: only for automata, not for {TEXTBOOK_TASK}")
-        settings = dict(epochs=40 if args.epochs is None else args.epochs, lr=0.2 if args.lr is None else args.lr,
-                        batch=100 if args.batch is None else args.batch, seed=args.seed)
+        settings: dict[str, Any] = dict(epochs=40 if args.epochs is None else args.epochs,
+                                        lr=0.2 if args.lr is None else args.lr,
+                                        batch=100 if args.batch is None else args.batch, seed=seed)
         train._check_settings(settings["epochs"], settings["lr"], settings["batch"], args.clip, "sgd")
         out = _writable_folder(args.out)
+        if seeds is not None:
+            del settings["seed"]
+            return _train_seeds(args, cell, seeds, settings, out)
         if not args.no_plot:
             _needs_matplotlib()
         result = train.textbook_run(cell, args.clip, quiet=args.quiet, **settings)
@@ -197,7 +215,7 @@ def _train(args) -> int:
         automaton = load_automaton(args.task)
         units = 1 if args.units is None else args.units
         settings = dict(epochs=20 if args.epochs is None else args.epochs, lr=args.lr,
-                        batch=50 if args.batch is None else args.batch, seed=args.seed,
+                        batch=50 if args.batch is None else args.batch, seed=seed,
                         optimizer=args.optimizer or "adam", outputs=args.outputs or "every",
                         length=20 if args.length is None else args.length,
                         sequences=2000 if args.sequences is None else args.sequences)
@@ -232,6 +250,54 @@ def _train(args) -> int:
     return EXIT_OK
 
 
+def _seeds_name(seeds) -> str:
+    """Seeds as runs of consecutive numbers: (0, 1, 2, 7, 9, 10) -> '0-2_7_9-10' (a part of a file name)."""
+    parts: list[list[int]] = []
+    for s in seeds:
+        if parts and s == parts[-1][1] + 1:
+            parts[-1][1] = s
+        else:
+            parts.append([s, s])
+    return "_".join(str(a) if a == b else f"{a}-{b}" for a, b in parts)
+
+
+def _seed_line(run) -> str:
+    clipped = "" if run.clipped is None else f", clipped in {run.clipped}"
+    return (f"seed {run.seed:3d}: {run.outcome:14s} last-epoch loss {run.last_epoch_loss:7.3f} (first "
+            f"{run.first_epoch_loss:.3f}); gradient norm max {run.max_grad_norm:.3g}{clipped}; "
+            f"largest |weight| {run.largest_weight:.3g}")
+
+
+def _train_seeds(args, cell: str, seeds, settings: dict, out: str) -> int:
+    """``train latch-task --seeds A-B``: every seed with the same settings, one line each, the count of each
+    outcome, and one JSON summary in ``out``."""
+    from automata_rnn.learn import seeds as sweep
+
+    runs = sweep.textbook_seeds(cell, args.clip, seeds, quiet=args.quiet, **settings)
+    found = sweep.tally(runs)
+    levels = sweep.criteria(settings["batch"])
+    clip = args.clip
+    name = f"q3-{'clip' if clip is not None else 'noclip'}-{cell}-seeds-{_seeds_name(seeds)}.json"
+    summary = {"task": TEXTBOOK_TASK, "cell": cell, "settings": {**settings, "clip": clip},
+               "seeds": list(seeds), "criteria": levels,
+               "counts": {kind: len(found[kind]) for kind in sweep.OUTCOMES}, "outcomes": found,
+               "runs": [run.to_json() for run in runs]}
+    path = _write_json(os.path.join(out, name), summary)
+    summary["files"] = [path]
+    clipping = f"with gradient clipping at {clip:g}" if clip is not None else "without gradient clipping"
+    head = (f"{cell} on {TEXTBOOK_TASK} ({clipping}), "
+            f"{settings['epochs']} epoch{'s' if settings['epochs'] > 1 else ''}, "
+            f"{len(seeds)} seed{'s' if len(seeds) > 1 else ''}; "
+            f"by the last epoch's mean loss per minibatch: learned < {levels['learned_below']:g} <= partly learned "
+            f"< {levels['stuck_from']:g} <= stuck (chance {levels['chance_loss']:g}); diverged: a weight beyond "
+            f"{levels['diverged_weight_beyond']:g} or a number not finite")
+    counts = ", ".join(f"{len(found[kind])} {kind}" + (f" ({', '.join(map(str, found[kind]))})" if found[kind] else "")
+                       for kind in sweep.OUTCOMES)
+    text = "\n".join([head, *(_seed_line(run) for run in runs), f"of {len(seeds)}: {counts}", f"wrote {path}"])
+    _emit(args, text, summary)
+    return EXIT_OK
+
+
 # -- plot ----------------------------------------------------------------------------------------
 
 def _plot(args) -> int:
@@ -252,7 +318,7 @@ def _plot(args) -> int:
         if args.trained:
             from automata_rnn.learn.train import textbook_run
 
-            trained = {f"{c}, trained (seed 41)": (c, textbook_run(c, None, quiet=args.quiet).weights)
+            trained = {f"{c}, trained (seed {TEXTBOOK_SEED})": (c, textbook_run(c, None, quiet=args.quiet).weights)
                        for c in ("rnn", "gru", "lstm")}
         seed = 0 if args.seed is None else args.seed
         paths = [plots.gradient_plot(out, trained=trained, seed=seed)]

@@ -28,8 +28,8 @@ _STYLE: Any = {"text.usetex": False, "font.size": 9}
 _COLOURS = {"rnn": "tab:blue", "gru": "tab:orange", "gru-after": "tab:red", "gru-chung": "tab:purple",
             "lstm": "tab:green"}
 
-__all__ = ["dynamics_curves", "dynamics_parameters", "dynamics_plots", "gradient_plot", "gradient_through_time",
-           "textbook_training_plot", "training_plot"]
+__all__ = ["dynamics_curves", "dynamics_parameters", "dynamics_plots", "gradient_norm_panel", "gradient_plot",
+           "gradient_through_time", "textbook_training_plot", "training_plot"]
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -49,8 +49,10 @@ def _save(fig: Figure, path: str) -> str:
 
 def training_plot(loss: Sequence[float], grad_norm: Sequence[float], title: str, path: str,
                   clip: float | None = None) -> str:
-    """Two panels over minibatches: the loss, and the global norm of the applied gradients (with the
-    clipping threshold dotted when ``clip`` is given)."""
+    """Two panels over minibatches: the loss, and the global norm of the applied gradients on a log scale
+    (so that one spike does not flatten the rest), with the clipping threshold dotted when ``clip`` is given.
+    A log scale cannot show a norm of 0 nor one that is not finite: those minibatches are marked at the
+    bottom (0) or the top (not finite) edge of the panel, with their count in the legend."""
     with rc_context(_STYLE):
         fig = _figure(7.0, 5.0)
         top, bottom = fig.subplots(2, 1, sharex=True)
@@ -58,14 +60,35 @@ def training_plot(loss: Sequence[float], grad_norm: Sequence[float], title: str,
         top.plot(steps, loss, lw=0.8)
         top.set_ylabel("Loss")
         top.set_title(title)
-        bottom.plot(steps, grad_norm, lw=0.8, color="tab:red")
-        if clip is not None:
-            bottom.axhline(clip, color="grey", lw=0.8, ls=":", label=f"clipping norm {clip:g}")
-            bottom.legend(loc="upper right")
-        bottom.set_ylabel("Gradient norm")
+        gradient_norm_panel(bottom, steps, np.asarray(grad_norm, dtype=np.float64), clip)
         bottom.set_xlabel("Minibatch")
         fig.tight_layout()
         return _save(fig, path)
+
+
+def gradient_norm_panel(ax, steps: np.ndarray, norms: np.ndarray, clip: float | None) -> None:
+    """Draw ``norms`` against ``steps`` on the matplotlib axes ``ax``: a log axis when some norm is positive and
+    finite (a gap in the line where one is not); norms of 0 marked along the bottom edge and non-finite ones
+    along the top, each set labelled with its count; the clipping norm dotted when ``clip`` is given."""
+    shown = np.isfinite(norms) & (norms > 0)
+    # a gap in the line where a norm cannot be drawn, rather than a line through the neighbours
+    ax.plot(steps, np.where(shown, norms, np.nan), lw=0.8, color="tab:red")
+    if np.any(shown):
+        ax.set_yscale("log")
+    if clip is not None:
+        ax.axhline(clip, color="grey", lw=0.8, ls=":", label=f"clipping norm {clip:g}")
+    edge = ax.get_xaxis_transform()  # x in minibatches, y from 0 (bottom edge) to 1 (top edge)
+    zero = steps[norms == 0]
+    if len(zero):
+        ax.plot(zero, np.full(len(zero), 0.03), "|", ms=8, color="black", transform=edge, clip_on=False,
+                label=f"norm 0 ({len(zero)} minibatch{'es' if len(zero) > 1 else ''})")
+    wild = steps[~np.isfinite(norms)]
+    if len(wild):
+        ax.plot(wild, np.full(len(wild), 0.97), "|", ms=8, color="purple", transform=edge, clip_on=False,
+                label=f"not finite ({len(wild)} minibatch{'es' if len(wild) > 1 else ''})")
+    if clip is not None or len(zero) or len(wild):
+        ax.legend(loc="upper right")
+    ax.set_ylabel("Gradient norm (log scale)" if np.any(shown) else "Gradient norm")
 
 
 def textbook_training_plot(result: TrainResult, out_dir: str) -> str:
