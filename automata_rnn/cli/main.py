@@ -139,7 +139,9 @@ def build_parser() -> Parser:
     _problem_args(m, fix=False)
     _with_timeout(m)
     m.add_argument("--max-hidden", type=positive_int, default=4, help="largest size tried (default 4)")
-    m.add_argument("--no-timings", action="store_true", help="leave the solving times out of --json")
+    m.add_argument("--timings", action=argparse.BooleanOptionalAction, default=False,
+                   help="--json: add the solving times under timings (they differ from run to run, so "
+                        "without them two runs print the same bytes)")
     m.add_argument("--smt2", metavar="FILE", help="also write the encoding for the largest excluded size as SMT-LIB 2")
 
     tb = sub.add_parser("table",
@@ -148,7 +150,9 @@ def build_parser() -> Parser:
                                                        "tomita6", "tomita7", "parity", "latch"])
     tb.add_argument("--cells", nargs="+", default=["rnn", "gru", "gru-after"])
     tb.add_argument("--max-hidden", type=positive_int, default=4)
-    tb.add_argument("--no-timings", action="store_true", help="leave the solving times out of --json")
+    tb.add_argument("--timings", action=argparse.BooleanOptionalAction, default=False,
+                    help="--json: add the solving times under timings (they differ from run to run, so "
+                         "without them two runs print the same bytes)")
     tb.add_argument("--timeout", type=positive_seconds, default=None, help="per entry")
     tb.add_argument("--workers", type=positive_int, default=2, help="worker processes (default 2)")
     tb.add_argument("--certificate-nodes", type=int, default=300,
@@ -487,7 +491,7 @@ def cmd_minimize(args) -> int:
         excluded = result.minimal - 1 if result.minimal and result.minimal > 1 else 1
         write_atomic(args.smt2, Encoding(resized(problem, excluded)).smt2())
     obj = minimal_json(result)
-    _emit(args, minimal_text(result), without_timings(obj) if args.no_timings else obj)
+    _emit(args, minimal_text(result), obj if args.timings else without_timings(obj))
     return EXIT_OK if result.minimal is not None else EXIT_UNKNOWN
 
 
@@ -509,7 +513,7 @@ def cmd_table(args) -> int:
     md = table_markdown(rows, cells)
     if args.out:
         write_atomic(args.out, _table_page(md, rows))
-    _emit(args, md, without_timings(rows) if args.no_timings else rows)
+    _emit(args, md, rows if args.timings else without_timings(rows))
     return EXIT_OK if all(r["minimal_hidden"] is not None for r in rows) else EXIT_UNKNOWN
 
 
