@@ -96,6 +96,13 @@ def test_the_schemas_name_the_same_cells_semantics_rules_activations_and_claims_
     assert schema("training-log")["properties"]["readout"]["enum"] == list(TRAINER_READOUTS)
 
 
+def test_the_schema_command_prints_the_shipped_schema(capsys):
+    assert main(["schema", "certificate"]) == 0
+    assert json.loads(capsys.readouterr().out) == schema("certificate")
+    assert main(["schema", "no-such-output"]) == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
 # -- what the tool writes ----------------------------------------------------------------------------
 
 def test_every_answer_of_the_tour_is_valid():

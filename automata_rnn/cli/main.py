@@ -167,6 +167,12 @@ def build_parser() -> Parser:
 
     t = sub.add_parser("tour", help="every textbook question, answered and checked")
     t.add_argument("--json", action="store_true", help="print JSON")
+
+    from automata_rnn.interop.schemas import schema_names
+
+    sc = sub.add_parser("schema", help="print the JSON Schema of a command's --json answer, of certificates, "
+                                       "weights files or training logs (docs/json.md)")
+    sc.add_argument("name", choices=schema_names())
     for command in sub.choices.values():
         if not any("--timeout" in a.option_strings for a in command._actions):
             command.add_argument("--timeout", type=positive_seconds, default=None,
@@ -538,6 +544,14 @@ def cmd_tour(args) -> int:
     return EXIT_OK
 
 
+def cmd_schema(args) -> int:
+    from automata_rnn.interop.schemas import schema
+
+    obj = schema(args.name)
+    _emit(args, dumps(obj).rstrip("\n"), obj)
+    return EXIT_OK
+
+
 def cmd_train(args) -> int:
     from automata_rnn.cli.train import run
 
@@ -547,7 +561,7 @@ def cmd_train(args) -> int:
 COMMANDS = {"solve": cmd_solve, "conditions": cmd_conditions, "check": cmd_check, "audit": cmd_audit,
             "proofs": cmd_proofs, "tour": cmd_tour, "minimize": cmd_minimize, "table": cmd_table,
             "certify": cmd_certify, "simulate": cmd_simulate, "diagram": cmd_diagram,
-            "verify": cmd_verify, "train": cmd_train, "plot": cmd_train}
+            "verify": cmd_verify, "train": cmd_train, "plot": cmd_train, "schema": cmd_schema}
 
 
 @functools.cache
