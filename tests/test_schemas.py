@@ -356,6 +356,12 @@ def test_validate_raises_naming_where_and_passes_a_valid_answer(answers):
     broken = {k: v for k, v in answers["solve"].items() if k != "verified"}
     with pytest.raises(SchemaMismatch, match="urn:automata-rnn:schema:solve:1"):
         validate("solve", broken)
+    # of the forms a solve answer may take, the one it comes closest to explains what is wrong
+    assert problems("solve", broken) == ["at /: 'verified' is a required property"]
+    mistyped = copy.deepcopy(answers["solve-sat"])
+    mistyped["weights"]["U_h"] = 0.5
+    assert problems("solve", mistyped) == ["at /weights/U_h: 0.5 is not of type 'integer'"]
+    assert problems("tour", [{"claim": 1}])[-1] == "at /0/claim: 1 is not of type 'string'"
 
 
 # -- reruns --------------------------------------------------------------------------------------------

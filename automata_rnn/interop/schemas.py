@@ -62,9 +62,33 @@ def _validator(name: str):
 
 def problems(name: str, obj: Any) -> list[str]:
     """Every way ``obj`` fails the schema called ``name``, one line each (where, then what); [] if it is valid.
+    Where the schema allows several forms, the lines are those of the form ``obj`` comes closest to.
     Needs ``jsonschema``."""
-    found = sorted(_validator(name).iter_errors(obj), key=lambda e: list(map(str, e.absolute_path)))
-    return [f"at /{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in found]
+    found = [leaf for e in _validator(name).iter_errors(obj) for leaf in _explained(e)]
+    found.sort(key=lambda e: list(map(str, e.absolute_path)))
+    return [f"at /{'/'.join(map(str, e.absolute_path))}: {_short(e.message)}" for e in found]
+
+
+def _explained(error) -> list:
+    """The errors that say what is wrong: for a failed anyOf / oneOf, those of the alternative that comes
+    closest (not one of another type, then the fewest errors), explained in turn."""
+    if not error.context:
+        return [error]
+    alternatives: dict = {}
+    for e in error.context:
+        alternatives.setdefault(e.relative_schema_path[0], []).append(e)
+    depth = len(error.absolute_path)
+
+    def distance(errs) -> tuple[bool, int]:
+        other_type = any(e.validator == "type" and len(e.absolute_path) == depth for e in errs)
+        return other_type, len(errs)
+
+    closest = min(alternatives.values(), key=distance)
+    return [leaf for e in closest for leaf in _explained(e)]
+
+
+def _short(message: str, limit: int = 200) -> str:
+    return message if len(message) <= limit else message[: limit - 3] + "..."
 
 
 class SchemaMismatch(ValueError):
