@@ -13,6 +13,7 @@ import json
 import pathlib
 import re
 import shlex
+import sys
 
 import pytest
 
@@ -362,6 +363,16 @@ def test_validate_raises_naming_where_and_passes_a_valid_answer(answers):
     mistyped["weights"]["U_h"] = 0.5
     assert problems("solve", mistyped) == ["at /weights/U_h: 0.5 is not of type 'integer'"]
     assert problems("tour", [{"claim": 1}])[-1] == "at /0/claim: 1 is not of type 'string'"
+
+
+def test_without_jsonschema_reading_works_and_validating_says_what_to_install(monkeypatch):
+    from automata_rnn.interop import schemas
+
+    monkeypatch.setitem(sys.modules, "jsonschema", None)     # as if it were not installed
+    monkeypatch.setattr(schemas, "_validator", schemas._validator.__wrapped__)
+    assert schema("solve")["$id"] == "urn:automata-rnn:schema:solve:1"
+    with pytest.raises(ImportError, match="pip install jsonschema"):
+        validate("solve", {})
 
 
 # -- reruns --------------------------------------------------------------------------------------------

@@ -44,6 +44,16 @@ def schema_id(name: str) -> str:
     return schema(name)["$id"]
 
 
+def _needs_jsonschema() -> None:
+    """ImportError saying what to install when the validator is missing."""
+    try:
+        import jsonschema  # noqa: F401
+        import referencing  # noqa: F401
+    except ImportError:
+        raise ImportError("validating against the schemas needs jsonschema 4.18 or later: pip install jsonschema "
+                          "(reading them does not)") from None
+
+
 @functools.cache
 def _registry():
     """Every shipped schema, under its ``$id``, for resolving the ``$ref``s between them."""
@@ -55,6 +65,7 @@ def _registry():
 
 @functools.cache
 def _validator(name: str):
+    _needs_jsonschema()
     from jsonschema import Draft202012Validator
 
     return Draft202012Validator(schema(name), registry=_registry())
