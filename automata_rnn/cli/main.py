@@ -140,7 +140,9 @@ def build_parser() -> Parser:
     _problem_args(m, fix=False)
     _with_timeout(m)
     m.add_argument("--max-hidden", type=positive_int, default=4, help="largest size tried (default 4)")
-    m.add_argument("--no-timings", action="store_true", help="leave the solving times out of --json")
+    m.add_argument("--timings", action=argparse.BooleanOptionalAction, default=False,
+                   help="--json: add the solving times under timings (they differ from run to run, so "
+                        "without them two runs print the same bytes)")
     m.add_argument("--smt2", metavar="FILE", help="also write the encoding for the largest excluded size as SMT-LIB 2 "
                         "(when the minimal size is found)")
 
@@ -150,7 +152,9 @@ def build_parser() -> Parser:
                                                        "tomita6", "tomita7", "parity", "latch"])
     tb.add_argument("--cells", nargs="+", default=["rnn", "gru", "gru-after"])
     tb.add_argument("--max-hidden", type=positive_int, default=4)
-    tb.add_argument("--no-timings", action="store_true", help="leave the solving times out of --json")
+    tb.add_argument("--timings", action=argparse.BooleanOptionalAction, default=False,
+                    help="--json: add the solving times under timings (they differ from run to run, so "
+                         "without them two runs print the same bytes)")
     tb.add_argument("--timeout", type=positive_seconds, default=None, help="per entry")
     tb.add_argument("--workers", type=positive_int, default=2, help="worker processes (default 2)")
     tb.add_argument("--certificate-nodes", type=int, default=300,
@@ -165,6 +169,12 @@ def build_parser() -> Parser:
 
     t = sub.add_parser("tour", help="every textbook question, answered and checked")
     t.add_argument("--json", action="store_true", help="print JSON")
+
+    from automata_rnn.interop.schemas import schema_names
+
+    sc = sub.add_parser("schema", help="print the JSON Schema of a command's --json answer, of certificates, "
+                                       "weights files or training logs (docs/json.md)")
+    sc.add_argument("name", choices=schema_names())
     for command in sub.choices.values():
         if not any("--timeout" in a.option_strings for a in command._actions):
             command.add_argument("--timeout", type=positive_seconds, default=None,
@@ -489,7 +499,7 @@ def cmd_minimize(args) -> int:
         excluded = result.minimal - 1 if result.minimal and result.minimal > 1 else 1
         write_atomic(args.smt2, Encoding(resized(problem, excluded)).smt2())
     obj = minimal_json(result)
-    _emit(args, minimal_text(result), without_timings(obj) if args.no_timings else obj)
+    _emit(args, minimal_text(result), obj if args.timings else without_timings(obj))
     return EXIT_OK if result.minimal is not None else EXIT_UNKNOWN
 
 
@@ -514,7 +524,7 @@ def cmd_table(args) -> int:
         write_atomic(args.out, _table_page(md, rows))
     elif args.out:
         md += f"\n\n{args.out} not written: the table has unknown entries"
-    _emit(args, md, without_timings(rows) if args.no_timings else rows)
+    _emit(args, md, rows if args.timings else without_timings(rows))
     return EXIT_OK if answered else EXIT_UNKNOWN
 
 
@@ -539,6 +549,14 @@ def cmd_tour(args) -> int:
     return EXIT_OK
 
 
+def cmd_schema(args) -> int:
+    from automata_rnn.interop.schemas import schema
+
+    obj = schema(args.name)
+    _emit(args, dumps(obj).rstrip("\n"), obj)
+    return EXIT_OK
+
+
 def cmd_train(args) -> int:
     from automata_rnn.cli.train import run
 
@@ -548,7 +566,7 @@ def cmd_train(args) -> int:
 COMMANDS = {"solve": cmd_solve, "conditions": cmd_conditions, "check": cmd_check, "audit": cmd_audit,
             "proofs": cmd_proofs, "tour": cmd_tour, "minimize": cmd_minimize, "table": cmd_table,
             "certify": cmd_certify, "simulate": cmd_simulate, "diagram": cmd_diagram,
-            "verify": cmd_verify, "train": cmd_train, "plot": cmd_train}
+            "verify": cmd_verify, "train": cmd_train, "plot": cmd_train, "schema": cmd_schema}
 
 
 @functools.cache
