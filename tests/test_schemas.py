@@ -169,10 +169,12 @@ def test_every_readme_example_prints_json_its_schema_accepts(tmp_path, monkeypat
     assert ran >= len(examples) - 2
     # the files the examples wrote: a weights file, training logs, and the figures beside them
     assert_valid("weights-file", json.loads((tmp_path / "stack.json").read_text()))
-    logs = sorted((tmp_path / "runs").glob("*.json"))
-    assert len(logs) == 3
+    summaries = sorted((tmp_path / "runs").glob("*-seeds-*.json"))
+    logs = sorted(set((tmp_path / "runs").glob("*.json")) - set(summaries))
+    assert len(logs) == 3 and len(summaries) == 1
     for log in logs:
         assert_valid("training-log", json.loads(log.read_text()))
+    assert_valid("train", json.loads(summaries[0].read_text()))  # the summary of several seeds, as printed
 
 
 def test_the_proof_certificates_are_valid_certificate_files():

@@ -16,6 +16,7 @@ from typing import Sequence
 
 from automata_rnn import __version__
 from automata_rnn.cli import limits
+from automata_rnn.cli.answer import emit
 from automata_rnn.cli.arguments import memory, positive_int, positive_seconds, rational, unit_counts
 from automata_rnn.interop.automata_files import load_automaton
 from automata_rnn.interop.files import dumps
@@ -232,18 +233,6 @@ def _layers_of(units) -> tuple[int, ...]:
     raise BadInput(f"the weights file records {units!r} units")
 
 
-def _emit(args, text: str, obj) -> None:
-    """Print the answer as text or (``--json``) as JSON; an in-process caller that asked for both
-    (:func:`run_command`) gets both from the one computation."""
-    capture = getattr(args, "capture", None)
-    if capture is not None:
-        capture["text"], capture["json"] = text, json.loads(json.dumps(obj))
-    elif getattr(args, "json", False):
-        sys.stdout.write(dumps(obj))
-    else:
-        print(text)
-
-
 def cmd_solve(args) -> int:
     from automata_rnn.present.report import answer_json, answer_text
     from automata_rnn.questions.solve import second_opinion, solve
@@ -272,7 +261,7 @@ def cmd_solve(args) -> int:
 
         save_weights(args.save, answer.weights, problem.parameter_names(), problem.blocks(),
                      problem.network_record())
-    _emit(args, text, obj)
+    emit(args, text, obj)
     return EXIT_UNKNOWN if answer.verdict == Verdict.UNKNOWN else EXIT_OK
 
 
@@ -330,7 +319,7 @@ def cmd_certify(args) -> int:
 
     problem = make_problem(args)
     result = certify(problem, _read_weights(args, problem), args.activation)
-    _emit(args, gain_text(problem, result), gain_json(problem, result))
+    emit(args, gain_text(problem, result), gain_json(problem, result))
     return EXIT_OK if result.certified else EXIT_FAILS
 
 
@@ -340,7 +329,7 @@ def cmd_simulate(args) -> int:
 
     problem = make_problem(args)
     run = simulate_word(problem, _read_weights(args, problem), args.input, args.gain, args.activation)
-    _emit(args, simulation_text(problem, run), simulation_json(problem, run))
+    emit(args, simulation_text(problem, run), simulation_json(problem, run))
     return EXIT_OK if run.agrees else EXIT_FAILS
 
 
@@ -350,7 +339,7 @@ def cmd_verify(args) -> int:
 
     problem = make_problem(args)
     found = verify(problem, _read_weights(args, problem), args.activation, args.search_length)
-    _emit(args, verify_text(found), verify_json(found))
+    emit(args, verify_text(found), verify_json(found))
     return EXIT_CODES[found.verdict]
 
 
@@ -369,9 +358,9 @@ def cmd_diagram(args) -> int:
             return EXIT_FAILS
     if args.out:
         save_diagram(graph, args.out)
-        _emit(args, f"wrote {args.out}", {"written": args.out})
+        emit(args, f"wrote {args.out}", {"written": args.out})
     else:
-        _emit(args, graph.to_dot().rstrip(), {"dot": graph.to_dot()})
+        emit(args, graph.to_dot().rstrip(), {"dot": graph.to_dot()})
     return EXIT_OK
 
 
@@ -385,7 +374,7 @@ def _solve_and_certify(args) -> int:
     found = solve_and_certify(make_problem(args, args.fix), args.timeout, args.activation)
     problem = found.problem
     if found.gain is None or found.weights is None:
-        _emit(args, problem_line(problem) + f"\nNOT CERTIFIED: {found.reason}",
+        emit(args, problem_line(problem) + f"\nNOT CERTIFIED: {found.reason}",
               {"problem": problem.to_json(), "verdict": found.verdict, "certified": False, "gain": None,
                "epsilon": None, "weights": None, "reason": found.reason})
         return EXIT_UNKNOWN
@@ -395,7 +384,7 @@ def _solve_and_certify(args) -> int:
             + gain_text(plain, found.gain, header=False))
     obj = {"verdict": found.verdict, **gain_json(plain, found.gain),
            "weights": weights_json(found.weights, problem.parameter_names())}
-    _emit(args, text, obj)
+    emit(args, text, obj)
     return EXIT_OK if found.gain.certified else EXIT_FAILS
 
 
@@ -406,7 +395,7 @@ def _solve_all_sizes(args, problem) -> int:
     if problem.cell.name != "rnn" or problem.output != "state" or problem.fixed or problem.semantics.margin:
         raise BadInput("--all-sizes is for --cell rnn with --output state, no --fix and no --margin")
     cert = refute_all_sizes(problem)
-    _emit(args, all_sizes_text(problem, cert), all_sizes_json(problem, cert))
+    emit(args, all_sizes_text(problem, cert), all_sizes_json(problem, cert))
     return EXIT_OK if cert is not None else EXIT_UNKNOWN
 
 
@@ -437,7 +426,7 @@ def cmd_conditions(args) -> int:
     if judgement is not None:
         text += "\n\n" + judgement_text(problem, judgement)
         obj.update(judgement_json(problem, judgement))
-    _emit(args, text, obj)
+    emit(args, text, obj)
     return EXIT_OK
 
 
@@ -448,7 +437,7 @@ def cmd_check(args) -> int:
     problem = make_problem(args)
     weights = _read_weights(args, problem)
     result = check_weights(problem, weights)
-    _emit(args, check_text(problem, weights, result), check_json(problem, weights, result))
+    emit(args, check_text(problem, weights, result), check_json(problem, weights, result))
     return EXIT_OK if result.implements else EXIT_FAILS
 
 
@@ -468,7 +457,7 @@ def cmd_audit(args) -> int:
             results.append({"file": path, "index": i, "accepted": ok, "reason": why})
     text = "\n".join(f"{r['file']}[{r['index']}]: {'ACCEPTED' if r['accepted'] else 'REJECTED'}: {r['reason']}"
                      for r in results)
-    _emit(args, text, results)
+    emit(args, text, results)
     return EXIT_OK if all(r["accepted"] for r in results) else EXIT_FAILS
 
 
@@ -479,10 +468,10 @@ def cmd_proofs(args) -> int:
         problems = check_pages(args.out, run_command)
         text = "\n".join(problems) if problems else \
             f"all proof pages in {args.out} are current and their certificates accepted"
-        _emit(args, text, {"ok": not problems, "problems": problems})
+        emit(args, text, {"ok": not problems, "problems": problems})
         return EXIT_FAILS if problems else EXIT_OK
     written = write_pages(args.out, run_command)
-    _emit(args, "\n".join(f"wrote {w}" for w in written), {"written": written})
+    emit(args, "\n".join(f"wrote {w}" for w in written), {"written": written})
     return EXIT_OK
 
 
@@ -499,7 +488,7 @@ def cmd_minimize(args) -> int:
         excluded = result.minimal - 1 if result.minimal and result.minimal > 1 else 1
         write_atomic(args.smt2, Encoding(resized(problem, excluded)).smt2())
     obj = minimal_json(result)
-    _emit(args, minimal_text(result), obj if args.timings else without_timings(obj))
+    emit(args, minimal_text(result), obj if args.timings else without_timings(obj))
     return EXIT_OK if result.minimal is not None else EXIT_UNKNOWN
 
 
@@ -524,7 +513,7 @@ def cmd_table(args) -> int:
         write_atomic(args.out, _table_page(md, rows))
     elif args.out:
         md += f"\n\n{args.out} not written: the table has unknown entries"
-    _emit(args, md, rows if args.timings else without_timings(rows))
+    emit(args, md, rows if args.timings else without_timings(rows))
     return EXIT_OK if answered else EXIT_UNKNOWN
 
 
@@ -545,7 +534,7 @@ def cmd_tour(args) -> int:
     from automata_rnn.cli.tour import tour
 
     text, obj = tour(run_command)
-    _emit(args, text, obj)
+    emit(args, text, obj)
     return EXIT_OK
 
 
@@ -553,7 +542,7 @@ def cmd_schema(args) -> int:
     from automata_rnn.interop.schemas import schema
 
     obj = schema(args.name)
-    _emit(args, dumps(obj).rstrip("\n"), obj)
+    emit(args, dumps(obj).rstrip("\n"), obj)
     return EXIT_OK
 
 
@@ -602,7 +591,7 @@ def main(argv=None, capture: dict | None = None, supervised: bool = False) -> in
         print(f"automata-rnn: error: {one_line(e)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except NoAnswer as e:
-        _emit(args, f"UNKNOWN: {one_line(e)}", {"verdict": Verdict.UNKNOWN, "reason": str(e)})
+        emit(args, f"UNKNOWN: {one_line(e)}", {"verdict": Verdict.UNKNOWN, "reason": str(e)})
         return EXIT_UNKNOWN
     except InternalCheckFailed as e:
         print(f"automata-rnn: internal check failed, no answer given: {one_line(e)}", file=sys.stderr)
@@ -616,7 +605,7 @@ def main(argv=None, capture: dict | None = None, supervised: bool = False) -> in
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
     except MemoryError:
-        _emit(args, "UNKNOWN: the memory limit was reached", {"verdict": Verdict.UNKNOWN,
+        emit(args, "UNKNOWN: the memory limit was reached", {"verdict": Verdict.UNKNOWN,
                                                              "reason": "the memory limit was reached"})
         return EXIT_UNKNOWN
     except OSError as e:
@@ -640,9 +629,9 @@ def _supervised(argv: list[str], args) -> int:
     memory = args.memory if args.memory is not None else limits.default_memory()
     outcome = limits.supervise(child, getattr(args, "timeout", None), memory)
     if outcome.answer is not None:
-        _emit(args, outcome.answer["text"], outcome.answer["json"])
+        emit(args, outcome.answer["text"], outcome.answer["json"])
     elif outcome.limit and outcome.code == EXIT_UNKNOWN:
-        _emit(args, f"UNKNOWN: {outcome.limit}", {"verdict": Verdict.UNKNOWN, "reason": outcome.limit})
+        emit(args, f"UNKNOWN: {outcome.limit}", {"verdict": Verdict.UNKNOWN, "reason": outcome.limit})
     elif outcome.limit:
         print(f"automata-rnn: internal error, no answer given: {outcome.limit}", file=sys.stderr)
     return outcome.code

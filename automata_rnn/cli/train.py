@@ -11,14 +11,13 @@ draws the other figures.  Bad input raises BadInput with a one-line message.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
-import sys
 import tempfile
 from typing import Any
 
+from automata_rnn.cli.answer import emit
 from automata_rnn.cli.arguments import MAX_SEEDS, seed_list, unit_counts
 from automata_rnn.interop.files import dumps, write_atomic
 from automata_rnn.model.cells import CELLS, get_cell
@@ -119,13 +118,6 @@ def _needs_matplotlib() -> None:
 def _write_json(path: str, obj) -> str:
     """Write ``obj`` as JSON, whole or not at all."""
     return write_atomic(path, dumps(obj))
-
-
-def _emit(args, text: str, obj) -> None:
-    if getattr(args, "json", False):
-        sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
-    else:
-        print(text)
 
 
 def _slug(name: str) -> str:
@@ -246,7 +238,7 @@ def _train(args) -> int:
     summary["final_loss"] = record["loss"][-1]
     summary["final_grad_norm"] = record["grad_norm"][-1]
     summary["files"] = paths
-    _emit(args, _summary_text(result, paths), summary)
+    emit(args, _summary_text(result, paths), summary)
     return EXIT_OK
 
 
@@ -294,7 +286,7 @@ def _train_seeds(args, cell: str, seeds, settings: dict, out: str) -> int:
     counts = ", ".join(f"{len(found[kind])} {kind}" + (f" ({', '.join(map(str, found[kind]))})" if found[kind] else "")
                        for kind in sweep.OUTCOMES)
     text = "\n".join([head, *(_seed_line(run) for run in runs), f"of {len(seeds)}: {counts}", f"wrote {path}"])
-    _emit(args, text, summary)
+    emit(args, text, summary)
     return EXIT_OK
 
 
@@ -323,5 +315,5 @@ def _plot(args) -> int:
         seed = 0 if args.seed is None else args.seed
         paths = [plots.gradient_plot(out, trained=trained, seed=seed)]
         obj = {"figure": "gradients", "seed": seed, "trained": bool(args.trained), "files": paths}
-    _emit(args, "\n".join(f"wrote {p}" for p in paths), obj)
+    emit(args, "\n".join(f"wrote {p}" for p in paths), obj)
     return EXIT_OK
