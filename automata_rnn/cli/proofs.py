@@ -78,10 +78,13 @@ def _certificates(obj) -> list[dict]:
         for key in ("certificate",):
             if isinstance(obj.get(key), dict):
                 out.append(obj[key])
-        for key in ("certificates",):
+        for key in ("certificates", "claim_certificates"):
             if isinstance(obj.get(key), list):
                 out += obj[key]
-    return out
+    unique: dict[str, dict] = {}  # a judged claim borrows the derivation's certificates: each is kept once
+    for cert in out:
+        unique.setdefault(json.dumps(cert, sort_keys=True), cert)
+    return list(unique.values())
 
 
 def settle(claim: Claim, run: Runner) -> tuple[str, list[dict], list[dict]]:

@@ -270,7 +270,7 @@ def judgement_json(p: Problem, j: Judgement) -> dict:
             "necessary_witness": None if j.necessary_witness is None else weights_json(j.necessary_witness, order),
             "sufficient_witness": None if j.sufficient_witness is None else weights_json(j.sufficient_witness, order),
             "sufficient_witness_fails_on": None if j.failing_word is None else "".join(j.failing_word),
-            "certificates": j.certificates}
+            "claim_certificates": j.certificates}
 
 
 def minimal_text(m) -> str:
