@@ -13,7 +13,7 @@ from automata_rnn.interop.automata_files import load_automaton
 from automata_rnn.model.cells import get_cell
 from automata_rnn.model.problem import Problem
 from automata_rnn.model.semantics import Semantics
-from automata_rnn.questions.sizes import exclude, find_weights, minimize
+from automata_rnn.questions.sizes import exclude, find_weights, minimize, table
 from automata_rnn.solver.cvc5 import cvc5_verdict
 from automata_rnn.solver.encode import Encoding
 from automata_rnn.solver.prove import TreeLimit, implements, prove
@@ -116,3 +116,14 @@ def test_all_sizes_relaxation_never_excludes_a_network_that_exists(aut, units, s
     verdict, weights, _, _ = find_weights(p)
     if verdict == "sat":
         assert refute_all_sizes(dataclasses.replace(p, units=1)) is None
+
+
+def test_table_reports_each_entry_once_in_order_as_it_is_known():
+    """Progress names the k-th of n entries, k = 1..n in table order, with the entry the table then holds."""
+    seen = []
+    rows = table([load_automaton("latch"), load_automaton("toggle")], ["rnn", "gru"], max_hidden=1,
+                 progress=lambda k, n, row: seen.append((k, n, row)))
+    assert [(k, n) for k, n, _ in seen] == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert [row for _, _, row in seen] == rows
+    assert [(r["automaton"], r["cell"]) for r in rows] == [("latch", "rnn"), ("latch", "gru"), ("toggle", "rnn"),
+                                                          ("toggle", "gru")]

@@ -504,9 +504,10 @@ def cmd_table(args) -> int:
     if args.workers > 1:
         with ProcessPoolExecutor(max_workers=args.workers) as pool:
             rows = table(automata, cells, args.max_hidden, args.timeout, executor=pool,
-                         certificate_nodes=args.certificate_nodes)
+                         certificate_nodes=args.certificate_nodes, progress=_table_progress())
     else:
-        rows = table(automata, cells, args.max_hidden, args.timeout, certificate_nodes=args.certificate_nodes)
+        rows = table(automata, cells, args.max_hidden, args.timeout, certificate_nodes=args.certificate_nodes,
+                     progress=_table_progress())
     md = table_markdown(rows, cells)
     answered = all(r["minimal_hidden"] is not None for r in rows)
     if args.out and answered:  # a page with unknown entries never replaces one
@@ -515,6 +516,17 @@ def cmd_table(args) -> int:
         md += f"\n\n{args.out} not written: the table has unknown entries"
     emit(args, md, rows if args.timings else without_timings(rows))
     return EXIT_OK if answered else EXIT_UNKNOWN
+
+
+def _table_progress():
+    """A line on stderr as each entry of the table is known, when stderr is a terminal (None otherwise)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(k: int, n: int, row: dict) -> None:
+        found = "unknown" if row["minimal_hidden"] is None else f"{row['minimal_hidden']} unit(s)"
+        print(f"[{k}/{n}] {row['automaton']} on {row['cell']}: {found}", file=sys.stderr, flush=True)
+    return show
 
 
 def _table_page(md: str, rows: list[dict]) -> str:

@@ -15,7 +15,7 @@ import dataclasses
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 import z3
 
@@ -298,17 +298,22 @@ def _job(args) -> dict:
 
 
 def table(automata: list, cells: list[str], max_hidden: int = 4, timeout: float | None = None,
-          executor: Executor | None = None, output: str = "readout", certificate_nodes: int = 300) -> list[dict]:
+          executor: Executor | None = None, output: str = "readout", certificate_nodes: int = 300,
+          progress: Callable[[int, int, dict], None] | None = None) -> list[dict]:
     """Minimal units for every (automaton, cell), one job per entry, through any concurrent.futures executor.
 
     Each exclusion first tries a checkable certificate of at most ``certificate_nodes`` nodes, then two solvers.
+    ``progress(k, n, entry)`` is called as the k-th of the n entries is known, in table order.
     """
     jobs = [(a.to_json(), c, {"max_hidden": max_hidden, "timeout": timeout, "output": output,
                               "certificate_nodes": certificate_nodes})
             for a in automata for c in cells]
-    if executor is None:
-        return [_job(j) for j in jobs]
-    return list(executor.map(_job, jobs))
+    rows = []
+    for row in (map(_job, jobs) if executor is None else executor.map(_job, jobs)):
+        rows.append(row)
+        if progress is not None:
+            progress(len(rows), len(jobs), row)
+    return rows
 
 
 
