@@ -158,9 +158,9 @@ def build_parser() -> Parser:
                          "without them two runs print the same bytes)")
     tb.add_argument("--timeout", type=positive_seconds, default=None, help="per entry")
     tb.add_argument("--workers", type=positive_int, default=2, help="worker processes (default 2)")
-    tb.add_argument("--certificate-nodes", type=int, default=300,
+    tb.add_argument("--certificate-nodes", type=int, default=None,
                     help="largest case split tried as a certificate before two solvers "
-                         "(default 300; 0: two solvers only)")
+                         "(default 10000, questions.sizes.CERTIFICATE_NODES; 0: two solvers only)")
     tb.add_argument("--out", metavar="FILE", help="also write the table as Markdown")
     tb.add_argument("--json", action="store_true", help="print JSON")
 
@@ -392,8 +392,9 @@ def _solve_all_sizes(args, problem) -> int:
     from automata_rnn.present.report import all_sizes_json, all_sizes_text
     from automata_rnn.questions.sizes import refute_all_sizes
 
-    if problem.cell.name != "rnn" or problem.output != "state" or problem.fixed or problem.semantics.margin:
-        raise BadInput("--all-sizes is for --cell rnn with --output state, no --fix and no --margin")
+    if (problem.cell.name != "rnn" or problem.output != "state" or problem.fixed or problem.semantics.margin
+            or problem.bound is not None):
+        raise BadInput("--all-sizes is for --cell rnn with --output state, no --fix, no --margin and no --bound")
     cert = refute_all_sizes(problem)
     emit(args, all_sizes_text(problem, cert), all_sizes_json(problem, cert))
     return EXIT_OK if cert is not None else EXIT_UNKNOWN
@@ -497,10 +498,12 @@ def cmd_table(args) -> int:
 
     from automata_rnn.interop.files import write_atomic
     from automata_rnn.present.report import table_markdown
-    from automata_rnn.questions.sizes import table, without_timings
+    from automata_rnn.questions.sizes import CERTIFICATE_NODES, table, without_timings
 
     automata = [load_automaton(a) for a in args.automata]
     cells = [get_cell(c).name for c in args.cells]
+    if args.certificate_nodes is None:
+        args.certificate_nodes = CERTIFICATE_NODES
     if args.workers > 1:
         with ProcessPoolExecutor(max_workers=args.workers) as pool:
             rows = table(automata, cells, args.max_hidden, args.timeout, executor=pool,

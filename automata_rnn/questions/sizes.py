@@ -35,6 +35,11 @@ if TYPE_CHECKING:
     from concurrent.futures import Executor
 
 
+CERTIFICATE_NODES = 10_000
+"""The default budget of a case-split certificate that a size is too small (a deterministic budget, in tree
+nodes): the Tomita table's hardest exclusion, Elman Tomita 4 at 2 units, takes about 4,000 nodes (5 s)."""
+
+
 @dataclass
 class Exclusion:
     """Why no network of ``units`` units exists: ``method`` is 'certificate' or 'two solvers (z3, cvc5)'."""
@@ -133,7 +138,7 @@ def _simpler(enc: Encoding | StateCodeEncoding, weights: dict, timeout: float | 
 
 
 @one_question
-def exclude(problem: Problem, certificate_nodes: int = 2000, timeout: float | None = None,
+def exclude(problem: Problem, certificate_nodes: int = CERTIFICATE_NODES, timeout: float | None = None,
             enc: Encoding | None = None, *, z3_found_unsat: bool = False) -> Exclusion | None:
     """Back "no network of this size" by a checked certificate (counting codes first; then a case split
     of at most ``certificate_nodes`` nodes: a deterministic budget) or two agreeing solvers; None if none.
@@ -225,7 +230,7 @@ def without_timings(obj):
 
 @one_question
 def minimize(problem: Problem, max_hidden: int = 4, timeout: float | None = None,
-             certificate_nodes: int = 2000) -> Minimal:
+             certificate_nodes: int = CERTIFICATE_NODES) -> Minimal:
     """Try 1, 2, ... units up to ``max_hidden``; the first size with verified weights, with n - 1 excluded.
     For a stack the size is the units of every layer alike, at the stack's depth (a unit added to every
     layer can be ignored, so an excluded size excludes every smaller one here too).
@@ -291,14 +296,15 @@ def _job(args) -> dict:
     aut = Automaton.from_json(automaton_json)
     p = Problem(aut, get_cell(cell), 1, output=options.get("output", "readout"))
     t = time.monotonic()
-    m = minimize(p, options.get("max_hidden", 4), options.get("timeout"), options.get("certificate_nodes", 300))
+    m = minimize(p, options.get("max_hidden", 4), options.get("timeout"),
+                 options.get("certificate_nodes", CERTIFICATE_NODES))
     out = minimal_json(m)
     out["timings"]["seconds"] = round(time.monotonic() - t, 3)
     return out
 
 
 def table(automata: list, cells: list[str], max_hidden: int = 4, timeout: float | None = None,
-          executor: Executor | None = None, output: str = "readout", certificate_nodes: int = 300,
+          executor: Executor | None = None, output: str = "readout", certificate_nodes: int = CERTIFICATE_NODES,
           progress: Callable[[int, int, dict], None] | None = None) -> list[dict]:
     """Minimal units for every (automaton, cell), one job per entry, through any concurrent.futures executor.
 

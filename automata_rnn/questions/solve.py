@@ -108,7 +108,7 @@ def solve_encoded(problem: Problem, timeout: float | None = None) -> Answer:
                       checked="re-verified by exhaustive exact simulation", margin_achieved=margin)
     if verdict == Verdict.UNKNOWN:
         return Answer(problem, Verdict.UNKNOWN, reason=reason)
-    excl = exclude(problem, certificate_nodes=2000, timeout=timeout, z3_found_unsat=True)
+    excl = exclude(problem, timeout=timeout, z3_found_unsat=True)
     if excl is not None and excl.certificate is not None:
         ok, why = check(excl.certificate)
         if not ok:
