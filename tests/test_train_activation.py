@@ -1,5 +1,8 @@
 """Training with hard-sigmoid gates: the derivative at the kinks is PyTorch's, gradients agree with central
-differences away from the kinks and with PyTorch in float64 for one SGD step."""
+differences away from the kinks and with PyTorch in float64 for one SGD step, a hard-sigmoid GRU learns the
+latch, and the activation it was trained with travels with its weights file to simulate and verify."""
+
+import json
 
 import numpy as np
 import pytest
@@ -167,3 +170,81 @@ def test_one_sgd_step_agrees_with_pytorch(cell, activation):
     first_bias = next(b.name for b in get_cell(cell).blocks if b.kind == "bias")
     logistic = evaluate(cell, params, xs, ys, outputs="every").gradients
     assert not np.allclose(logistic[first_bias], ref[first_bias], rtol=1e-3)
+
+
+# -- a hard-sigmoid GRU trained on the latch, and its weights file ---------------------------------------
+
+def _hard_gru_run(weights, word):
+    """The one-unit hard-sigmoid (Keras 2) GRU of the textbook on ``word``, in NumPy float64: h(1..T)."""
+    def hard(v):
+        return min(1.0, max(0.0, 0.2 * v + 0.5))
+
+    h, hs = 0.0, []
+    for symbol in word:
+        x = float(symbol)
+        z = hard(x * weights["U_z"] + h * weights["W_z"] + weights["b_z"])
+        r = hard(x * weights["U_r"] + h * weights["W_r"] + weights["b_r"])
+        cand = np.tanh(x * weights["U_h"] + r * h * weights["W_h"] + weights["b_h"])
+        h = z * h + (1 - z) * cand
+        hs.append(h)
+    return hs
+
+
+def test_a_hard_sigmoid_gru_learns_the_latch_and_its_file_brings_the_activation(tmp_path, capsys):
+    """train --activation hard_sigmoid: the loss falls, the log and the summary record the activation, and
+    simulate and verify read the weights file with hard-sigmoid gates (an explicit contrary --activation is
+    used, with a note)."""
+    from automata_rnn.cli.main import main
+
+    assert main(["train", "latch", "--cell", "gru", "--activation", "hard_sigmoid", "--epochs", "20",
+                 "--sequences", "1000", "--length", "10", "--lr", "0.05", "--seed", "0", "--quiet", "--no-plot",
+                 "--out", str(tmp_path), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    path = tmp_path / "train-latch-gru-1u-noclip-hard_sigmoid.json"
+    record = json.loads(path.read_text())
+    assert summary["activation"] == record["activation"] == "hard_sigmoid"
+    per_epoch = len(record["loss"]) // 20
+    assert np.mean(record["loss"][-per_epoch:]) < np.mean(record["loss"][:per_epoch]) / 2
+    assert record["accuracy"] == 1.0
+
+    word = "0010110"
+    assert main(["simulate", "latch", "--weights", str(path), "--input", word, "--json"]) == 0
+    run = json.loads(capsys.readouterr().out)
+    assert run["activation"] == "hard_sigmoid"
+    np.testing.assert_allclose(np.ravel(run["hidden"])[1:], _hard_gru_run(record["weights"], word), rtol=1e-12)
+
+    main(["simulate", "latch", "--weights", str(path), "--input", word, "--activation", "sigmoid", "--json"])
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["activation"] == "sigmoid"
+    assert captured.err.strip() == (f"automata-rnn: note: {path} records activation hard_sigmoid; "
+                                    "using --activation sigmoid as given")
+
+    assert main(["verify", "latch", "--weights", str(path), "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found["verdict"] == "sat" and found["real"]["proved"]
+
+
+def test_the_seeds_summary_and_the_training_log_record_the_activation_as_their_schemas_allow(tmp_path, capsys):
+    pytest.importorskip("jsonschema")
+    from automata_rnn.cli.main import main
+    from automata_rnn.interop.schemas import problems
+
+    assert main(["train", "latch-task", "--cell", "rnn", "--activation", "hard_sigmoid_pytorch", "--seeds", "0",
+                 "--epochs", "1", "--quiet", "--out", str(tmp_path), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["activation"] == "hard_sigmoid_pytorch" and not problems("train", summary)
+    assert summary["files"] == [str(tmp_path / "q3-noclip-rnn-hard_sigmoid_pytorch-seeds-0.json")]
+    assert main(["train", "parity", "--cell", "lstm", "--units", "1,1", "--activation", "hard_sigmoid", "--epochs",
+                 "1", "--sequences", "20", "--length", "4", "--quiet", "--no-plot", "--out", str(tmp_path)]) == 0
+    log = json.loads((tmp_path / "train-parity-lstm-1x1u-noclip-hard_sigmoid.json").read_text())
+    assert log["activation"] == "hard_sigmoid" and not problems("training-log", log)
+    assert problems("training-log", {**log, "activation": "indicator"})
+
+
+@pytest.mark.parametrize("value", ["relu", "indicator", "saturated"])
+def test_an_activation_training_cannot_use_exits_2_with_one_line(tmp_path, capsys, value):
+    from automata_rnn.cli.main import main
+
+    assert main(["train", "latch", "--activation", value, "--epochs", "1", "--no-plot", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"unknown activation {value!r}" in err
