@@ -10,8 +10,16 @@ one definition of each cell, never from equations written a second time.
 Values are :class:`Var` (a value with a gradient slot) or plain arrays and
 numbers, which are constants: gradients flow into ``Var`` operands only.  A
 hidden state is ``(batch, units)``; a bias ``(units,)`` broadcasts over the
-batch and its gradient is summed back over it.  Gates are the real sigmoid
-and tanh.
+batch and its gradient is summed back over it.
+
+The sigmoid gates follow a real activation of :mod:`automata_rnn.model.activation`:
+the logistic function, or a hard sigmoid whose value is the numeric
+simulator's (:class:`automata_rnn.arithmetic.numeric.NumericOps`) and whose
+derivative is PyTorch's ``hardsigmoid`` backward: the slope (1/5 or 1/6)
+strictly inside (-s, s), s the saturation point (5/2 or 3), and 0 elsewhere,
+at the kinks -s and s included.  tanh gates are the real tanh.
+:meth:`Tape.logistic` is the logistic function under every activation (the
+trainer's prediction).
 """
 
 from __future__ import annotations
@@ -19,6 +27,9 @@ from __future__ import annotations
 from typing import Iterable, Mapping
 
 import numpy as np
+
+from automata_rnn.arithmetic.numeric import NumericOps
+from automata_rnn.model.activation import get_activation
 
 __all__ = ["Tape", "Var", "grad_of", "sigmoid"]
 
@@ -123,6 +134,11 @@ def _sigmoid_back(g, out, v, _b, _c):
     _accumulate(v, g * (s * (1.0 - s)))
 
 
+def _hard_sigmoid_back(g, out, v, slope, _c):
+    # slope: the derivative at each pre-activation, fixed on the forward pass
+    _accumulate(v, g * slope)
+
+
 def _tanh_back(g, out, v, _b, _c):
     t = out.value
     _accumulate(v, g * (1.0 - t * t))
@@ -132,15 +148,20 @@ class Tape:
     """The cells' vector operations on float64 arrays, recording each one for :meth:`backward`.
 
     With ``record=False`` nothing is recorded: the tape is then a plain numeric
-    arithmetic (real sigmoid and tanh) for forward runs.  A tape is used for
+    arithmetic for forward runs.  ``activation`` names a real family of
+    :mod:`automata_rnn.model.activation` (sigmoid, hard_sigmoid, hard_sigmoid_pytorch): the
+    sigmoid gates' function; BadInput for another name.  A tape is used for
     one forward pass and one backward pass; make a new one for the next batch.
     """
 
-    __slots__ = ("records", "record")
+    __slots__ = ("records", "record", "activation", "_hard")
 
-    def __init__(self, record: bool = True):
+    def __init__(self, record: bool = True, activation: str = "sigmoid"):
         self.records: list[tuple] = []
         self.record = record
+        self.activation = get_activation(activation, real_only=True)
+        # a hard sigmoid's values come from the numeric simulator, so that training and simulation agree bit for bit
+        self._hard = NumericOps(activation) if self.activation.kind == "hard" else None
 
     # -- leaves ---------------------------------------------------------------------------
 
@@ -210,6 +231,20 @@ class Tape:
         return out
 
     def sigmoid(self, v, name=None):
+        """The sigmoid gate under the tape's activation."""
+        if self._hard is None:
+            return self.logistic(v)
+        value = _val(v)
+        out = Var(self._hard.sigmoid(value, name))
+        if self.record:
+            assert self.activation.slope is not None and self.activation.saturation is not None
+            inside = np.abs(value) < float(self.activation.saturation)  # False at the kinks and for NaN
+            self.records.append((_hard_sigmoid_back, out, v, np.where(inside, float(self.activation.slope), 0.0),
+                                 None))
+        return out
+
+    def logistic(self, v):
+        """The logistic function 1 / (1 + exp(-v)) whatever the activation (the trainer's prediction)."""
         out = Var(sigmoid(_val(v)))
         if self.record:
             self.records.append((_sigmoid_back, out, v, None, None))

@@ -187,8 +187,13 @@ def build_parser() -> Parser:
 
 
 def _adopt_recorded(args) -> None:
-    """Cell, size, read-out, output rule and activation as the weights file records them, unless given."""
+    """Cell, size, read-out, output rule and activation as the weights file records them, unless given; an
+    explicit --activation other than the recorded one is used, with a note on stderr."""
     recorded = recorded_network(args.weights) if getattr(args, "weights", None) else {}
+    given = getattr(args, "activation", None)
+    if given is not None and recorded.get("activation", given) != given:
+        print(f"automata-rnn: note: {args.weights} records activation {recorded['activation']}; "
+              f"using --activation {given} as given", file=sys.stderr)
     if "layers" in recorded:
         recorded["units"] = recorded["layers"]
     for key, attr in (("cell", "cell"), ("units", "units"), ("output", "output"), ("output_rule", "output_rule"),

@@ -20,6 +20,7 @@ from typing import Any
 from automata_rnn.cli.answer import emit
 from automata_rnn.cli.arguments import MAX_SEEDS, seed_list, unit_counts
 from automata_rnn.interop.files import dumps, write_atomic
+from automata_rnn.model.activation import REAL_ACTIVATIONS, get_activation
 from automata_rnn.model.cells import CELLS, get_cell
 from automata_rnn.verdicts import BadInput
 
@@ -41,6 +42,9 @@ def add_parsers(subparsers, parser_class=None) -> None:
     t.add_argument("--cell", default="gru", help=f"cell: {', '.join(CELLS)} (default gru)")
     t.add_argument("--units", type=unit_counts, default=None,
                    help="hidden units (default 1; latch-task: 1 only); N1,N2,... for a stack of layers, bottom first")
+    t.add_argument("--activation", default="sigmoid",
+                   help=f"the sigmoid gates (and the rnn cell's unit): {', '.join(REAL_ACTIVATIONS)} (default "
+                        "sigmoid); tanh stays tanh, the prediction stays the logistic sigmoid")
     t.add_argument("--clip", type=float, default=None, help="clip the gradients' global norm at this value")
     t.add_argument("--epochs", type=int, default=None, help="epochs (default 40 for latch-task, 20 otherwise)")
     t.add_argument("--lr", type=float, default=None,
@@ -120,6 +124,12 @@ def _write_json(path: str, obj) -> str:
     return write_atomic(path, dumps(obj))
 
 
+def _activation_suffix(activation: str) -> str:
+    """What a file name adds for the activation: nothing for the textbook's sigmoid, '-NAME' otherwise, so
+    that runs with different gates never overwrite each other's files."""
+    return "" if activation == "sigmoid" else f"-{activation}"
+
+
 def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "automaton"
 
@@ -131,7 +141,8 @@ def _summary_text(result, paths: list[str]) -> str:
     last = _mean(loss[-per_epoch:])
     clip = result.settings.get("clip")
     lines = [
-        f"{result.cell}, {result.units} unit{'s' if result.units > 1 else ''}, on {result.settings['task']} "
+        f"{result.cell}, {result.units} unit{'s' if result.units > 1 else ''}, activation {result.activation}, "
+        f"on {result.settings['task']} "
         f"({'with gradient clipping at %g' % clip if clip else 'without gradient clipping'}): "
         f"{len(loss)} minibatches in {result.seconds:.1f} s",
         f"mean loss per minibatch: first epoch {first:.4g}, last epoch {last:.4g}",
@@ -176,6 +187,7 @@ def _train(args) -> int:
     from automata_rnn.learn import train
 
     cell = get_cell(args.cell).name
+    activation = get_activation(args.activation, real_only=True).name
     seeds = getattr(args, "seeds", None)
     if seeds is not None and args.task != TEXTBOOK_TASK:
         raise BadInput(f"--seeds: only for {TEXTBOOK_TASK}, whose runs it classifies by the textbook's loss levels")
@@ -196,11 +208,11 @@ def _train(args) -> int:
         out = _writable_folder(args.out)
         if seeds is not None:
             del settings["seed"]
-            return _train_seeds(args, cell, seeds, settings, out)
+            return _train_seeds(args, cell, activation, seeds, settings, out)
         if not args.no_plot:
             _needs_matplotlib()
-        result = train.textbook_run(cell, args.clip, quiet=args.quiet, **settings)
-        stem = f"q3-{'clip' if args.clip is not None else 'noclip'}-{cell}"
+        result = train.textbook_run(cell, args.clip, quiet=args.quiet, activation=activation, **settings)
+        stem = f"q3-{'clip' if args.clip is not None else 'noclip'}-{cell}{_activation_suffix(activation)}"
     else:
         from automata_rnn.interop.automata_files import load_automaton
 
@@ -217,18 +229,23 @@ def _train(args) -> int:
         out = _writable_folder(args.out)
         if not args.no_plot:
             _needs_matplotlib()
-        result = train.train_automaton(automaton, cell, units, clip=args.clip, quiet=args.quiet, **settings)
+        result = train.train_automaton(automaton, cell, units, clip=args.clip, quiet=args.quiet,
+                                       activation=activation, **settings)
         size = "x".join(map(str, units)) if isinstance(units, tuple) else str(units)
-        stem = f"train-{_slug(automaton.name)}-{cell}-{size}u-{'clip' if args.clip is not None else 'noclip'}"
+        stem = (f"train-{_slug(automaton.name)}-{cell}-{size}u-{'clip' if args.clip is not None else 'noclip'}"
+                f"{_activation_suffix(activation)}")
 
     paths = []
     if not args.no_plot:
         from automata_rnn.present import plots
 
-        if args.task == TEXTBOOK_TASK:
+        gates = "" if activation == "sigmoid" else f", {activation} gates"
+        if args.task == TEXTBOOK_TASK and not gates:
             paths.append(plots.textbook_training_plot(result, out))
         else:
-            title = (f"{cell} ({result.units} unit{'s' if result.units > 1 else ''}) on {result.settings['task']} "
+            data = (f"sequences of length {result.settings['length']}" if args.task == TEXTBOOK_TASK
+                    else result.settings["task"])
+            title = (f"{cell} ({result.units} unit{'s' if result.units > 1 else ''}{gates}) on {data} "
                      f"({'with' if result.clipped else 'without'} gradient clipping)")
             paths.append(plots.training_plot(result.loss, result.grad_norm, title, os.path.join(out, stem + ".png"),
                                              args.clip))
@@ -260,24 +277,25 @@ def _seed_line(run) -> str:
             f"largest |weight| {run.largest_weight:.3g}")
 
 
-def _train_seeds(args, cell: str, seeds, settings: dict, out: str) -> int:
+def _train_seeds(args, cell: str, activation: str, seeds, settings: dict, out: str) -> int:
     """``train latch-task --seeds A-B``: every seed with the same settings, one line each, the count of each
     outcome, and one JSON summary in ``out``."""
     from automata_rnn.learn import seeds as sweep
 
-    runs = sweep.textbook_seeds(cell, args.clip, seeds, quiet=args.quiet, **settings)
+    runs = sweep.textbook_seeds(cell, args.clip, seeds, quiet=args.quiet, activation=activation, **settings)
     found = sweep.tally(runs)
     levels = sweep.criteria(settings["batch"])
     clip = args.clip
-    name = f"q3-{'clip' if clip is not None else 'noclip'}-{cell}-seeds-{_seeds_name(seeds)}.json"
-    summary = {"task": TEXTBOOK_TASK, "cell": cell, "settings": {**settings, "clip": clip},
+    name = (f"q3-{'clip' if clip is not None else 'noclip'}-{cell}{_activation_suffix(activation)}"
+            f"-seeds-{_seeds_name(seeds)}.json")
+    summary = {"task": TEXTBOOK_TASK, "cell": cell, "activation": activation, "settings": {**settings, "clip": clip},
                "seeds": list(seeds), "criteria": levels,
                "counts": {kind: len(found[kind]) for kind in sweep.OUTCOMES}, "outcomes": found,
                "runs": [run.to_json() for run in runs]}
     path = _write_json(os.path.join(out, name), summary)
     summary["files"] = [path]
     clipping = f"with gradient clipping at {clip:g}" if clip is not None else "without gradient clipping"
-    head = (f"{cell} on {TEXTBOOK_TASK} ({clipping}), "
+    head = (f"{cell} (activation {activation}) on {TEXTBOOK_TASK} ({clipping}), "
             f"{settings['epochs']} epoch{'s' if settings['epochs'] > 1 else ''}, "
             f"{len(seeds)} seed{'s' if len(seeds) > 1 else ''}; "
             f"by the last epoch's mean loss per minibatch: learned < {levels['learned_below']:g} <= partly learned "

@@ -145,16 +145,16 @@ def tally(runs: Iterable[SeedRun]) -> dict[str, list[int]]:
 
 
 def textbook_seeds(cell: str, clip: float | None, seeds: Sequence[int], *, epochs: int = 40, lr: float = 0.2,
-                   batch: int = 100, quiet: bool = True,
-                   on_run: Callable[[SeedRun], None] | None = None) -> list[SeedRun]:
+                   batch: int = 100, quiet: bool = True, on_run: Callable[[SeedRun], None] | None = None,
+                   activation: str = "sigmoid") -> list[SeedRun]:
     """:func:`automata_rnn.learn.train.textbook_run` once per seed, with the same settings, each summarised
     by :func:`seed_run` (and passed to ``on_run`` as soon as it ends); a run with seed s is the run of
-    ``textbook_run(cell, clip, epochs, lr, batch, seed=s)``, number for number."""
+    ``textbook_run(cell, clip, epochs, lr, batch, seed=s, activation=activation)``, number for number."""
     if not seeds:
         raise BadInput("no seeds given")
     runs = []
     for i, seed in enumerate(seeds):
-        result = textbook_run(cell, clip, epochs, lr, batch, seed, quiet=quiet,
+        result = textbook_run(cell, clip, epochs, lr, batch, seed, quiet=quiet, activation=activation,
                               label=f"{cell} {'clip' if clip else 'noclip'} seed {seed} ({i + 1}/{len(seeds)})")
         run = seed_run(result)
         runs.append(run)

@@ -14,6 +14,14 @@ is made at the final time only (outputs 'final') or at every time 1..T
 (outputs 'every').  The loss of a batch is the sum of squared errors over the
 batch (and the times) divided by 2: TensorFlow's ``l2_loss``.
 
+Activation.  The cell's sigmoid gates (and the Elman cell's unit, which its
+definition computes as a sigmoid gate) follow one real family of
+:mod:`automata_rnn.model.activation`: ``sigmoid`` (the default),
+``hard_sigmoid`` (Theano, Keras 2) or ``hard_sigmoid_pytorch``; tanh stays
+tanh.  The prediction's sigmoid is the logistic function under every
+activation: it is the loss's link, not a gate of the network, and its sign
+test sigmoid(v) > 1/2 is v > 0 under every family.
+
 Initialisation (TensorFlow's defaults): every weight block U (inputs x units),
 W (units x units) and W_y (units x 1) is Glorot-uniform, uniform on
 [-sqrt(6 / (rows + cols)), +sqrt(6 / (rows + cols))]; biases are 0, except the
@@ -40,6 +48,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from automata_rnn.arithmetic.autodiff import Tape, Var, grad_of
+from automata_rnn.model.activation import get_activation
 from automata_rnn.model.cells import Cell, element_names, get_cell
 from automata_rnn.model.network import stack
 from automata_rnn.verdicts import BadInput
@@ -97,6 +106,11 @@ def _check_settings(epochs, lr, batch, clip, optimizer) -> tuple[int, float, int
 
 def _cell(cell: Cell | str) -> Cell:
     return cell if isinstance(cell, Cell) else get_cell(cell)
+
+
+def _activation(name: str) -> str:
+    """``name`` if it is a real activation family (the ones training can differentiate); BadInput otherwise."""
+    return get_activation(name, real_only=True).name
 
 
 # -- parameters ----------------------------------------------------------------------------------
@@ -160,17 +174,18 @@ class Evaluation:
 
 
 def _readout(tape: Tape, p: Mapping, h, cell: Cell, units: int, readout: str):
-    """The prediction from the hidden state h: of its top layer, for a stack."""
+    """The prediction (logistic, whatever the gates' activation) from the hidden state h: of its top layer,
+    for a stack."""
     if cell.layers and len(cell.layers) > 1:
         units = cell.layers[-1]
         h = tape.split(h, (sum(cell.layers) - units, units))[1]
     if readout == "linear":
-        return tape.sigmoid(tape.add(tape.linear(h, p["W_y"]), p["b_y"]))
+        return tape.logistic(tape.add(tape.linear(h, p["W_y"]), p["b_y"]))
     if units == 1:
-        return tape.sigmoid(h)
+        return tape.logistic(h)
     first = np.zeros((units, 1))
     first[0, 0] = 1.0
-    return tape.sigmoid(tape.linear(h, first))
+    return tape.logistic(tape.linear(h, first))
 
 
 def _units(cell: Cell, params: Mapping[str, np.ndarray]) -> int:
@@ -187,7 +202,7 @@ def _readout_of(params: Mapping[str, np.ndarray]) -> str:
 def evaluate(cell: Cell | str, params: Mapping[str, np.ndarray], xs: np.ndarray, ys: np.ndarray | None = None, *,
              outputs: str = "final", gradients: bool = True, state_gradients: bool = False,
              time_major: bool = False, initial_state: Sequence[np.ndarray] | None = None,
-             from_time0: bool = False) -> Evaluation:
+             from_time0: bool = False, activation: str = "sigmoid") -> Evaluation:
     """Run the cell over ``xs`` (batch, time, inputs) and score it against the labels ``ys``.
 
     ``ys`` is (batch,) for outputs 'final' and (batch, time) for 'every'
@@ -196,6 +211,7 @@ def evaluate(cell: Cell | str, params: Mapping[str, np.ndarray], xs: np.ndarray,
     otherwise.  ``time_major=True`` takes ``xs`` as (time, batch, inputs).
     ``initial_state`` gives h(0) (and c(0)) as (batch, units) arrays; zeros by default.
     ``from_time0`` (outputs 'every'): predictions and labels start at time 0, the output on the empty word.
+    ``activation`` is the sigmoid gates' family (see the module docstring).
     """
     cell = _cell(cell)
     _choice("outputs", outputs, OUTPUTS)
@@ -210,7 +226,7 @@ def evaluate(cell: Cell | str, params: Mapping[str, np.ndarray], xs: np.ndarray,
     readout = _readout_of(params)
     backward = ys is not None and (gradients or state_gradients)
 
-    tape = Tape(record=backward)
+    tape = Tape(record=backward, activation=activation)
     leaves = tape.variables(params) if backward else {}
     p: Mapping = leaves if backward else {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
     if initial_state is None:
@@ -260,10 +276,11 @@ def _grad_or_zeros(x, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def predict(cell: Cell | str, params: Mapping[str, np.ndarray], xs: np.ndarray, outputs: str = "final",
-            from_time0: bool = False) -> np.ndarray:
+            from_time0: bool = False, activation: str = "sigmoid") -> np.ndarray:
     """Predictions in (0, 1): (batch,) for outputs 'final', (batch, time) for 'every' ((batch, time + 1)
-    from time 0 with ``from_time0``)."""
-    return evaluate(cell, params, xs, None, outputs=outputs, gradients=False, from_time0=from_time0).predictions
+    from time 0 with ``from_time0``), with the gates of ``activation``."""
+    return evaluate(cell, params, xs, None, outputs=outputs, gradients=False, from_time0=from_time0,
+                    activation=activation).predictions
 
 
 # -- updates -------------------------------------------------------------------------------------
@@ -346,15 +363,17 @@ class _Progress:
 def fit(cell: Cell | str, params: Mapping[str, np.ndarray], xs: np.ndarray, ys: np.ndarray, *,
         outputs: str = "final", from_time0: bool = False, epochs: int, lr: float, batch: int, optimizer: str = "sgd",
         clip: float | None = None, rng: np.random.Generator, quiet: bool = True,
-        label: str = "training") -> tuple[dict[str, np.ndarray], list[float], list[float]]:
-    """Train from ``params`` on ``xs`` (n, time, inputs) and ``ys``; returns the trained parameters and,
-    per minibatch, the loss (before the update) and the global norm of the applied gradients.
+        label: str = "training", activation: str = "sigmoid") -> tuple[dict[str, np.ndarray], list[float], list[float]]:
+    """Train from ``params`` on ``xs`` (n, time, inputs) and ``ys``, the sigmoid gates of ``activation``;
+    returns the trained parameters and, per minibatch, the loss (before the update) and the global norm of
+    the applied gradients.
 
     Each epoch visits the data in a fresh order drawn from ``rng``, in batches
     of ``batch`` (the last one smaller when ``batch`` does not divide n).
     """
     cell = _cell(cell)
     epochs, lr, batch, clip, optimizer = _check_settings(epochs, lr, batch, clip, optimizer)
+    activation = _activation(activation)
     xs = np.asarray(xs, dtype=np.float64)
     ys = np.asarray(ys, dtype=np.float64)
     n = xs.shape[0]
@@ -373,7 +392,7 @@ def fit(cell: Cell | str, params: Mapping[str, np.ndarray], xs: np.ndarray, ys: 
             for start in range(0, n, batch):
                 idx = order[start:start + batch]
                 ev = evaluate(cell, params, time_major[:, idx], ys[idx], outputs=outputs, time_major=True,
-                              from_time0=from_time0)
+                              from_time0=from_time0, activation=activation)
                 grads = ev.gradients
                 assert grads is not None
                 if clip is not None:
@@ -392,7 +411,8 @@ def fit(cell: Cell | str, params: Mapping[str, np.ndarray], xs: np.ndarray, ys: 
 @dataclass
 class TrainResult:
     """A training run: per-minibatch ``loss`` and ``grad_norm`` (in order), the initial and trained
-    parameter blocks, the settings, and (for automata) the accuracy on fresh test words."""
+    parameter blocks, the settings, (for automata) the accuracy on fresh test words, and the activation of
+    the sigmoid gates."""
 
     cell: str
     units: int
@@ -408,6 +428,7 @@ class TrainResult:
     seconds: float = 0.0
     extra: dict = field(default_factory=dict)
     layers: tuple[int, ...] = ()
+    activation: str = "sigmoid"
 
     @property
     def clipped(self) -> bool:
@@ -423,7 +444,7 @@ class TrainResult:
             "cell": self.cell, "units": self.units, **({"layers": list(self.layers)} if len(self.layers) > 1 else {}),
             "inputs": self.inputs, "readout": self.readout,
             "output": "readout" if self.readout == "linear" else "state", "output_rule": "prediction",
-            "activation": "sigmoid",
+            "activation": self.activation,
             "outputs": self.outputs, "settings": self.settings,
             "minibatches": len(self.loss),
             "loss": [_finite(v) for v in self.loss],
@@ -462,24 +483,28 @@ def textbook_data(length: int = TEXTBOOK_LENGTH, samples: int = TEXTBOOK_SAMPLES
 
 
 def textbook_run(cell: str, clip: float | None, epochs: int = 40, lr: float = 0.2, batch: int = 100,
-                 seed: int = TEXTBOOK_SEED, *, quiet: bool = True, label: str | None = None) -> TrainResult:
+                 seed: int = TEXTBOOK_SEED, *, quiet: bool = True, label: str | None = None,
+                 activation: str = "sigmoid") -> TrainResult:
     """The training experiment of CS224n 2017 assignment 3 question 3: one unit, h(0) = 0, prediction
     sigmoid(h(20)), loss l2_loss, plain SGD, clipping by global norm at ``clip`` (None: off), on
     :func:`textbook_data` reshuffled every epoch.  ``seed`` fixes the initial weights and the order;
-    ``label`` names the run on the progress bar (shown unless ``quiet``)."""
+    ``label`` names the run on the progress bar (shown unless ``quiet``); ``activation`` is the sigmoid
+    gates' family (the textbook's: sigmoid)."""
     cell_def = _cell(cell)
     epochs, lr, batch, clip, _ = _check_settings(epochs, lr, batch, clip, "sgd")
+    activation = _activation(activation)
     init_rng, order_rng = seed_streams(seed, 2)
     xs, ys = textbook_data()
     params = init_params(cell_def, 1, 1, init_rng, "state")
     start = time.perf_counter()
     trained, losses, norms = fit(cell_def, params, xs, ys, outputs="final", epochs=epochs, lr=lr, batch=batch,
                                  optimizer="sgd", clip=clip, rng=order_rng, quiet=quiet,
-                                 label=label or f"{cell_def.name} {'clip' if clip else 'noclip'}")
+                                 label=label or f"{cell_def.name} {'clip' if clip else 'noclip'}",
+                                 activation=activation)
     settings = {"task": "latch-task", "sequences": int(xs.shape[0]), "length": int(xs.shape[1]), "epochs": epochs,
                 "lr": lr, "batch": batch, "optimizer": "sgd", "clip": clip, "seed": int(seed)}
     return TrainResult(cell_def.name, 1, 1, "state", "final", settings, losses, norms, trained, params,
-                       seconds=time.perf_counter() - start)
+                       seconds=time.perf_counter() - start, activation=activation)
 
 
 # -- automata ------------------------------------------------------------------------------------
@@ -512,7 +537,8 @@ def automaton_data(automaton, sequences: int, length: int, rng: np.random.Genera
 def train_automaton(automaton, cell: str, units: int | Sequence[int], *, length: int = 20, sequences: int = 2000,
                     outputs: str = "every", readout: str | None = None, epochs: int = 20, lr: float | None = None,
                     batch: int = 50, optimizer: str = "adam", clip: float | None = None, seed: int = 0,
-                    test_sequences: int = 1000, test_length: int | None = None, quiet: bool = True) -> TrainResult:
+                    test_sequences: int = 1000, test_length: int | None = None, quiet: bool = True,
+                    activation: str = "sigmoid") -> TrainResult:
     """Train a cell of ``units`` units (or a stack: units per layer, bottom first) to reproduce an automaton's
     outputs on random words.
 
@@ -522,6 +548,7 @@ def train_automaton(automaton, cell: str, units: int | Sequence[int], *, length:
     SGD and 0.01 for Adam.  ``accuracy`` is the fraction of outputs (every
     time, or the final one) that ``prediction > 1/2`` gets right on
     ``test_sequences`` fresh words of ``test_length`` (default ``length``).
+    ``activation`` is the sigmoid gates' family (see the module docstring).
     """
     from automata_rnn.interop.automata_files import load_automaton
 
@@ -534,6 +561,7 @@ def train_automaton(automaton, cell: str, units: int | Sequence[int], *, length:
     readout = _choice("read-out", readout or ("state" if layers == (1,) else "linear"), READOUTS)
     lr = (0.2 if optimizer == "sgd" else 0.01) if lr is None else lr
     epochs, lr, batch, clip, optimizer = _check_settings(epochs, lr, batch, clip, optimizer)
+    activation = _activation(activation)
     test_length = length if test_length is None else test_length
     init_rng, data_rng, order_rng, test_rng = seed_streams(seed, 4)
     # the automaton's output on the empty word is part of its behaviour: trained like every other output
@@ -544,14 +572,15 @@ def train_automaton(automaton, cell: str, units: int | Sequence[int], *, length:
     trained, losses, norms = fit(cell_def, params, xs, ys, outputs=outputs, from_time0=True, epochs=epochs, lr=lr,
                                  batch=batch,
                                  optimizer=optimizer, clip=clip, rng=order_rng, quiet=quiet,
-                                 label=f"{cell_def.name} on {automaton.name}")
+                                 label=f"{cell_def.name} on {automaton.name}", activation=activation)
     seconds = time.perf_counter() - start
     accuracy = None
     if test_sequences:
         tx, ty, _ = automaton_data(automaton, test_sequences, test_length, test_rng, outputs, from_time0=True)
-        accuracy = float(np.mean((predict(cell_def, trained, tx, outputs, from_time0=True) > 0.5) == (ty > 0.5)))
+        predictions = predict(cell_def, trained, tx, outputs, from_time0=True, activation=activation)
+        accuracy = float(np.mean((predictions > 0.5) == (ty > 0.5)))
     settings = {"task": automaton.name, "sequences": sequences, "length": length, "epochs": epochs, "lr": lr,
                 "batch": batch, "optimizer": optimizer, "clip": clip, "seed": int(seed),
                 "test_sequences": test_sequences, "test_length": test_length}
     return TrainResult(cell_def.name, units, int(xs.shape[2]), readout, outputs, settings, losses, norms, trained,
-                       params, accuracy=accuracy, seconds=seconds, layers=layers)
+                       params, accuracy=accuracy, seconds=seconds, layers=layers, activation=activation)
