@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import tempfile
 from typing import Any
 
 from automata_rnn.cli.answer import emit
@@ -94,22 +93,27 @@ def run(args) -> int:
 # -- helpers -------------------------------------------------------------------------------------
 
 def _writable_folder(path: str) -> str:
-    """``path`` as a folder that exists and takes new files; ValueError saying why not otherwise."""
-    try:
-        os.makedirs(path, exist_ok=True)
-    except FileExistsError:
-        raise BadInput(f"--out {path!r} is not a folder") from None
-    except OSError as e:
-        raise BadInput(f"cannot create the folder --out {path!r}: {e.strerror}") from None
-    if not os.path.isdir(path):
-        raise BadInput(f"--out {path!r} is not a folder")
-    try:
-        fd, probe = tempfile.mkstemp(dir=path, prefix=".probe-")
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as e:
-        raise BadInput(f"cannot write to the folder --out {path!r}: {e.strerror}") from None
+    """``path`` as a folder that exists, or that can be made, and takes new files; BadInput saying why not
+    otherwise.  Nothing is made here: :func:`_made` makes the folder when the first file is written, so that
+    a command that fails leaves no folder behind."""
+    probe = os.path.abspath(path)
+    while not os.path.exists(probe) and os.path.dirname(probe) != probe:
+        probe = os.path.dirname(probe)
+    if not os.path.isdir(probe):
+        raise BadInput(f"--out {path!r} is not a folder" if probe == os.path.abspath(path)
+                       else f"cannot create the folder --out {path!r}: {probe!r} is not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise BadInput(f"cannot write to the folder --out {path!r}: {probe!r} is not writable")
     return path
+
+
+def _made(folder: str) -> str:
+    """``folder``, made if it is missing (checked beforehand by :func:`_writable_folder`)."""
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as e:
+        raise BadInput(f"cannot create the folder --out {folder!r}: {e.strerror}") from None
+    return folder
 
 
 def _needs_matplotlib() -> None:
@@ -120,7 +124,8 @@ def _needs_matplotlib() -> None:
 
 
 def _write_json(path: str, obj) -> str:
-    """Write ``obj`` as JSON, whole or not at all."""
+    """Write ``obj`` as JSON, whole or not at all (its folder made if need be)."""
+    _made(os.path.dirname(path) or ".")
     return write_atomic(path, dumps(obj))
 
 
@@ -239,6 +244,8 @@ def _train(args) -> int:
     if not args.no_plot:
         from automata_rnn.present import plots
 
+        _made(out)
+
         gates = "" if activation == "sigmoid" else f", {activation} gates"
         if args.task == TEXTBOOK_TASK and not gates:
             paths.append(plots.textbook_training_plot(result, out))
@@ -318,6 +325,8 @@ def _plot(args) -> int:
     out = _writable_folder(args.out)
     _needs_matplotlib()
     from automata_rnn.present import plots
+
+    _made(out)
 
     if args.figure == "dynamics":
         seed = plots.DYNAMICS_SEED if args.seed is None else args.seed

@@ -331,8 +331,7 @@ def all_sizes_text(p: Problem, cert: dict | None) -> str:
     a = p.automaton.name
     if cert is None:
         return (f"{a}, Elman threshold RNNs of any size whose output is their unit 0, {p.semantics.describe()}\n"
-                "UNKNOWN for all sizes at once: the relaxation (other units' contribution free per automaton "
-                "state) is satisfiable, so it excludes nothing; ask `solve --units N` or `minimize` per size.")
+                f"UNKNOWN for all sizes at once: {ALL_SIZES_UNKNOWN}.")
     lines = [f"{a}, Elman threshold RNNs of any size whose output is their unit 0, {p.semantics.describe()}",
              f"NO network of ANY size implements {a}."]
     if "farkas" in cert["tree"]:
@@ -344,9 +343,16 @@ def all_sizes_text(p: Problem, cert: dict | None) -> str:
     return "\n".join(lines)
 
 
+ALL_SIZES_UNKNOWN = ("the relaxation (other units' contribution free per automaton state) is satisfiable, so it "
+                     "excludes nothing; ask `solve --units N` or `minimize` per size")
+
+
 def all_sizes_json(p: Problem, cert: dict | None) -> dict:
-    return {"problem": p.to_json(), "all_sizes": cert is not None,
-            "verdict": Verdict.UNSAT if cert is not None else Verdict.UNKNOWN, "certificate": cert}
+    out = {"problem": p.to_json(), "all_sizes": cert is not None,
+           "verdict": Verdict.UNSAT if cert is not None else Verdict.UNKNOWN, "certificate": cert}
+    if cert is None:
+        out["reason"] = ALL_SIZES_UNKNOWN
+    return out
 
 
 def gain_text(p: Problem, r, header: bool = True) -> str:
