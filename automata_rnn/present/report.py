@@ -357,6 +357,7 @@ def all_sizes_json(p: Problem, cert: dict | None) -> dict:
 
 def gain_text(p: Problem, r, header: bool = True) -> str:
     lines = [problem_line(p)] if header else []
+    lines.append(f"  real network: activation {get_activation(r.activation).summary}")
     if r.certified and r.saturated_gates is not None:
         stays = ("its state is exactly the threshold network's code at every step" if r.epsilon == 0 else
                  f"the real network stays within eps = {format_rational(r.epsilon)} of its codes")
@@ -390,7 +391,7 @@ def gain_text(p: Problem, r, header: bool = True) -> str:
 
 
 def gain_json(p: Problem, r) -> dict:
-    return {"problem": p.to_json(), "verdict": r.verdict, "certified": r.certified,
+    return {"problem": p.to_json(), "verdict": r.verdict, "certified": r.certified, "activation": r.activation,
             "gain": None if r.gain is None else format_rational(r.gain),
             "epsilon": None if r.epsilon is None else format_rational(r.epsilon),
             "margin": None if r.margin is None else format_rational(r.margin),
@@ -426,7 +427,8 @@ def simulation_json(p: Problem, run) -> dict:
 def verify_text(v: Verification) -> str:
     p, weights, thresholded, proof, failure = v.problem, v.weights, v.thresholded, v.proof, v.failure
     extracted, differs, unfaithful = v.extracted, v.differs, v.unfaithful
-    lines = [problem_line(p), "  weights: " + ", ".join(f"{n} = {float(weights[n]):.6g}" for n in p.parameter_names())]
+    lines = [problem_line(p), "  weights: " + ", ".join(f"{n} = {float(weights[n]):.6g}" for n in p.parameter_names()),
+             f"  real network: activation {get_activation(v.activation).summary}"]
     for sem, r in thresholded.items():
         lines.append(f"thresholded ({sem}): " + ("implements (exhaustive exact run)" if r.implements else
                      r.reason if r.word is None else f"fails on {word_text(r.word)} ({r.reason})"))
@@ -449,7 +451,7 @@ def verify_text(v: Verification) -> str:
 def verify_json(v: Verification) -> dict:
     p, thresholded, proof, failure = v.problem, v.thresholded, v.proof, v.failure
     extracted, differs, unfaithful = v.extracted, v.differs, v.unfaithful
-    return {"problem": p.to_json(), "verdict": v.verdict,
+    return {"problem": p.to_json(), "verdict": v.verdict, "activation": v.activation,
             "thresholded": {sem: {"verdict": r.verdict, "implements": r.implements,
                                   "counterexample": None if r.word is None else "".join(r.word),
                                   "reason": r.reason or None} for sem, r in thresholded.items()},

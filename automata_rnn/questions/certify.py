@@ -72,6 +72,7 @@ class GainResult:
     transitions: int = 0
     below: GainBracket | None = None
     saturated_gates: Fraction | None = None   # a hard sigmoid's saturation point that every gate clears
+    activation: str = "sigmoid"               # the real network's sigmoid, for which the gain is certified
 
     @property
     def verdict(self) -> Verdict:
@@ -186,7 +187,12 @@ def _round_up(k: Fraction) -> Fraction:
 
 
 def certify(problem: Problem, weights: dict, activation: str = "sigmoid") -> GainResult:
-    """The smallest gain (over a grid of eps) for which the box invariant holds, re-checked rigorously."""
+    """The smallest gain (over a grid of eps) for which the box invariant holds, re-checked rigorously; the
+    result names the ``activation`` it is for."""
+    return dataclasses.replace(_certify(problem, weights, activation), activation=activation)
+
+
+def _certify(problem: Problem, weights: dict, activation: str) -> GainResult:
     tracker = Tracker(problem, weights, activation)
     margin = smallest_margin(problem, weights)
     base = GainResult(False, margin=margin, codes=tracker.codes, transitions=len(tracker.moves))
@@ -206,7 +212,9 @@ def certify(problem: Problem, weights: dict, activation: str = "sigmoid") -> Gai
             if tracker.check(Fraction(1), eps) is None:
                 return GainResult(True, Fraction(1), eps, margin, "", tracker.codes, len(tracker.moves),
                                   saturated_gates=saturation)
-    drift = tracker.kept_zero()
+    # the drift off a kept 0 is an explanation for logistic gates only: a hard-sigmoid update gate can be
+    # exactly 1, so for it the failure is reported as found, without a cause the network may not have
+    drift = tracker.kept_zero() if activation == "sigmoid" else None
     best: tuple[Fraction, Fraction] | None = None
     for eps in EPSILONS:
         k = _least_gain(tracker, eps, best[0] if best else MAX_GAIN)
