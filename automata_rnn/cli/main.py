@@ -19,7 +19,7 @@ from automata_rnn.cli import limits
 from automata_rnn.cli.answer import emit
 from automata_rnn.cli.arguments import memory, positive_int, positive_seconds, rational, unit_counts
 from automata_rnn.interop.automata_files import load_automaton
-from automata_rnn.interop.files import dumps
+from automata_rnn.interop.files import dumps, writable_path
 from automata_rnn.interop.weights import load_weights, parse_assignments, recorded_network
 from automata_rnn.model.cells import CELLS, get_cell
 from automata_rnn.model.network import OUTPUT_RULES, READOUTS
@@ -589,6 +589,10 @@ def cli() -> int:
     return main(sys.argv[1:], supervised=True)
 
 
+# the options naming a file that a command writes (train's and plot's --out, and proofs', are folders)
+OUTPUT_FILES = {"solve": ("smt2", "save"), "minimize": ("smt2",), "diagram": ("out",), "table": ("out",)}
+
+
 def main(argv=None, capture: dict | None = None, supervised: bool = False) -> int:
     """The command line: parse ``argv`` (default: the process's), run the command, print its answer; the exit
     code.  With ``capture``, the answer's text and JSON go into it instead of being printed.  ``supervised``
@@ -606,6 +610,9 @@ def main(argv=None, capture: dict | None = None, supervised: bool = False) -> in
             return EXIT_BAD_INPUT
         if supervised and capture is None and limits.supported():
             return _supervised(list(sys.argv[1:] if argv is None else argv), args)
+        for name in OUTPUT_FILES.get(args.command, ()):  # every output file checked before any work
+            if getattr(args, name, None):
+                writable_path(getattr(args, name))
         return COMMANDS[args.command](args)
     except BadInput as e:
         print(f"automata-rnn: error: {one_line(e)}", file=sys.stderr)

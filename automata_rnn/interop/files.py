@@ -20,14 +20,27 @@ def dumps(obj) -> str:
     return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
 
 
-def write_atomic(path: str | os.PathLike, data: str | bytes) -> str:
-    """Write a file whole or not at all (text as UTF-8): a new temporary file in the same folder, then a
-    rename onto ``path``; the file's permissions follow the umask.  Returns ``path``.  The folder must exist
-    (BadInput otherwise: a mistyped folder is not created)."""
+def writable_path(path: str | os.PathLike) -> str:
+    """``path`` as a file that :func:`write_atomic` can write: its folder exists and takes new files and the
+    path is not a folder; BadInput saying why not otherwise.  A command checks its output files with it
+    before it works, so that it never writes one file and then fails on the next."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise BadInput(f"cannot write {path!r}: the folder {folder!r} does not exist")
+    if os.path.isdir(path):
+        raise BadInput(f"cannot write {path!r}: it is a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise BadInput(f"cannot write {path!r}: the folder {folder!r} is not writable")
+    return path
+
+
+def write_atomic(path: str | os.PathLike, data: str | bytes) -> str:
+    """Write a file whole or not at all (text as UTF-8): a new temporary file in the same folder, then a
+    rename onto ``path``; the file's permissions follow the umask.  Returns ``path``.  The folder must exist
+    (BadInput otherwise: a mistyped folder is not created)."""
+    path = writable_path(path)
+    folder = os.path.dirname(os.path.abspath(path))
     tmp = os.path.join(folder, f".tmp-{os.getpid()}-{os.urandom(4).hex()}-{os.path.basename(path)}")
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
