@@ -36,7 +36,9 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "cells": ("automata_rnn/model/cells.py",
               ["tests/test_cells.py", "tests/test_core.py", "tests/test_cells_mutants.py"]),
     "run": ("automata_rnn/exact/run.py",
-            ["tests/test_core.py", "tests/test_soundness.py", "tests/test_counting.py", "tests/test_run_mutants.py"]),
+            ["tests/test_cells.py", "tests/test_core.py", "tests/test_soundness.py", "tests/test_counting.py",
+             "tests/test_checker.py", "tests/test_checker_reasons.py", "tests/test_checker_mutants.py",
+             "tests/test_run_mutants.py"]),
 }
 
 
