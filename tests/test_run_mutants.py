@@ -143,8 +143,6 @@ def test_failures_and_the_margin_against_hand_computations():
     assert isinstance(v.result, Implements) and v.margin == 1
     v = verify_weights(Problem(latch(), get_cell("rnn")), {"U_h": F(3), "W_h": F(5, 2), "b_h": F(-3, 2)})
     assert v.margin == F(1)            # -3/2 and 3/2 on h = 0; 1 and 4 on h = 1
-    with pytest.raises(TooLarge, match="^more than 1 reachable"):
-        verify_weights(Problem(latch(), get_cell("rnn")), {"U_h": F(3), "W_h": F(3), "b_h": F(-1)}, limit=1)
 
 
 def test_the_saturated_cell_state_must_be_a_whole_number():
@@ -182,3 +180,29 @@ def test_split_and_concat_and_a_stack_against_its_layers():
     rows = trace(p, w, word)
     assert [r.code for r in rows] == codes
     assert [r.got for r in rows] == [int(c[0][1]) for c in codes] == latch_outputs(word)
+
+
+def test_an_open_read_out_and_a_wrong_output_are_reported_with_their_word():
+    readout = Problem(latch(), get_cell("rnn"), 1, output="readout")
+    result = explore(readout, path_signs({}))
+    assert isinstance(result, Open)
+    assert (result.gate, result.word, result.decision.expr) == ("y", (), Affine.var("b_y"))
+    # U = W = 1, b = 0 toggles on "1" and then stays on: "11" reads 1 where the toggle wants 0
+    failing = verify_weights(Problem(toggle(), get_cell("rnn")), {"U_h": F(1), "W_h": F(1), "b_h": F(0)})
+    assert failing.result.reason == "output 1, expected 0"
+
+
+def test_the_limit_counts_pairs_beyond_it():
+    """The latch has exactly two reachable (code, state) pairs: a limit of 2 is enough, 1 is not."""
+    p, w = Problem(latch(), get_cell("rnn")), {"U_h": F(3), "W_h": F(3), "b_h": F(-1)}
+    assert len(verify_weights(p, w, limit=2).result.pairs) == 2
+    with pytest.raises(TooLarge, match="^more than 1 reachable"):
+        verify_weights(p, w, limit=1)
+
+
+def test_a_code_entry_never_depends_on_free_weights():
+    from automata_rnn.exact.run import _known
+    with pytest.raises(ValueError) as err:
+        _known(Affine({"U_h": 1}, 1))
+    assert str(err.value) == "a code entry depends on free weights: U_h + 1"
+    assert _known(Affine(None, F(1, 2))) == F(1, 2)
