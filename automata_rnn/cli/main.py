@@ -509,13 +509,9 @@ def cmd_table(args) -> int:
     cells = [get_cell(c).name for c in args.cells]
     if args.certificate_nodes is None:
         args.certificate_nodes = CERTIFICATE_NODES
-    if args.workers > 1:
-        with ProcessPoolExecutor(max_workers=args.workers) as pool:
-            rows = table(automata, cells, args.max_hidden, args.timeout, executor=pool,
-                         certificate_nodes=args.certificate_nodes, progress=_table_progress())
-    else:
-        rows = table(automata, cells, args.max_hidden, args.timeout, certificate_nodes=args.certificate_nodes,
-                     progress=_table_progress())
+    with ProcessPoolExecutor(max_workers=args.workers) if args.workers > 1 else contextlib.nullcontext() as pool:
+        rows = table(automata, cells, args.max_hidden, args.timeout, executor=pool,
+                     certificate_nodes=args.certificate_nodes, progress=_table_progress())
     md = table_markdown(rows, cells)
     answered = all(r["minimal_hidden"] is not None for r in rows)
     if args.out and answered:  # a page with unknown entries never replaces one
