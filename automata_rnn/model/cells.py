@@ -146,6 +146,9 @@ class Cell:
       without tanh gates is exactly its threshold network once every gate clears the saturation point);
     * ``keeps``: the update gate's value that keeps the old state (1 in the textbook's GRU, 0 under
       Chung et al.'s convention; None for cells without one);
+    * ``state_is_gate``: each unit of the new hidden state is the sigmoid gate of its own pre-activation
+      (the Elman cell), so a real unit lies above 1/2 exactly when that pre-activation is positive, at every
+      gain and under every real activation family;
     * ``layers``: for a stack of layers (see :func:`automata_rnn.model.network.stack`), the units of
       each layer, bottom first; empty for a single cell, whose units the problem gives.
     """
@@ -161,6 +164,7 @@ class Cell:
     keeps: int | None = None
     tanh_gates: tuple[str, ...] = ()
     torch: TorchConvention | None = None
+    state_is_gate: bool = False
     layers: tuple[int, ...] = ()
 
     def code_values(self, semantics: str) -> tuple[Fraction, ...] | None:
@@ -205,7 +209,7 @@ def element_names(block: str, shape: tuple[int, ...]) -> list[str]:
 
 CELLS: dict[str, Cell] = {
     "rnn": Cell("rnn", "Elman RNN with a sigmoid (the textbook)", _gate_blocks("h"), ("h",), rnn_step,
-                state_range=(Fraction(0), Fraction(1))),
+                state_range=(Fraction(0), Fraction(1)), state_is_gate=True),
     "gru": Cell("gru", "GRU, reset before the product (the textbook)", _gate_blocks("z", "r", "h"),
                 ("h",), gru_step, keeps=1, tanh_gates=("h~",)),
     "gru-after": Cell("gru-after", "GRU, reset after the product (PyTorch, Keras 3)",

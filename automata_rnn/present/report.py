@@ -375,19 +375,40 @@ def gain_text(p: Problem, r, header: bool = True) -> str:
                      "gives the automaton's output")
         lines.append(f"  {len(r.codes)} codes, {r.transitions} transitions checked with outward-rounded interval "
                      f"arithmetic; smallest |pre-activation| of the threshold weights: {format_rational(r.margin)}")
-        b = r.below
-        if b is not None and b.fails_at is not None:
-            lines.append(f"  from below: at gain {format_rational(b.fails_at)} (about {float(b.fails_at):.4g}) the "
-                         f"real network fails on {word_text(b.word)} (every output along it decided by outward-rounded "
-                         f"intervals), so the least safe gain lies in ({float(b.fails_at):.4g}, "
-                         f"{float(r.gain):.4g}]")
-        elif b is not None:
-            lines.append(f"  from below: no failing input found at gains down to {float(b.searched_down_to):.4g} "
-                         "(every input up to length 10 and 16 random inputs of length 200 at each gain): the "
-                         "certified gain may be far above the least safe one")
+        lines += bracket_lines(r.gain, r.below)
     else:
         lines.append(f"NOT CERTIFIED: {r.reason}")
     return "\n".join(lines)
+
+
+def bracket_lines(certified, b) -> list[str]:
+    """What is known of the least safe gain below the certified one (a :class:`GainBracket`, or None)."""
+    if b is None:
+        return []
+    if b.every_gain:
+        return ["  every gain: the real network is right at every k > 0, proved: on the half-box of each code (every "
+                "unit on its code's side of 1/2) every pre-activation keeps the sign it has at the code, so at any "
+                "gain the real state stays on the threshold network's side of 1/2"]
+    high = b.proved_at if b.proved_at is not None else certified
+    lines = []
+    if b.proved_at is not None:
+        lines.append(f"  from above: proved right at gain {format_rational(b.proved_at)} "
+                     f"(about {float(b.proved_at):.4g}) by inductive intervals per automaton state, on every input "
+                     "of every length")
+    if b.fails_at is not None:
+        lines.append(f"  from below: at gain {format_rational(b.fails_at)} (about {float(b.fails_at):.4g}) the "
+                     f"real network fails on {word_text(b.word)} (every output along it decided by outward-rounded "
+                     f"intervals), so the least safe gain lies in ({float(b.fails_at):.4g}, {float(high):.4g}]")
+    else:
+        lines.append(f"  from below: no failing input found at gains down to {float(b.searched_down_to):.4g} "
+                     "(every input up to length 10 and 16 random inputs of length 200 at each gain)")
+    if b.open_at is not None:
+        lines.append(f"  at gain {float(b.open_at):.4g} neither a proof nor a failing input was found: the bracket "
+                     "was narrowed on each side of it, proofs above and failures below")
+    if b.checked:
+        lines.append(f"  {b.checked} gain(s) tried to narrow the bracket; correctness need not be monotone in the "
+                     "gain, so each proof and each failure holds at the gain it names")
+    return lines
 
 
 def gain_json(p: Problem, r) -> dict:
@@ -399,6 +420,11 @@ def gain_json(p: Problem, r) -> dict:
             "fails_at_gain": None if r.below is None or r.below.fails_at is None else format_rational(r.below.fails_at),
             "fails_on": None if r.below is None or r.below.word is None else "".join(r.below.word),
             "searched_down_to": None if r.below is None else format_rational(r.below.searched_down_to),
+            "proved_at_gain": (None if r.below is None or r.below.proved_at is None
+                               else format_rational(r.below.proved_at)),
+            "every_gain": None if r.below is None else r.below.every_gain,
+            "gains_checked": None if r.below is None else r.below.checked,
+            "open_at_gain": None if r.below is None or r.below.open_at is None else format_rational(r.below.open_at),
             "reason": r.reason or None}
 
 

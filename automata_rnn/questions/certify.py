@@ -29,17 +29,28 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Callable
 
 from mpmath import iv
 
+from automata_rnn.arithmetic.exact import Affine
 from automata_rnn.arithmetic.interval import IntervalOps, exact
-from automata_rnn.exact.run import Implements, explore, read_output, step, weight_signs
+from automata_rnn.exact.run import (
+    CaseOps,
+    IllDefined,
+    Implements,
+    Undecided,
+    explore,
+    read_output,
+    step,
+    weight_signs,
+)
 from automata_rnn.model.activation import get_activation
 from automata_rnn.model.problem import DEFAULT_MARGIN_BOUND, Problem, encode_symbol
-from automata_rnn.model.semantics import Semantics
+from automata_rnn.model.semantics import NEG, POS, ZERO, Semantics
 from automata_rnn.questions.sizes import find_weights
 from automata_rnn.questions.solve import smallest_margin
-from automata_rnn.questions.verify import find_failure
+from automata_rnn.questions.verify import find_failure, prove_real
 from automata_rnn.solver.context import one_question
 from automata_rnn.verdicts import BadInput, InternalCheckFailed, Verdict
 
@@ -48,15 +59,30 @@ EPSILONS = [Fraction(2, 5), Fraction(1, 4), Fraction(1, 10), Fraction(1, 20), Fr
 MAX_GAIN = Fraction(10**6)
 
 
+BRACKET_RATIO = Fraction(21, 20)
+"""The bracket of the least safe gain is narrowed until its ends are within this ratio."""
+BRACKET_STEPS = 16
+
+
 @dataclass
 class GainBracket:
-    """The least safe gain from below: ``fails_at``, a gain at which the real network gives a wrong output on
-    ``word`` (every output along it decided by outward-rounded intervals, so no rounding can explain it), or
-    None when no failure was found at any gain searched, down to ``searched_down_to``."""
+    """The least safe gain from both sides.
+
+    From below, ``fails_at``: a gain at which the real network gives a wrong output on ``word`` (every output
+    along it decided by outward-rounded intervals, so no rounding can explain it), or None when no failure was
+    found at any gain searched, down to ``searched_down_to``.  From above, ``proved_at``: the least gain found
+    at which inductive intervals per automaton state prove the real network right on every input of every
+    length (:func:`~automata_rnn.questions.verify.prove_real`), None if no gain below the certified one was
+    proved.  ``every_gain``: proved right for every gain k > 0 (:func:`every_gain`).  Correctness need not
+    be monotone in the gain: the proofs and failures hold at the gains named, ``checked`` gains in all."""
 
     fails_at: Fraction | None
     word: tuple | None
     searched_down_to: Fraction
+    proved_at: Fraction | None = None
+    every_gain: bool = False
+    checked: int = 0
+    open_at: Fraction | None = None   # a gain where neither a proof nor a failure was found: the search stopped
 
 
 @dataclass
@@ -228,12 +254,135 @@ def _certify(problem: Problem, weights: dict, activation: str) -> GainResult:
     failure = tracker.check(k, eps)
     if failure is not None:
         raise InternalCheckFailed(f"reported gain failed its rigorous re-check: {failure}")
-    return GainResult(True, k, eps, margin, "", tracker.codes, len(tracker.moves),
-                      failing_gain(problem, weights, activation, k))
+    if every_gain(problem, tracker) is None:
+        below = GainBracket(None, None, Fraction(0), every_gain=True)
+    else:
+        below = tighten(problem, weights, activation, failing_gain(problem, weights, activation, k), k)
+    return GainResult(True, k, eps, margin, "", tracker.codes, len(tracker.moves), below)
+
+
+def _half_box_signs(code) -> Callable[[Affine], frozenset]:
+    """The signs an affine form in the units ``h[j]`` takes on the half-box of ``code``: unit j in [0, 1/2) for
+    code 0 and in (1/2, 1] for code 1 (each end that a real sigmoid or hard sigmoid can reach is closed)."""
+    def signs(e: Affine) -> frozenset:
+        high = low = e.const
+        high_reached = low_reached = True
+        for name, a in e.coeffs.items():
+            bit = code[int(name[2:-1])]
+            lo, hi = (Fraction(0), Fraction(1, 2)) if bit == 0 else (Fraction(1, 2), Fraction(1))
+            lo_closed, hi_closed = bit == 0, bit == 1
+            if a > 0:
+                high, low = high + a * hi, low + a * lo
+                high_reached, low_reached = high_reached and hi_closed, low_reached and lo_closed
+            else:
+                high, low = high + a * lo, low + a * hi
+                high_reached, low_reached = high_reached and lo_closed, low_reached and hi_closed
+        out: set[str] = set()
+        if high > 0:
+            out |= POS
+        if low < 0:
+            out |= NEG
+        if (low < 0 or (low == 0 and low_reached)) and (high > 0 or (high == 0 and high_reached)):
+            out |= ZERO
+        return frozenset(out)
+    return signs
+
+
+def every_gain(problem: Problem, tracker: Tracker) -> str | None:
+    """None when the real network is right for every gain k > 0; otherwise why this argument does not apply.
+
+    For a one-layer cell whose new state is the sigmoid gate of each unit's own pre-activation (the Elman cell),
+    read as [h > 1/2] or through a threshold read-out: if on the whole half-box of every reachable code (each
+    unit on its code's side of 1/2) every pre-activation, of the step on every input and of the read-out, has
+    the strict sign it has at the code, then a real state in the half-box of code c goes, at any gain k > 0
+    (k times a pre-activation has its sign) and with any real sigmoid, into the half-box of the threshold
+    network's next code, and reads that code's output.  h(0) = 0 lies in the half-box of the start code, so
+    by induction the real network gives the threshold network's outputs, which the exhaustive exact run has
+    checked against the automaton, on every input of every length."""
+    p = problem
+    if not p.cell.state_is_gate or len(p.layers) > 1:
+        return "the argument for every gain is made for one layer of the Elman cell only"
+    if p.output == "state" and p.rule.threshold != Fraction(1, 2):
+        return f"the output rule {p.rule.name} does not cut at 1/2, where the half-boxes meet"
+    state = (tuple(Affine.var(f"h[{j}]") for j in range(p.units)),)
+    semantics = Semantics("saturated")
+    for c in tracker.codes:
+        ops = CaseOps(semantics, _half_box_signs(c[0]), p.units == 1)
+        for a in p.automaton.alphabet:
+            try:
+                new, _ = p.stack.step(ops, tracker.params, encode_symbol(p.automaton, a), state)
+            except (Undecided, IllDefined) as e:
+                return (f"from code {_code(c)} on input {a!r}, the pre-activation of {e.gate} takes both signs (or 0) "
+                        "on the code's half-box")
+            if tuple(v.const for v in new[0]) != tuple(tracker.moves[(c, a)][0]):
+                raise InternalCheckFailed(f"the half-box step from code {_code(c)} on {a!r} disagrees with the "
+                                          "exact run")
+        if p.output == "readout":
+            y = ops.add(ops.linear(state[0][p.top], tracker.params["W_y"]), tracker.params["b_y"])[0]
+            if _half_box_signs(c[0])(y) != (POS if tracker.out[c] == 1 else NEG):
+                return f"the read-out's pre-activation takes both signs (or 0) on the half-box of code {_code(c)}"
+    return None
+
+
+def tighten(problem: Problem, weights: dict, activation: str, bracket: GainBracket, certified: Fraction) -> GainBracket:
+    """Narrow the bracket of the least safe gain between a confirmed failure (below) and a proof (above):
+    at the middle of the bracket, inductive intervals per automaton state either prove the real network right
+    (the middle becomes the upper end) or a failing input confirmed by intervals is searched for (the middle
+    becomes the lower end), until the ends are within :data:`BRACKET_RATIO`.  At a gain where neither is found
+    (``open_at``), proofs are then tried between it and the upper end and failures between the lower end and it.
+    Without a failure below, the proof is tried at halving gains instead, down to where none is found.  At most
+    :data:`BRACKET_STEPS` gains are tried."""
+    def proved(gain: Fraction) -> bool:
+        return prove_real(problem, {n: v * gain for n, v in weights.items()}, activation).proved
+
+    high, checked = certified, 0
+    if bracket.fails_at is None:
+        while checked < BRACKET_STEPS and high / 2 >= bracket.searched_down_to and proved(high / 2):
+            high, checked = high / 2, checked + 1
+        return dataclasses.replace(bracket, proved_at=high if high < certified else None, checked=checked + 1)
+    low, word, open_at = bracket.fails_at, bracket.word, None
+    while high / low >= BRACKET_RATIO and checked < BRACKET_STEPS:
+        middle = (low + high) / 2
+        checked += 1
+        if proved(middle):
+            high = middle
+            continue
+        found = _failure_at(problem, weights, activation, middle)
+        if found is None:
+            open_at = middle
+            break
+        low, word = middle, found
+    if open_at is not None:  # narrow each side of the open gain: proofs above it, failures below it
+        above, below = open_at, open_at
+        while high / above >= BRACKET_RATIO and checked < BRACKET_STEPS:
+            middle, checked = (above + high) / 2, checked + 1
+            if proved(middle):
+                high = middle
+            else:
+                above = middle
+        while below / low >= BRACKET_RATIO and checked < BRACKET_STEPS:
+            middle, checked = (low + below) / 2, checked + 1
+            found = _failure_at(problem, weights, activation, middle)
+            if found is not None:
+                low, word = middle, found
+            else:
+                below = middle
+    return dataclasses.replace(bracket, fails_at=low, word=word, proved_at=high if high < certified else None,
+                               checked=checked, open_at=open_at)
 
 
 SEARCH_HALVINGS = 10
 BISECTIONS = 8
+
+
+def _failure_at(problem: Problem, weights: dict, activation: str, gain: Fraction, max_length: int = 10):
+    """A failing input of the real network with weights gain * W, confirmed by intervals; None if none found
+    (every input up to ``max_length``, then random long ones, in float64)."""
+    word = find_failure(problem, {n: v * gain for n, v in weights.items()}, max_length, activation,
+                        long_runs=16, long_length=200)
+    if word is None or not _fails_rigorously(problem, weights, gain, word, activation):
+        return None
+    return word
 
 
 def failing_gain(problem: Problem, weights: dict, activation: str, certified: Fraction,
@@ -242,11 +391,7 @@ def failing_gain(problem: Problem, weights: dict, activation: str, certified: Fr
     (every input up to ``max_length``, then random long ones) in float64; the largest failing one found is
     refined by bisection, and its failure is confirmed with outward-rounded intervals."""
     def failure_at(gain: Fraction):
-        word = find_failure(problem, {n: v * gain for n, v in weights.items()}, max_length, activation,
-                            long_runs=16, long_length=200)
-        if word is None or not _fails_rigorously(problem, weights, gain, word, activation):
-            return None
-        return word
+        return _failure_at(problem, weights, activation, gain, max_length)
 
     gain, word = certified, None
     for _ in range(SEARCH_HALVINGS):
