@@ -1,4 +1,5 @@
-"""The four textbook questions (CS224n 2017, assignment 3, question 3) answered with bare z3, by hand.
+"""The four textbook questions (CS224n 2017, assignment 3, question 3) and the tour's LSTM section answered
+with bare z3, by hand.
 
 The baseline that `automata-rnn tour` is timed against (benchmarks/tour.py): the same questions, the same
 textbook equations and conventions as the tool, and nothing but the ``z3`` module.
@@ -9,12 +10,15 @@ textbook equations and conventions as the tool, and nothing but the ``z3`` modul
   itself, and a one-unit network implements the latch or the toggle exactly when, for every state
   q in {0, 1} and input x in {0, 1} (all four pairs are reachable), one step gives the next state.
   The output on the empty word, [0 > 1/2] = 0, is right for both automata.
+* The LSTM unit (section (c) of the tour) is run on (h, [c > 0]), which its threshold gates read; its two
+  given weight sets are checked by visiting every reachable state, and the open forget gate is refuted
+  on the words up to length 2.
 """
 
 from fractions import Fraction
 from itertools import product
 
-from z3 import And, If, Not, Real, RealVal, Solver, sat, unsat
+from z3 import And, If, Not, Or, Real, RealVal, Solver, sat, unsat
 
 LATCH = {(0, 0): 0, (0, 1): 1, (1, 0): 1, (1, 1): 1}  # (state, input) -> next state = output
 TOGGLE = {(0, 0): 0, (0, 1): 1, (1, 0): 1, (1, 1): 0}
@@ -46,6 +50,47 @@ def gru_exact(p, h, x):
     r = ind(x * p["U_r"] + h * p["W_r"] + p["b_r"])
     cand = ind(x * p["U_h"] + (r * h) * p["W_h"] + p["b_h"])
     return z * h + (1 - z) * cand
+
+
+def lstm(p, state, x):
+    """One LSTM unit under the indicator semantics, on the state (h, s) with s = [c > 0].
+
+    Every gate is 0 or 1, so from c(0) = 0 the cell state c' = f c + i g never goes below 0: c' > 0 exactly
+    when f = 1 and c > 0, or i = g = 1; and h' = o [c' > 0]. Works on exact numbers and on z3 terms."""
+    h, s = state
+    i = ind(x * p["U_i"] + h * p["W_i"] + p["b_i"])
+    f = ind(x * p["U_f"] + h * p["W_f"] + p["b_f"])
+    g = ind(x * p["U_g"] + h * p["W_g"] + p["b_g"])
+    o = ind(x * p["U_o"] + h * p["W_o"] + p["b_o"])
+    if isinstance(h, int) and isinstance(i, int):
+        s_new = int((f and s) or (i and g))
+        return o * s_new, s_new
+    s_new = If(Or(And(f == 1, s == 1), And(i == 1, g == 1)), 1, 0)
+    return If(o == 1, s_new, 0), s_new
+
+
+def lstm_right(p, spec, length):
+    """Outputs [h > 1/2] = h right on every word up to ``length``: exact weights give a bool (every reachable
+    (h, s, automaton state) visited, so every length), z3 weights a constraint on the words up to ``length``."""
+    if all(isinstance(v, (int, Fraction)) for v in p.values()):
+        seen, todo = set(), [((0, 0), 0)]
+        while todo:
+            state, q = todo.pop()
+            if (state, q) in seen:
+                continue
+            seen.add((state, q))
+            if state[0] != q:
+                return False
+            todo += [(lstm(p, state, x), spec[q, x]) for x in (0, 1)]
+        return True
+    facts = []
+    for n in range(1, length + 1):
+        for word in product((0, 1), repeat=n):
+            state, q = (0, 0), 0
+            for x in word:
+                state, q = lstm(p, state, x), spec[q, x]
+            facts.append(state[0] == q)
+    return And(facts)
 
 
 def params(names, fixed=()):
@@ -132,6 +177,20 @@ def main():
     nec, suf = equivalent(toggle, cond)
     report.append(("(b-ii) its exact condition <=> w_z > 0, b_r > 0, u_h > 0, u_z + w_z <= 0, u_h + w_h <= 0",
                    nec and suf, f"necessary {nec}, sufficient {suf}"))
+
+    lstm_names = ("U_i", "W_i", "b_i", "U_f", "W_f", "b_f", "U_g", "W_g", "b_g", "U_o", "W_o", "b_o")
+    exact = {n: 0 for n in lstm_names}
+    latch = lstm_right({**exact, "b_i": 1, "b_f": 1, "U_g": 1, "b_o": 1}, LATCH, 0)
+    toggle = lstm_right({**exact, "b_i": 1, "U_f": -1, "b_f": 1, "U_g": 1, "W_g": -1, "b_o": 1}, TOGGLE, 0)
+    report.append(("(c) one LSTM unit implements the latch and the toggle (the weights given)", latch and toggle,
+                   f"latch {latch}, toggle {toggle}"))
+    p = params(lstm_names, fixed=("U_f", "W_f", "W_i", "W_o", "U_o"))
+    p["b_f"], p["b_o"] = RealVal(1), RealVal(1)
+    s = Solver()
+    s.add(lstm_right(p, TOGGLE, 2))   # right on every word up to length 2 is necessary; unsat proves impossible
+    impossible = s.check() == unsat
+    report.append(("(c) with the forget gate held open no LSTM unit toggles", impossible,
+                   "unsat on the words up to length 2" if impossible else "sat"))
 
     for title, ok, detail in report:
         print(f"{'YES' if ok else 'NO '} {title}\n    {detail}")

@@ -1,4 +1,4 @@
-"""Time the main job, `automata-rnn tour`, against a bare z3 script answering the same four questions.
+"""Time the main job, `automata-rnn tour`, against a bare z3 script answering the same questions.
 
 Every figure is the median wall time of a fresh process, as a user runs it. The tour and
 benchmarks/bare_z3.py run interleaved, so changes in the machine's load fall on both alike.
@@ -26,8 +26,11 @@ GRU_LATCH_FIX = ("W_r=0", "U_r=0", "b_r=0", "b_z=0", "b_h=0")
 GRU_TOGGLE_FIX = ("W_r=0", "U_r=0", "b_z=0", "b_h=0")
 ANSWER_A = ("b_r=1", "U_z=1", "b_z=0", "W_z=0", "U_h=0", "b_h=1", "W_h=-2")
 ANSWER_B = ("b_r=1", "U_z=1", "b_z=0", "W_z=0", "U_h=0", "b_h=0", "W_h=-2")
+LSTM_LATCH = ("b_i=1", "b_f=1", "U_g=1", "b_o=1")
+LSTM_TOGGLE = ("b_i=1", "U_f=-1", "b_f=1", "U_g=1", "W_g=-1", "b_o=1")
+LSTM_FORGET_OPEN = ("U_f=0", "W_f=0", "b_f=1", "W_i=0", "W_o=0", "U_o=0", "b_o=1")
 
-# The commands of the tour's claims, copied from CLAIMS (automata_rnn/proofs.py at 13c40df), with the exit code
+# The commands of the tour's claims, copied from CLAIMS (automata_rnn/cli/proofs.py), with the exit code
 # each is expected to give: (question, argv, exit code).
 COMMANDS = (
     ("(a-i)", ("conditions", "latch", "--cell", "rnn", "--against", "b_h <= 0, u_h + b_h > 0, w_h + b_h > 0"), 0),
@@ -40,6 +43,9 @@ COMMANDS = (
     ("answer A", ("solve", "toggle", "--cell", "gru", "--fix", *ANSWER_A), 0),
     ("answer B", ("check", "toggle", "--cell", "gru", "--set", *ANSWER_B), 1),
     ("answer B", ("solve", "toggle", "--cell", "gru", "--fix", *ANSWER_B), 0),
+    ("(c) LSTM", ("check", "latch", "--cell", "lstm", "--set", *LSTM_LATCH), 0),
+    ("(c) LSTM", ("check", "toggle", "--cell", "lstm", "--set", *LSTM_TOGGLE), 0),
+    ("(c) LSTM", ("solve", "toggle", "--cell", "lstm", "--fix", *LSTM_FORGET_OPEN), 0),
 )
 
 

@@ -20,6 +20,9 @@ GRU_LATCH_FIX = ["W_r=0", "U_r=0", "b_r=0", "b_z=0", "b_h=0"]
 GRU_TOGGLE_FIX = ["W_r=0", "U_r=0", "b_z=0", "b_h=0"]
 ANSWER_A = ["b_r=1", "U_z=1", "b_z=0", "W_z=0", "U_h=0", "b_h=1", "W_h=-2"]
 ANSWER_B = ["b_r=1", "U_z=1", "b_z=0", "W_z=0", "U_h=0", "b_h=0", "W_h=-2"]
+LSTM_LATCH = ["b_i=1", "b_f=1", "U_g=1", "b_o=1"]
+LSTM_TOGGLE = ["b_i=1", "U_f=-1", "b_f=1", "U_g=1", "W_g=-1", "b_o=1"]
+LSTM_FORGET_OPEN = ["U_f=0", "W_f=0", "b_f=1", "W_i=0", "W_o=0", "U_o=0", "b_o=1"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,16 @@ CLAIMS = (
           (("check", "toggle", "--cell", "gru", "--set", *ANSWER_B),
            ("solve", "toggle", "--cell", "gru", "--fix", *ANSWER_B),
            ("check", "toggle", "--cell", "gru-chung", "--set", *ANSWER_B))),
+    Claim("lstm-latch-toggle", "(c) Beyond the question: one LSTM unit, and why it needs its forget gate",
+          "One LSTM unit (gates i, f, g, o; c' = f c + i g, h' = o tanh(c')) implements the latch and the toggle "
+          "under the same threshold semantics, with the weights below (every weight not named is 0; `automata-rnn "
+          "solve latch --cell lstm` and `solve toggle --cell lstm --fix W_i=0 W_f=0 W_o=0 U_o=0 b_o=1` find such "
+          "weights). The toggle needs the forget gate: held open (u_f = w_f = 0, b_f = 1, with w_i = w_o = u_o = 0 "
+          "and b_o = 1 as in those weights) no weights toggle, since the cell state c' = c + i g can then only "
+          "grow, and once h = [c > 0] is 1 it stays 1.",
+          (("check", "latch", "--cell", "lstm", "--set", *LSTM_LATCH),
+           ("check", "toggle", "--cell", "lstm", "--set", *LSTM_TOGGLE),
+           ("solve", "toggle", "--cell", "lstm", "--fix", *LSTM_FORGET_OPEN))),
 )
 
 
