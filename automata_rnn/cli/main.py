@@ -415,6 +415,7 @@ def cmd_conditions(args) -> int:
         judgement_text,
     )
     from automata_rnn.questions.conditions import derive, judge
+    from automata_rnn.solver.context import question_scope
     from automata_rnn.solver.prove import Budget
 
     problem = make_problem(args, args.fix)
@@ -422,8 +423,9 @@ def cmd_conditions(args) -> int:
     if problem.semantics.margin:
         raise BadInput("conditions take no margin")
     budget = Budget(args.timeout)
-    cond = derive(problem, budget)
-    judgement = judge(problem, args.against, claim, budget, cond) if claim is not None else None
+    with question_scope():  # the judgement is part of the question: it shares the derivation's z3 context
+        cond = derive(problem, budget)
+        judgement = judge(problem, args.against, claim, budget, cond) if claim is not None else None
     text = conditions_text(cond)
     obj = conditions_json(cond)
     if args.latex:

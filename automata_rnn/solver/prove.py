@@ -88,8 +88,8 @@ class Z3:
 
     def _fact(self, e: Affine, signs: frozenset):
         t, zero = self.term(e), z3.RealVal(0, self.ctx)
-        opts = {"+": t > zero, "0": t == zero, "-": t < zero}
-        parts = [opts[s] for s in "+0-" if s in signs]
+        relation = {"+": t.__gt__, "0": t.__eq__, "-": t.__lt__}
+        parts = [relation[s](zero) for s in "+0-" if s in signs]
         return z3.BoolVal(False, self.ctx) if not parts else parts[0] if len(parts) == 1 else z3.Or(*parts)
 
     def conj(self, facts):
@@ -140,7 +140,7 @@ class Feasibility:
     def enter(self, facts: dict) -> None:
         """Assert more facts on top of the current ones (undone by :meth:`leave`)."""
         self.solver.push()
-        self.solver.add(self.z.conj(list(facts.items())))
+        self.solver.add(*[self.z.fact(e, s) for e, s in facts.items()])
 
     def leave(self) -> None:
         self.solver.pop()
