@@ -99,6 +99,7 @@ class GainResult:
     below: GainBracket | None = None
     saturated_gates: Fraction | None = None   # a hard sigmoid's saturation point that every gate clears
     activation: str = "sigmoid"               # the real network's sigmoid, for which the gain is certified
+    threshold_fails_on: tuple | None = None   # an input the threshold network gets wrong: nothing to certify
 
     @property
     def verdict(self) -> Verdict:
@@ -126,8 +127,17 @@ def _scaled(params, k: Fraction):
     return {b: conv(v) for b, v in params.items()}
 
 
+class ThresholdFails(Exception):
+    """The weights' threshold network does not implement the automaton: it fails on ``word``."""
+
+    def __init__(self, word: tuple, reason: str):
+        super().__init__(f"the threshold network fails on {''.join(word)!r}: {reason}")
+        self.word, self.reason = word, reason
+
+
 class Tracker:
-    """The reachable codes of the threshold network with its transitions, and the box check."""
+    """The reachable codes of the threshold network with its transitions, and the box check; ThresholdFails
+    when the threshold network does not implement the automaton."""
 
     def __init__(self, problem: Problem, weights: dict, activation: str = "sigmoid"):
         if problem.cell.state_parts != ("h",):
@@ -137,8 +147,7 @@ class Tracker:
         self.ops = IntervalOps(activation)
         result = explore(problem, weight_signs(), self.params)
         if not isinstance(result, Implements):
-            raise BadInput("the weights do not implement the automaton under the threshold semantics "
-                             f"(fails on {''.join(result.word)!r}); use check")
+            raise ThresholdFails(tuple(result.word), result.reason)
         self.codes = sorted({c for c, _ in result.pairs})
         self.out = {c: read_output(problem, self.params, c, weight_signs())[0] for c in self.codes}
         self.moves = {}
@@ -219,7 +228,15 @@ def certify(problem: Problem, weights: dict, activation: str = "sigmoid") -> Gai
 
 
 def _certify(problem: Problem, weights: dict, activation: str) -> GainResult:
-    tracker = Tracker(problem, weights, activation)
+    try:
+        tracker = Tracker(problem, weights, activation)
+    except ThresholdFails as e:
+        # no code to certify around; the real network as given (gain 1) is searched for a failure of its own
+        word = _failure_at(problem, weights, activation, Fraction(1))
+        reason = (f"the threshold network ({problem.semantics.describe()}) does not implement the automaton: it "
+                  f"fails on {''.join(e.word)!r} ({e.reason}), so there are no codes to certify a gain around")
+        below = None if word is None else GainBracket(Fraction(1), tuple(word), Fraction(1))
+        return GainResult(False, reason=reason, below=below, threshold_fails_on=e.word)
     margin = smallest_margin(problem, weights)
     base = GainResult(False, margin=margin, codes=tracker.codes, transitions=len(tracker.moves))
     if margin is None or margin == 0:
