@@ -259,3 +259,18 @@ def test_a_hard_sigmoid_rnn_latch_is_exactly_its_threshold_network_at_gain_1(act
                 outputs.append(int(h > F(1, 2)))
                 assert h in (0, 1)
             assert outputs == latch.outputs(word)
+
+
+def test_weights_whose_threshold_network_fails_are_not_certified_with_the_real_failure(capsys):
+    """Not bad input: exit 1, the threshold network's failing input named, and the real network's own failing
+    input at gain 1, which an independent float64 run confirms."""
+    import json
+
+    from automata_rnn.cli.main import main
+    from automata_rnn.questions.simulate import simulate_word
+
+    assert main(["certify", "latch", "--cell", "rnn", "--set", "U_h=1", "W_h=-1", "b_h=1", "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["certified"] is False and out["fails_at_gain"] == "1" and "fails on '0'" in out["reason"]
+    p = Problem(load_automaton("latch"), get_cell("rnn"))
+    assert not simulate_word(p, {"U_h": F(1), "W_h": F(-1), "b_h": F(1)}, out["fails_on"]).agrees

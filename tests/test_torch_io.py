@@ -403,3 +403,27 @@ def test_package_imports_without_torch():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_certify_reads_a_pytorch_gru_toggle_and_refuses_a_broken_one(tmp_path, capsys):
+    """A correct one-unit PyTorch GRU toggle (reset after the product, gain 8) is certified without extra flags;
+    one with the candidate's input weight flipped exits 1 with a failing input that torch itself gets wrong."""
+    import json
+
+    from automata_rnn.cli.main import main
+
+    weights = {k: Fraction(v) * 8 for k, v in dict(U_z=0, W_z=0, b_z=-1, U_r=4, W_r=2, b_r=-1, U_h=-2, W_h=-2,
+                                                    b_h=-1, b_hn=4).items()}
+    good, bad = tmp_path / "good.pt", tmp_path / "bad.pt"
+    torch.save(to_torch("gru-after", weights, 1, 1), good)
+    broken = to_torch("gru-after", {**weights, "U_h": Fraction(16)}, 1, 1)
+    torch.save(broken, bad)
+    assert main(["certify", "toggle", "--torch", str(good), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["certified"] is True
+    assert main(["certify", "toggle", "--torch", str(bad), "--json"]) == 1
+    word = json.loads(capsys.readouterr().out)["fails_on"]
+    x = np.array([[[float(s)] for s in word]])
+    out, _ = run_torch(broken, x)
+    got = [0] + [int(h > 0.5) for h in out[0, :, 0]]
+    expected = load_automaton("toggle").outputs(tuple(word))
+    assert got != list(expected)
