@@ -276,6 +276,7 @@ class Pump:
     def describe(self) -> str:
         """One line: the loop, the change per round, the gates along it."""
         change = ", ".join(f"{d:+d}" for d in self.change)
+        change = change if len(self.change) == 1 else f"({change})"
         gates = "; ".join(" ".join(f"{g}={v}" for g, v in step) for step in self.gates)
         k = self.parameter
         return (f"the cell state counts: after u = {_quoted(self.prefix)}, each round of v = {_quoted(self.loop)} "
