@@ -50,6 +50,7 @@ from automata_rnn.exact.run import (
     Code,
     Failure,
     IllDefined,
+    TooLarge,
     Undecided,
     exact_sign,
     initial_code,
@@ -57,7 +58,7 @@ from automata_rnn.exact.run import (
 )
 from automata_rnn.model.problem import Problem, encode_symbol
 from automata_rnn.model.semantics import ALL, NEG, POS, ZERO
-from automata_rnn.verdicts import ResourceLimit, Unsupported
+from automata_rnn.verdicts import Unsupported
 
 PARAMETER = re.compile(r"k\d+")
 FAMILY_TANH = re.compile(r"tanh\[(\d*)(k\d+)([+-]\d+)?\]")
@@ -65,7 +66,7 @@ FAMILY_TANH = re.compile(r"tanh\[(\d*)(k\d+)([+-]\d+)?\]")
 Key = tuple  # (code, automaton state)
 
 
-class FamiliesTooMany(ResourceLimit):
+class FamiliesTooMany(TooLarge):
     """The exploration on families exceeded its limit."""
 
 
