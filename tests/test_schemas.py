@@ -256,6 +256,10 @@ def test_answers_of_the_other_branches_are_valid(tmp_path):
         (["check", "toggle", "--cell", "rnn", "--set", "U_h=1", "W_h=1", "b_h=0", "--semantics", "saturated"],
          "check"),
         (["verify", "latch", "--cell", "rnn", "--set", "U_h=20", "W_h=20", "b_h=-10"], "verify"),
+        (["check", "latch", "--cell", "lstm", "--semantics", "saturated", "--set", "U_i=1", "b_i=-1/2", "b_f=3/2",
+          "b_g=1/2", "W_o=1", "b_o=1/2"], "check"),    # a cell state that counts, implements
+        (["check", "latch", "--cell", "lstm", "--semantics", "saturated", "--set", "U_i=1", "b_i=-1/2", "b_f=3/2",
+          "b_g=1/2", "U_o=2", "W_o=-1", "b_o=9999/10000"], "check"),    # counts, fails at length 6
         (["simulate", "latch", "--cell", "lstm", "--set", "U_i=1", "b_f=1", "U_g=1", "b_g=1", "b_o=1",
           "--input", "0110"], "simulate"),
         (["diagram", "automaton", "latch"], "diagram"),

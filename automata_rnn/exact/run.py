@@ -175,7 +175,7 @@ class Stepper:
         node = _Node()
         try:
             if key[1] is None:
-                node.result = _output_with(p, params, ops, key[0])
+                node.result = output_with(p, params, ops, key[0])
             else:
                 node.result = _step_with(p, params, ops, key[0], key[1])
             node.log = ops.log
@@ -231,10 +231,16 @@ def _step_with(problem: Problem, params, ops: CaseOps, code: Code, symbol: str) 
     return _constant(new)
 
 
-def _output_with(problem: Problem, params, ops: CaseOps, code: Code) -> int:
+def output_with(problem: Problem, params, ops: CaseOps, code: Code, sign: Signs = exact_sign) -> int:
+    """The output bit of ``code``; ``sign`` gives the sign of unit 0 minus the rule's threshold (read-out
+    'state'), and :class:`Undecided` is raised when it is not one sign."""
     h = code[0][problem.top]
     if problem.output == "state":
-        return int(exact_sign(Affine.lift(h[0]) - problem.rule.threshold) == POS)
+        above = Affine.lift(h[0]) - problem.rule.threshold
+        s = sign(above)
+        if len(s) != 1:
+            raise Undecided(Decision("split", above, (s & POS, s - POS)), "output")
+        return int(s == POS)
     y = ops.sigmoid(ops.add(ops.linear(tuple(Affine.lift(v) for v in h), params["W_y"]), params["b_y"]), "y")
     return int(y[0].value)
 
@@ -248,7 +254,7 @@ def step(problem: Problem, params, code: Code, symbol: str, signs: Signs):
 def read_output(problem: Problem, params, code: Code, signs: Signs):
     """The network's output bit on ``code``: unit 0 under the output rule, or the read-out gate. (bit, gate log)."""
     ops = CaseOps(problem.semantics, signs, problem.units == 1)
-    return _output_with(problem, params, ops, code), ops.log
+    return output_with(problem, params, ops, code), ops.log
 
 
 @dataclass
@@ -279,13 +285,16 @@ class TooLarge(ResourceLimit):
     """Exploration exceeded its limit on reachable pairs (a cell state that counts, for instance)."""
 
 
-def explore(problem: Problem, signs: Signs, params=None, limit: int = 100_000, stepper: Stepper | None = None):
+def explore(problem: Problem, signs: Signs, params=None, limit: int = 100_000, stepper: Stepper | None = None,
+            max_depth: int | None = None):
     """Breadth-first walk of the reachable (code, state) pairs, inputs in alphabet order.
 
     Returns :class:`Failure` with a shortest failing word, :class:`Open` at the
     first undecided gate, or :class:`Implements`.  Raises :class:`TooLarge`
     past ``limit`` pairs.  A ``stepper`` (for the same problem and params)
-    memoises steps across calls.
+    memoises steps across calls.  With ``max_depth`` only inputs of at most
+    that length are run: :class:`Implements` then means that none of them
+    fails, and its pairs are those they reach.
     """
     a = problem.automaton
     stepper = Stepper(problem, params) if stepper is None else stepper
@@ -294,7 +303,7 @@ def explore(problem: Problem, signs: Signs, params=None, limit: int = 100_000, s
     # pairs are visited once per class of the abstraction (one concrete representative each, in breadth-first
     # order); each class keeps the link to the class it was first reached from: memory linear in the classes
     parent: dict[tuple, tuple | None] = {(abstract(start[0]), a.start): None}
-    queue = deque([start])
+    queue = deque([(start, 0)])
     order = [start]
 
     def word_to(key, last: str | None = None) -> tuple[str, ...]:
@@ -322,7 +331,9 @@ def explore(problem: Problem, signs: Signs, params=None, limit: int = 100_000, s
     if bad:
         return bad
     while queue:
-        pair = queue.popleft()
+        pair, depth = queue.popleft()
+        if depth == max_depth:
+            continue
         code, q = pair
         key = (abstract(code), q)
         for sym in a.alphabet:
@@ -342,7 +353,7 @@ def explore(problem: Problem, signs: Signs, params=None, limit: int = 100_000, s
                 return bad
             if len(parent) > limit:
                 raise TooLarge(f"more than {limit} reachable (code, state) pairs")
-            queue.append(new)
+            queue.append((new, depth + 1))
             order.append(new)
     return Implements(order)
 

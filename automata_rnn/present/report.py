@@ -147,9 +147,9 @@ def trace_table(result: CheckResult) -> str:
 
 def check_text(p: Problem, weights: dict, result: CheckResult) -> str:
     lines = [problem_line(p), "  weights: " + weights_text(weights, p.parameter_names())]
+    lines += ["  " + pump.describe() for pump in result.pumps]
     if result.implements:
-        lines.append(f"IMPLEMENTS: every input agrees (exhaustive exact run over {result.pairs} reachable "
-                     "(state, automaton state) pairs)")
+        lines.append(f"IMPLEMENTS: every input agrees ({result.proof})")
     else:
         lines.append(f"DOES NOT IMPLEMENT: shortest failing input {word_text(result.word)} ({result.reason})")
         lines.append(trace_table(result))
@@ -164,8 +164,11 @@ def check_json(p: Problem, weights: dict, result: CheckResult) -> dict:
               "got": [r.got for r in result.rows],
               "trace": [{"t": r.t, "x": r.symbol, "expected": r.expected, "got": r.got,
                          "gates": {g: v for g, v in r.gates}} for r in result.rows]}
+    pumps = [{"prefix": "".join(pump.prefix), "loop": "".join(pump.loop), "change": list(pump.change),
+              "parameter": pump.parameter, "cell_state": [str(v) for v in pump.cell_state],
+              "gates": [{g: v for g, v in step} for step in pump.gates]} for pump in result.pumps]
     return {"verdict": result.verdict, "problem": p.to_json(), "weights": weights_json(weights, p.parameter_names()),
-            "implements": result.implements, "counterexample": ce}
+            "implements": result.implements, "proof": result.proof or None, "pumps": pumps, "counterexample": ce}
 
 
 def table_text(c: Conditions) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from automata_rnn.exact.checker import check
+from automata_rnn.exact.pumping import Pump, check_invariant, counts, explore_families
 from automata_rnn.exact.run import (
     Failure,
     Implements,
@@ -122,13 +123,18 @@ def solve_encoded(problem: Problem, timeout: float | None = None) -> Answer:
 
 @dataclass
 class CheckResult:
-    """Whether exact weights implement the automaton; if not, a shortest failing input and its trace."""
+    """Whether exact weights implement the automaton; if not, a shortest failing input and its trace.
+
+    ``pumps`` are the loops along which the cell state counts (an LSTM under the saturated semantics),
+    each proved to repeat for every number of rounds; ``proof`` says how a "yes" was established."""
 
     implements: bool
     word: tuple | None = None
     reason: str = ""
     rows: list[TraceRow] = field(default_factory=list)
     pairs: int = 0
+    pumps: list[Pump] = field(default_factory=list)
+    proof: str = ""
 
     @property
     def verdict(self) -> Verdict:
@@ -138,16 +144,59 @@ class CheckResult:
         return Verdict.UNSAT if self.word is not None else Verdict.UNKNOWN
 
 
+RUN_AGAIN_UP_TO = 10
+"""Length up to which every input is also run exactly beside a proof on families of codes."""
+
+
 def check_weights(problem: Problem, weights: dict, limit: int = 100_000) -> CheckResult:
-    """Exhaustive exact simulation of the network with these weights (unnamed parameters are 0)."""
+    """Exhaustive exact simulation of the network with these weights (unnamed parameters are 0).  A cell
+    state that counts (see :mod:`automata_rnn.exact.pumping`) is explored on families of codes."""
     full = {n: Fraction(0) for n in problem.parameter_names()}
     full.update(weights)
-    result = explore(problem, weight_signs(), problem.parameters(full), limit=limit)
+    params = problem.parameters(full)
+    if counts(problem):
+        counted = _check_counting(problem, full, params, limit)
+        if counted is not None:
+            return counted
+    result = explore(problem, weight_signs(), params, limit=limit)
     if isinstance(result, Implements):
-        return CheckResult(True, pairs=len(result.pairs))
+        return CheckResult(True, pairs=len(result.pairs),
+                           proof=f"exhaustive exact run over {len(result.pairs)} reachable (state, automaton "
+                                 "state) pairs")
     if isinstance(result, Failure):
         return CheckResult(False, result.word, result.reason, trace(problem, full, result.word))
     raise InternalCheckFailed("an undecided gate with every weight given")
+
+
+def _check_counting(problem: Problem, full: dict, params, limit: int) -> CheckResult | None:
+    """The exploration on families; None when no cell state counted (the plain exact run then answers)."""
+    run = explore_families(problem, params, limit=limit)
+    if not run.pumps:
+        return None
+    if run.failure is not None:
+        word, reason = run.failure.word, run.failure.reason
+        try:  # the shortest failing input: every input no longer than the one found, run exactly
+            shortest = explore(problem, weight_signs(), params, limit=limit, max_depth=len(word))
+        except TooLarge as e:
+            shortest = None
+            reason += f" (not shown to be a shortest one: {e} within its length)"
+        if shortest is not None:
+            if not isinstance(shortest, Failure):
+                raise InternalCheckFailed(f"the failing input {word} found on families does not fail when run")
+            word, reason = shortest.word, shortest.reason
+        rows = trace(problem, full, word)
+        if rows[-1].got == rows[-1].expected:
+            raise InternalCheckFailed(f"the failing input {word} does not fail in its exact trace")
+        return CheckResult(False, word, reason, rows, pumps=run.pumps)
+    ok, why = check_invariant(problem, params, run.states)
+    if not ok:
+        raise InternalCheckFailed(f"the families of codes are not an invariant: {why}")
+    again = explore(problem, weight_signs(), params, limit=limit, max_depth=RUN_AGAIN_UP_TO)
+    if not isinstance(again, Implements):
+        raise InternalCheckFailed("an input fails when run exactly although the families of codes implement")
+    return CheckResult(True, pairs=len(run.states), pumps=run.pumps,
+                       proof=f"the tool's own proof on families of codes, re-derived: {why}; every input up to "
+                             f"length {RUN_AGAIN_UP_TO} also run exactly")
 
 
 @one_question
