@@ -35,7 +35,7 @@ from automata_rnn.model.problem import Problem, encode_symbol
 from automata_rnn.model.semantics import Semantics
 from automata_rnn.questions.simulate import read_outputs
 from automata_rnn.questions.solve import CheckResult, check_weights
-from automata_rnn.verdicts import Verdict
+from automata_rnn.verdicts import Unsupported, Verdict
 
 
 @dataclass
@@ -273,6 +273,8 @@ def _thresholded(problem: Problem, weights: dict) -> CheckResult:
         return check_weights(problem, weights, limit=THRESHOLDED_PAIRS)
     except TooLarge as e:
         return CheckResult(False, None, f"unknown: {e} (a cell state that counts?)")
+    except Unsupported as e:  # a gate on a counting cell state that no number of peeled members settles
+        return CheckResult(False, None, f"unknown: {e}")
 
 
 def verify(problem: Problem, weights: dict, activation: str = "sigmoid", search_length: int = 12) -> Verification:
