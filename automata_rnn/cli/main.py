@@ -50,7 +50,7 @@ def _problem_args(p: argparse.ArgumentParser, fix: bool = True) -> None:
                         "bottom first, each reading the new state of the one below")
     p.add_argument("--semantics", default=None,
                    help="indicator (the textbook's; the default) or saturated (the large-gain limit of a real "
-                        "network; the default of certify)")
+                        "network; the default of certify and verify)")
     p.add_argument("--output", choices=READOUTS, default=None,
                    help="the output is unit 0 of the state (default for one unit) or a threshold read-out")
     p.add_argument("--output-rule", choices=tuple(OUTPUT_RULES), default=None,
@@ -204,9 +204,9 @@ def _adopt_recorded(args) -> None:
         args.activation = "sigmoid"
 
 
-# certify asks what a real network does as its gain grows: the saturated semantics is that limit (under the
-# indicator semantics a tanh gives 0, which a real tanh never keeps)
-_DEFAULT_SEMANTICS = {"certify": "saturated"}
+# certify and verify ask what a real network does: the saturated semantics is its limit as the gain grows (under
+# the indicator semantics a tanh gives 0, which a real tanh never keeps)
+_DEFAULT_SEMANTICS = {"certify": "saturated", "verify": "saturated"}
 
 
 def make_problem(args, fixed_items=()) -> Problem:
