@@ -247,6 +247,9 @@ def cmd_solve(args) -> int:
     problem = make_problem(args, args.fix)
     if args.all_sizes:
         return _solve_all_sizes(args, problem)
+    if (args.second_opinion or args.smt2) and problem.cell.code_values(problem.semantics.name) is None:
+        raise BadInput(f"--second-opinion and --smt2 read the direct encoding, which the {problem.cell.name} cell "
+                       "has not (its cell state can count); its answers rest on the case-split prover's checks")
     answer = solve(problem, timeout=args.timeout)
     text, obj = answer_text(answer), answer_json(answer)
     if args.second_opinion:
