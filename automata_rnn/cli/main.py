@@ -168,6 +168,10 @@ def build_parser() -> Parser:
 
     add_train_parsers(sub, Parser)
 
+    from automata_rnn.cli.census import add_parser as add_census_parser
+
+    add_census_parser(sub)
+
     t = sub.add_parser("tour", help="every textbook question, answered and checked")
     t.add_argument("--json", action="store_true", help="print JSON")
 
@@ -564,6 +568,12 @@ def cmd_schema(args) -> int:
     return EXIT_OK
 
 
+def cmd_census(args) -> int:
+    from automata_rnn.cli.census import run
+
+    return run(args)
+
+
 def cmd_train(args) -> int:
     from automata_rnn.cli.train import run
 
@@ -573,7 +583,8 @@ def cmd_train(args) -> int:
 COMMANDS = {"solve": cmd_solve, "conditions": cmd_conditions, "check": cmd_check, "audit": cmd_audit,
             "proofs": cmd_proofs, "tour": cmd_tour, "minimize": cmd_minimize, "table": cmd_table,
             "certify": cmd_certify, "simulate": cmd_simulate, "diagram": cmd_diagram,
-            "verify": cmd_verify, "train": cmd_train, "plot": cmd_train, "schema": cmd_schema}
+            "verify": cmd_verify, "train": cmd_train, "plot": cmd_train, "schema": cmd_schema,
+            "census": cmd_census}
 
 
 @functools.cache
@@ -589,6 +600,8 @@ def cli() -> int:
 
 # the options naming a file that a command writes (train's and plot's --out, and proofs', are folders)
 OUTPUT_FILES = {"solve": ("smt2", "save"), "minimize": ("smt2",), "diagram": ("out",), "table": ("out",)}
+# commands whose --timeout bounds each entry they compute, not the whole command (census runs until done)
+TIMEOUT_PER_ENTRY = ("census",)
 
 
 def main(argv=None, capture: dict | None = None, supervised: bool = False) -> int:
@@ -652,7 +665,8 @@ def _supervised(argv: list[str], args) -> int:
         return code, (capture or None)
 
     memory = args.memory if args.memory is not None else limits.default_memory()
-    outcome = limits.supervise(child, getattr(args, "timeout", None), memory)
+    seconds = None if args.command in TIMEOUT_PER_ENTRY else getattr(args, "timeout", None)
+    outcome = limits.supervise(child, seconds, memory)
     if outcome.answer is not None:
         emit(args, outcome.answer["text"], outcome.answer["json"])
     elif outcome.limit and outcome.code == EXIT_UNKNOWN:
