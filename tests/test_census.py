@@ -10,6 +10,10 @@ import io
 import itertools
 import json
 import os
+import pathlib
+import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -186,6 +190,41 @@ def test_an_interrupted_census_resumes_from_what_it_wrote(two_states, tmp_path):
     assert again.resumed == 10 and again.computed == 16
     elman = [r for r in _without_seconds(folder / cs.DATASET) if r["cell"] == "rnn"]
     assert _without_seconds(tmp_path / cs.DATASET) == elman
+
+
+def _processes_naming(marker: str) -> list[int]:
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if marker.encode() in f.read():
+                    found.append(int(pid))
+        except OSError:
+            pass
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
+def test_a_census_ended_mid_run_leaves_no_process_and_resumes_to_the_same_dataset(two_states, tmp_path):
+    automata, folder, _ = two_states
+    out = tmp_path / "ended"
+    env = dict(os.environ, PYTHONPATH=str(pathlib.Path(__file__).resolve().parent.parent))
+    child = subprocess.Popen([sys.executable, "-m", "automata_rnn", "census", "all", "--states", "2", "--cells",
+                              "rnn", "--max-hidden", "3", "--engine", "local", "--workers", "2", "--no-plot",
+                              "--out", str(out)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (out / cs.DATASET).exists():
+        time.sleep(0.05)
+    child.send_signal(signal.SIGTERM)
+    assert child.wait(10) == 130 and b"interrupted" in child.stderr.read()
+    time.sleep(0.5)                      # the workers poll for their parent every 0.2 s
+    assert _processes_naming(str(out)) == []
+    written = len((out / cs.DATASET).read_text().splitlines())
+    assert 1 <= written < 26
+    again = cs.census(automata, ["rnn"], str(out), SETTINGS)
+    assert again.resumed == written and again.computed == 26 - written
+    elman = [r for r in _without_seconds(folder / cs.DATASET) if r["cell"] == "rnn"]
+    assert _without_seconds(out / cs.DATASET) == elman
 
 
 def test_a_census_made_with_other_settings_or_a_foreign_line_is_refused(two_states, tmp_path):

@@ -13,8 +13,9 @@ import sys
 from typing import Callable, Iterator
 
 from automata_rnn.cli import limits
-from automata_rnn.cli.answer import emit
+from automata_rnn.cli.answer import emit, progress
 from automata_rnn.cli.arguments import positive_int, positive_seconds
+from automata_rnn.cli.forked import end_with_parent
 from automata_rnn.model.cells import get_cell
 from automata_rnn.verdicts import BadInput
 
@@ -89,7 +90,7 @@ def run(args) -> int:
     engine, name = choose_engine(args)
     made_folder(out)
     result = cs.census(automata, cells, out, settings, engine, guarded(args.timeout, args.memory),
-                       progress=_progress(), note=lambda m: print(f"automata-rnn: note: {m}", file=sys.stderr))
+                       progress=progress("minimal_units"), note=_note)
     files = {"dataset": result.dataset,
              "csv": write_atomic(os.path.join(out, "census.csv"), census_csv(result.records))}
     if args.plot:
@@ -106,6 +107,10 @@ def run(args) -> int:
            "statistics": stats, "files": files}
     emit(args, census_text(obj), obj)
     return 0 if not unknown else 3
+
+
+def _note(message: str) -> None:
+    print(f"automata-rnn: note: {message}", file=sys.stderr)
 
 
 def choose_engine(args) -> tuple[Callable, str]:
@@ -146,7 +151,11 @@ class _Guarded:
 
         if not limits.supported():
             return task(spec)
-        outcome = limits.supervise(lambda: (0, task(spec)), self.seconds, self.memory)
+        def run():
+            end_with_parent()
+            return 0, task(spec)
+
+        outcome = limits.supervise(run, self.seconds, self.memory)
         if outcome.answer is not None:
             return outcome.answer
         automaton = Automaton.from_json(spec["machine"], spec["machine"]["name"])
@@ -161,7 +170,7 @@ def local_engine(workers: int):
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     def engine(function, specs) -> Iterator[tuple[dict, dict]]:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=end_with_parent) as pool:
             pending = {pool.submit(function, spec): spec for spec in specs}
             while pending:
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -194,14 +203,3 @@ def ray_engine(address: str | None, workers: int):
 def _call(function, spec: dict) -> dict:
     """``function(spec)``: what a Ray worker runs (Ray takes functions, not callable objects)."""
     return function(spec)
-
-
-def _progress():
-    """A line on stderr as each entry is written, when stderr is a terminal (None otherwise)."""
-    if not sys.stderr.isatty():
-        return None
-
-    def show(k: int, n: int, record: dict) -> None:
-        found = "unknown" if record["minimal_units"] is None else f"{record['minimal_units']} unit(s)"
-        print(f"[{k}/{n}] {record['automaton']} on {record['cell']}: {found}", file=sys.stderr, flush=True)
-    return show

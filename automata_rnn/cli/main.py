@@ -16,7 +16,7 @@ from typing import Sequence
 
 from automata_rnn import __version__
 from automata_rnn.cli import limits
-from automata_rnn.cli.answer import emit
+from automata_rnn.cli.answer import emit, progress
 from automata_rnn.cli.arguments import memory, positive_int, positive_seconds, rational, unit_counts
 from automata_rnn.interop.automata_files import load_automaton
 from automata_rnn.interop.files import dumps, writable_path
@@ -517,7 +517,7 @@ def cmd_table(args) -> int:
         args.certificate_nodes = CERTIFICATE_NODES
     with ProcessPoolExecutor(max_workers=args.workers) if args.workers > 1 else contextlib.nullcontext() as pool:
         rows = table(automata, cells, args.max_hidden, args.timeout, executor=pool,
-                     certificate_nodes=args.certificate_nodes, progress=_table_progress())
+                     certificate_nodes=args.certificate_nodes, progress=progress("minimal_hidden"))
     md = table_markdown(rows, cells)
     answered = all(r["minimal_hidden"] is not None for r in rows)
     if args.out and answered:  # a page with unknown entries never replaces one
@@ -526,17 +526,6 @@ def cmd_table(args) -> int:
         md += f"\n\n{args.out} not written: the table has unknown entries"
     emit(args, md, rows if args.timings else without_timings(rows))
     return EXIT_OK if answered else EXIT_UNKNOWN
-
-
-def _table_progress():
-    """A line on stderr as each entry of the table is known, when stderr is a terminal (None otherwise)."""
-    if not sys.stderr.isatty():
-        return None
-
-    def show(k: int, n: int, row: dict) -> None:
-        found = "unknown" if row["minimal_hidden"] is None else f"{row['minimal_hidden']} unit(s)"
-        print(f"[{k}/{n}] {row['automaton']} on {row['cell']}: {found}", file=sys.stderr, flush=True)
-    return show
 
 
 def _table_page(md: str, rows: list[dict]) -> str:

@@ -17,6 +17,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
@@ -230,7 +231,7 @@ def census_plot(records: Sequence[Mapping[str, Any]], family: str, path: str) ->
     exact = [r for r in records if r["minimal_units"] is not None]
     states = sorted({r["states"] for r in records}) or [1]
     with rc_context(_STYLE):
-        fig = _figure(7.0, 4.5)
+        fig = _figure(9.0, 4.5)
         ax = fig.subplots()
         q = np.arange(min(states), max(states) + 1)
         symbols = max((len(r["machine"]["alphabet"]) for r in records), default=2)
@@ -260,9 +261,9 @@ def census_plot(records: Sequence[Mapping[str, Any]], family: str, path: str) ->
         ax.set_ylabel("hidden units")
         ax.set_xticks(q)
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        legend = ax.legend(loc="upper left", fontsize=7)
+        legend = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
         for handle in legend.legend_handles:
-            if hasattr(handle, "set_sizes"):
+            if isinstance(handle, PathCollection):  # a cell's marker at one size, not its first point's
                 handle.set_sizes([40])
         fig.tight_layout()
         return _save(fig, path)
