@@ -128,7 +128,7 @@ def _record(automaton: Automaton, cell: str, settings: Settings, size: Size, sec
         lower = {"units": excluded.units + 1, "method": excluded.method, "certificate": name,
                  "checked": excluded.checked}
     else:
-        lower = {"units": 1, "method": "none needed: one unit is the least", "certificate": None, "checked": ""}
+        lower = dict(NOTHING_EXCLUDED)
     upper = None
     if m.weights is not None:
         upper = {"units": m.problem.units, "method": "weights found by the search, verified by an exhaustive "
@@ -138,21 +138,27 @@ def _record(automaton: Automaton, cell: str, settings: Settings, size: Size, sec
         upper = {"units": built.units, "method": "Minsky's construction, verified by an exhaustive exact run",
                  "weights": weights_json(weights, built.parameter_names())}
     exact = upper is not None and upper["units"] == lower["units"]
-    return {"record": unknown_record(automaton, cell, settings, m.reason or "", seconds) | {
-        "minimal_units": upper["units"] if exact and upper is not None else None,
-        "lower_bound": lower, "upper_bound": upper, "reason": None if exact else (m.reason or "unknown")},
-        "certificates": certificates}
+    return {"record": _about(automaton, cell, settings, seconds) | {
+        "minimal_units": lower["units"] if exact else None, "lower_bound": lower, "upper_bound": upper,
+        "reason": None if exact else (m.reason or "the bounds do not meet")}, "certificates": certificates}
+
+
+NOTHING_EXCLUDED = {"units": 1, "method": "none needed: one unit is the least", "certificate": None, "checked": ""}
 
 
 def unknown_record(automaton: Automaton, cell: str, settings: Settings, reason: str, seconds: float) -> dict:
     """A record with nothing known beyond one unit (the search was ended from outside, e.g. by a time limit)."""
+    return _about(automaton, cell, settings, seconds) | {
+        "minimal_units": None, "lower_bound": dict(NOTHING_EXCLUDED), "upper_bound": None, "reason": reason}
+
+
+def _about(automaton: Automaton, cell: str, settings: Settings, seconds: float) -> dict:
+    """What every record says besides its bounds: the machine, the cell, the settings, the reference bounds,
+    the time."""
     states = len(minimal_machine(automaton).states)
     return {"format": FORMAT, "automaton": automaton.name, "machine": automaton.to_json(), "states": states,
-            "cell": get_cell(cell).name, "settings": settings.to_json(), "minimal_units": None,
-            "lower_bound": {"units": 1, "method": "none needed: one unit is the least", "certificate": None,
-                            "checked": ""},
-            "upper_bound": None, "counting_bound": counting_bound(states),
-            "minsky_units": states * len(automaton.alphabet), "reason": reason, "seconds": round(seconds, 3)}
+            "cell": get_cell(cell).name, "settings": settings.to_json(), "counting_bound": counting_bound(states),
+            "minsky_units": states * len(automaton.alphabet), "seconds": round(seconds, 3)}
 
 
 def without_seconds(record: dict) -> dict:
@@ -172,6 +178,8 @@ def checked(answer: dict) -> tuple[dict, dict[str, dict]]:
     independent checker, named by its hash and refuting the size just below the lower bound; the upper bound's
     weights by an exhaustive exact run.  InternalCheckFailed if any check fails."""
     record, certificates = answer["record"], answer["certificates"]
+    if set(record) != set(RECORD_KEYS):
+        raise InternalCheckFailed(f"a census record with the keys {sorted(record)}, not {sorted(RECORD_KEYS)}")
     automaton = Automaton.from_json(record["machine"], record["automaton"])
     lower, upper = record["lower_bound"], record["upper_bound"]
     for name, cert in certificates.items():
@@ -186,6 +194,10 @@ def checked(answer: dict) -> tuple[dict, dict[str, dict]]:
             raise InternalCheckFailed(f"{record['automaton']} on {record['cell']}: certificate rejected: {why}")
     if lower["certificate"] is not None and lower["certificate"] not in certificates:
         raise InternalCheckFailed(f"{record['automaton']} on {record['cell']}: the certificate is missing")
+    meet = upper is not None and upper["units"] == lower["units"]
+    if (upper is not None and upper["units"] < lower["units"]) or record["minimal_units"] != (
+            lower["units"] if meet else None):
+        raise InternalCheckFailed(f"{record['automaton']} on {record['cell']}: the bounds and the minimum disagree")
     if upper is not None:
         try:
             works = verify_weights(problem_of(automaton, record["cell"], upper["units"]), weights_of(upper)).implements
@@ -198,6 +210,15 @@ def checked(answer: dict) -> tuple[dict, dict[str, dict]]:
 
 
 # -- the dataset -------------------------------------------------------------------------------------------
+
+RECORD_KEYS = ("format", "automaton", "states", "cell", "minimal_units", "lower_bound", "upper_bound", "reason",
+               "counting_bound", "minsky_units", "settings", "seconds", "machine")
+
+
+def line_of(record: dict) -> str:
+    """A record as one line of the dataset, its keys in the order of :data:`RECORD_KEYS`."""
+    return json.dumps({k: record[k] for k in RECORD_KEYS}, separators=(",", ":")) + "\n"
+
 
 class Dataset:
     """A census in a folder: ``census.jsonl`` (one record per line) and the certificates beside it."""
@@ -240,7 +261,7 @@ class Dataset:
             path = os.path.join(self.folder, name)
             if not os.path.exists(path):
                 write_atomic(path, json.dumps(cert, separators=(",", ":")) + "\n")
-        line = (json.dumps(record, separators=(",", ":")) + "\n").encode("utf-8")
+        line = line_of(record).encode("utf-8")
         with open(self.path, "ab") as f:
             f.write(line)
             f.flush()
@@ -248,7 +269,7 @@ class Dataset:
 
     def finish(self, records: Iterable[dict]) -> str:
         """Rewrite the dataset whole, in the census's order (so that a resumed run ends with the same file)."""
-        return write_atomic(self.path, "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records))
+        return write_atomic(self.path, "".join(map(line_of, records)))
 
 
 Engine = Callable[[Callable[[dict], dict], list[dict]], Iterator[tuple[dict, dict]]]
