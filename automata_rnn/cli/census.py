@@ -105,7 +105,7 @@ def run(args) -> int:
            "exact": len(result.records) - len(unknown), "unknown": unknown,
            "certificates": len({r["lower_bound"]["certificate"] for r in result.records} - {None}),
            "statistics": stats, "files": files}
-    emit(args, census_text(obj), obj)
+    emit(args, census_text(obj, result.records), obj)
     return 0 if not unknown else 3
 
 

@@ -27,8 +27,29 @@ def _cell(value) -> str:
     return "" if value is None else str(value)
 
 
-def census_text(summary: dict) -> str:
-    """What ``census`` prints: the family, what was computed or resumed, what the data show, the files."""
+def units_table(records: list[dict]) -> str:
+    """Markdown: per cell and number of states, how many automata need each number of units (and how many are
+    unknown), and how many sit at the counting bound max(1, ceil(log2 |Q|))."""
+    sizes = sorted({r["minimal_units"] for r in records if r["minimal_units"] is not None})
+    groups: dict[tuple[str, int], list[dict]] = {}
+    for r in records:
+        groups.setdefault((r["cell"], r["states"]), []).append(r)
+    head = ["cell", "\\|Q\\|", "automata", *(f"{n} unit{'s' if n > 1 else ''}" for n in sizes), "unknown",
+            "at max(1, ⌈log2 \\|Q\\|⌉)"]
+    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    order = list(dict.fromkeys(r["cell"] for r in records))
+    for (cell, states), group in sorted(groups.items(), key=lambda item: (order.index(item[0][0]), item[0][1])):
+        known = [r["minimal_units"] for r in group if r["minimal_units"] is not None]
+        at = sum(r["minimal_units"] == r["counting_bound"] for r in group)
+        cells = [cell, str(states), str(len(group)), *(str(known.count(n)) for n in sizes),
+                 str(len(group) - len(known)), str(at)]
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def census_text(summary: dict, records: list[dict]) -> str:
+    """What ``census`` prints: the family, what was computed or resumed, what the data show (with
+    :func:`units_table` of the records), the files."""
     lines = [f"census of {summary['family']}: {summary['automata']} automata x {len(summary['cells'])} cell(s) "
              f"({', '.join(summary['cells'])}) = {summary['entries']} entries, {summary['exact']} exact",
              f"computed now: {summary['computed']} on {summary['engine']}; already in the dataset: "
@@ -44,6 +65,7 @@ def census_text(summary: dict) -> str:
     for cell, c in summary["statistics"]["against_rnn"].items():
         lines.append(f"{cell} against rnn (both exact): fewer units on {c['fewer']}, as many on {c['same']}, "
                      f"more on {c['more']}")
+    lines += ["", units_table(records), ""]
     for u in summary["unknown"]:
         lines.append(f"* {u['automaton']} on {u['cell']}: unknown: {u['reason']}")
     lines += [f"wrote {path}" for path in summary["files"].values()]
