@@ -21,6 +21,7 @@ import pytest
 from automata_rnn.cli.census import guarded
 from automata_rnn.cli.main import main
 from automata_rnn.exact.checker import check
+from automata_rnn.interop.files import gzipped_json, read_json
 from automata_rnn.interop.schemas import problems
 from automata_rnn.model import families
 from automata_rnn.model.automata import BINARY
@@ -140,8 +141,7 @@ def test_every_certificate_written_is_accepted_and_refutes_the_size_below(two_st
     named = {r["lower_bound"]["certificate"]: r for r in result.records if r["lower_bound"]["certificate"]}
     assert files and sorted(named) == files
     for name, record in named.items():
-        with open(folder / name, encoding="utf-8") as f:
-            cert = json.load(f)
+        cert = read_json(folder / name)
         assert check(cert)[0]
         assert cert["problem"]["units"] == record["lower_bound"]["units"] - 1 == record["minimal_units"] - 1
         assert cert["problem"]["cell"] == record["cell"] and cert["problem"]["automaton"] == record["machine"]
@@ -149,6 +149,21 @@ def test_every_certificate_written_is_accepted_and_refutes_the_size_below(two_st
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         assert main(["audit", *(str(folder / f) for f in files), "--json"]) == 0
+
+
+def test_audit_reads_gzip_certificates_and_rejects_a_tampered_or_broken_one(two_states, tmp_path):
+    _, folder, result = two_states
+    name = next(r["lower_bound"]["certificate"] for r in result.records if r["lower_bound"]["certificate"])
+    cert = read_json(folder / name)
+    tampered = tmp_path / "tampered.json.gz"
+    tampered.write_bytes(gzipped_json({**cert, "tree": {"word": []}}))
+    not_gzip = tmp_path / "plain.json.gz"
+    not_gzip.write_text(json.dumps(cert))
+    assert _run(["audit", str(folder / name)])[0] == 0
+    code, out, _ = _run(["audit", str(tampered)])
+    assert code == 1 and "REJECTED" in out
+    code, _, err = _run(["audit", str(not_gzip)])
+    assert code == 2 and "not a gzip file" in err and len(err.strip().splitlines()) == 1
 
 
 def _without_seconds(path) -> list[dict]:

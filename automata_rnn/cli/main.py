@@ -8,7 +8,6 @@ import contextlib
 import dataclasses
 import functools
 import io
-import json
 import os
 import sys
 from fractions import Fraction
@@ -19,7 +18,7 @@ from automata_rnn.cli import limits
 from automata_rnn.cli.answer import emit, progress
 from automata_rnn.cli.arguments import memory, positive_int, positive_seconds, rational, unit_counts
 from automata_rnn.interop.automata_files import load_automaton
-from automata_rnn.interop.files import dumps, writable_path
+from automata_rnn.interop.files import dumps, read_json, writable_path
 from automata_rnn.interop.weights import load_weights, parse_assignments, recorded_network
 from automata_rnn.model.cells import CELLS, get_cell
 from automata_rnn.model.network import OUTPUT_RULES, READOUTS
@@ -459,8 +458,7 @@ def cmd_audit(args) -> int:
     results = []
     for path in args.files:
         try:
-            with open(path, encoding="utf-8") as f:
-                obj = json.load(f)
+            obj = read_json(path)
         except (OSError, ValueError) as e:
             raise BadInput(f"certificate file {path!r}: cannot read ({e})") from None
         certs = obj if isinstance(obj, list) else [obj]

@@ -53,7 +53,8 @@ def census_text(summary: dict, records: list[dict]) -> str:
     lines = [f"census of {summary['family']}: {summary['automata']} automata x {len(summary['cells'])} cell(s) "
              f"({', '.join(summary['cells'])}) = {summary['entries']} entries, {summary['exact']} exact",
              f"computed now: {summary['computed']} on {summary['engine']}; already in the dataset: "
-             f"{summary['resumed']}; certificates: {summary['certificates']} (automata-rnn audit FOLDER/cert-*.json)"]
+             f"{summary['resumed']}; certificates: {summary['certificates']} "
+             "(automata-rnn audit FOLDER/cert-*.json.gz)"]
     for cell, s in summary["statistics"]["cells"].items():
         if not s["exact"]:
             lines.append(f"{cell}: no exact entry")

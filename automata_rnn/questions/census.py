@@ -3,12 +3,13 @@ as a dataset that an interrupted run resumes.
 
 One *record* per (automaton, cell) is a line of ``census.jsonl`` in the dataset's folder: the machine, the
 least number of units not excluded (``lower_bound``: how it is known, and the certificate of the exclusion
-below it by reference, a file ``cert-<hash>.json`` beside the dataset that ``automata-rnn audit`` re-checks),
-the fewest units with a network that works (``upper_bound``: how it is known, and its weights), the minimal
-number of units when the two meet, and otherwise the reason.  Every record is checked where it is written,
-whatever engine computed it: each certificate by the independent checker, each network by an exhaustive
-exact run.  Records are appended as whole lines and flushed to disk one at a time, so that an interrupted run
-leaves at most a torn last line, which the next run drops (saying so) before it computes what is missing.
+below it by reference, a gzip-compressed file ``cert-<hash>.json.gz`` beside the dataset that ``automata-rnn
+audit`` re-checks), the fewest units with a network that works (``upper_bound``: how it is known, and its
+weights), the minimal number of units when the two meet, and otherwise the reason. Every record is checked
+where it is written, whatever engine computed it: each certificate by the independent checker, each network by
+an exhaustive exact run. Records are appended as whole lines and flushed to disk one at a time, so that an
+interrupted run leaves at most a torn last line, which the next run drops (saying so) before it computes what
+is missing.
 
 :func:`minimal_size` is the one call to the size search; :func:`task` turns its answer into a record, as
 plain data in and out, so that any engine (local processes, Ray) can run it.
@@ -28,7 +29,7 @@ from typing import Callable, Iterable, Iterator, NamedTuple
 from automata_rnn.arithmetic.exact import parse_rational
 from automata_rnn.exact.checker import check
 from automata_rnn.exact.run import TooLarge, verify_weights
-from automata_rnn.interop.files import write_atomic
+from automata_rnn.interop.files import gzipped_json, write_atomic
 from automata_rnn.interop.weights import weights_json
 from automata_rnn.model.automata import Automaton
 from automata_rnn.model.automata import minimize as minimal_machine
@@ -90,10 +91,11 @@ def minimal_size(problem: Problem, settings: Settings) -> Size:
 
 
 def certificate_name(cert: dict) -> str:
-    """The file name of a certificate: ``cert-`` and the first 20 hex digits of the SHA-256 of its JSON with
-    sorted keys, so that equal certificates share one file and a name says which content it holds."""
+    """The file name of a certificate: ``cert-``, the first 20 hex digits of the SHA-256 of its JSON with sorted
+    keys, ``.json.gz`` (a case split is large; compressed, tenfold smaller), so that equal certificates share one
+    file and a name says which content it holds."""
     digest = hashlib.sha256(json.dumps(cert, sort_keys=True, separators=(",", ":")).encode("utf-8")).hexdigest()
-    return f"cert-{digest[:20]}.json"
+    return f"cert-{digest[:20]}.json.gz"
 
 
 def counting_bound(states: int) -> int:
@@ -260,7 +262,7 @@ class Dataset:
         for name, cert in certificates.items():
             path = os.path.join(self.folder, name)
             if not os.path.exists(path):
-                write_atomic(path, json.dumps(cert, separators=(",", ":")) + "\n")
+                write_atomic(path, gzipped_json(cert))
         line = line_of(record).encode("utf-8")
         with open(self.path, "ab") as f:
             f.write(line)
