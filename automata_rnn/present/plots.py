@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import os
+import textwrap
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -255,8 +256,9 @@ def census_plot(records: Sequence[Mapping[str, Any]], family: str, path: str) ->
             for x, y, k in zip(xs, ys, n):
                 ax.annotate(str(k), (x, y), xytext=(4, 4), textcoords="offset points", fontsize=7)
         open_entries = len(records) - len(exact)
-        ax.set_title(f"Minimal threshold networks: {family}"
-                     + (f"\n({open_entries} entries without an exact minimum not drawn)" if open_entries else ""))
+        title = textwrap.fill(f"Minimal threshold networks: {family}", 80)
+        ax.set_title(title + (f"\n({open_entries} entries without an exact minimum not drawn)" if open_entries
+                              else ""))
         ax.set_xlabel("|Q|: states of the minimal automaton")
         ax.set_ylabel("hidden units")
         ax.set_xticks(q)
