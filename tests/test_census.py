@@ -130,6 +130,12 @@ def test_the_census_agrees_with_minimize_run_directly(two_states):
             assert m.minimal is not None and r["minimal_units"] == m.minimal, (a.name, cell)
             assert r["lower_bound"]["units"] == r["upper_bound"]["units"] == m.minimal
             assert problems("census-record", r) == []
+    # complementing the outputs (the read-out's weights and bias negated, the bias moved by less than the least
+    # margin) never changes a minimum
+    for (name, cell), r in by_key.items():
+        k, table, outputs = name.split("-")
+        flipped = "".join("1" if o == "0" else "0" for o in outputs)
+        assert by_key[(f"{k}-{table}-{flipped}", cell)]["minimal_units"] == r["minimal_units"]
     # the toggle's machine (parity of 1s) needs two Elman units, and one GRU unit
     assert by_key[("dfa2-0110-01", "rnn")]["minimal_units"] == 2
     assert by_key[("dfa2-0110-01", "gru")]["minimal_units"] == 1
