@@ -34,6 +34,8 @@ _PUBLIC = {
     "ACTIVATIONS": "model.activation",
     "Semantics": "model.semantics",
     "Problem": "model.problem",
+    "minimal_machines": "model.families",
+    "random_minimal": "model.families",
     # automata and weights from files
     "load_automaton": "interop.automata_files",
     "from_regex": "interop.regex",
@@ -54,11 +56,13 @@ _PUBLIC = {
     "prove_real": "questions.verify",
     "find_failure": "questions.verify",
     "extract": "questions.verify",
+    "census": "questions.census",
+    "CensusSettings": "questions.census",
     # real networks
     "simulate": "arithmetic.simulate",
     "train_automaton": "learn.train",
 }
-_RENAMED = {"check_certificate": "check"}
+_RENAMED = {"check_certificate": "check", "CensusSettings": "Settings"}
 
 __all__ = sorted(_PUBLIC)
 

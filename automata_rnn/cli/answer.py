@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Callable
 
 from automata_rnn.interop.files import dumps
 
@@ -19,3 +20,15 @@ def emit(args, text: str, obj) -> None:
         sys.stdout.write(dumps(obj))
     else:
         print(text)
+
+
+def progress(units: str) -> Callable[[int, int, dict], None] | None:
+    """A line on stderr as each (automaton, cell) entry of a sweep is known, its size read from the entry's key
+    ``units`` (None: unknown), when stderr is a terminal; None otherwise."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(k: int, n: int, entry: dict) -> None:
+        found = "unknown" if entry[units] is None else f"{entry[units]} unit(s)"
+        print(f"[{k}/{n}] {entry['automaton']} on {entry['cell']}: {found}", file=sys.stderr, flush=True)
+    return show

@@ -88,8 +88,7 @@ def _take(queue_read: int):
 
 def _helper(function, items, queue_read: int, result_write: int) -> None:
     """Body of a forked helper; never returns."""
-    parent = os.getppid()
-    threading.Thread(target=_end_with_parent, args=(parent,), daemon=True).start()
+    end_with_parent()
     done = {}
     status = 0
     try:
@@ -105,6 +104,12 @@ def _helper(function, items, queue_read: int, result_write: int) -> None:
         status = 1
     finally:
         os._exit(status)
+
+
+def end_with_parent() -> None:
+    """End this process (exit status 1) as soon as its parent is gone, polled every 0.2 s by a daemon thread:
+    a forked worker never outlives the command that made it."""
+    threading.Thread(target=_end_with_parent, args=(os.getppid(),), daemon=True).start()
 
 
 def _end_with_parent(parent: int) -> None:

@@ -8,7 +8,6 @@ import contextlib
 import dataclasses
 import functools
 import io
-import json
 import os
 import sys
 from fractions import Fraction
@@ -16,10 +15,10 @@ from typing import Sequence
 
 from automata_rnn import __version__
 from automata_rnn.cli import limits
-from automata_rnn.cli.answer import emit
+from automata_rnn.cli.answer import emit, progress
 from automata_rnn.cli.arguments import memory, positive_int, positive_seconds, rational, unit_counts
 from automata_rnn.interop.automata_files import load_automaton
-from automata_rnn.interop.files import dumps, writable_path
+from automata_rnn.interop.files import dumps, read_json, writable_path
 from automata_rnn.interop.weights import load_weights, parse_assignments, recorded_network
 from automata_rnn.model.cells import CELLS, get_cell
 from automata_rnn.model.network import OUTPUT_RULES, READOUTS
@@ -167,6 +166,10 @@ def build_parser() -> Parser:
     from automata_rnn.cli.train import add_parsers as add_train_parsers
 
     add_train_parsers(sub, Parser)
+
+    from automata_rnn.cli.census import add_parser as add_census_parser
+
+    add_census_parser(sub)
 
     t = sub.add_parser("tour", help="every textbook question, answered and checked")
     t.add_argument("--json", action="store_true", help="print JSON")
@@ -458,8 +461,7 @@ def cmd_audit(args) -> int:
     results = []
     for path in args.files:
         try:
-            with open(path, encoding="utf-8") as f:
-                obj = json.load(f)
+            obj = read_json(path)
         except (OSError, ValueError) as e:
             raise BadInput(f"certificate file {path!r}: cannot read ({e})") from None
         certs = obj if isinstance(obj, list) else [obj]
@@ -516,7 +518,7 @@ def cmd_table(args) -> int:
         args.certificate_nodes = CERTIFICATE_NODES
     with ProcessPoolExecutor(max_workers=args.workers) if args.workers > 1 else contextlib.nullcontext() as pool:
         rows = table(automata, cells, args.max_hidden, args.timeout, executor=pool,
-                     certificate_nodes=args.certificate_nodes, progress=_table_progress())
+                     certificate_nodes=args.certificate_nodes, progress=progress("minimal_hidden"))
     md = table_markdown(rows, cells)
     answered = all(r["minimal_hidden"] is not None for r in rows)
     if args.out and answered:  # a page with unknown entries never replaces one
@@ -525,17 +527,6 @@ def cmd_table(args) -> int:
         md += f"\n\n{args.out} not written: the table has unknown entries"
     emit(args, md, rows if args.timings else without_timings(rows))
     return EXIT_OK if answered else EXIT_UNKNOWN
-
-
-def _table_progress():
-    """A line on stderr as each entry of the table is known, when stderr is a terminal (None otherwise)."""
-    if not sys.stderr.isatty():
-        return None
-
-    def show(k: int, n: int, row: dict) -> None:
-        found = "unknown" if row["minimal_hidden"] is None else f"{row['minimal_hidden']} unit(s)"
-        print(f"[{k}/{n}] {row['automaton']} on {row['cell']}: {found}", file=sys.stderr, flush=True)
-    return show
 
 
 def _table_page(md: str, rows: list[dict]) -> str:
@@ -567,6 +558,12 @@ def cmd_schema(args) -> int:
     return EXIT_OK
 
 
+def cmd_census(args) -> int:
+    from automata_rnn.cli.census import run
+
+    return run(args)
+
+
 def cmd_train(args) -> int:
     from automata_rnn.cli.train import run
 
@@ -576,7 +573,8 @@ def cmd_train(args) -> int:
 COMMANDS = {"solve": cmd_solve, "conditions": cmd_conditions, "check": cmd_check, "audit": cmd_audit,
             "proofs": cmd_proofs, "tour": cmd_tour, "minimize": cmd_minimize, "table": cmd_table,
             "certify": cmd_certify, "simulate": cmd_simulate, "diagram": cmd_diagram,
-            "verify": cmd_verify, "train": cmd_train, "plot": cmd_train, "schema": cmd_schema}
+            "verify": cmd_verify, "train": cmd_train, "plot": cmd_train, "schema": cmd_schema,
+            "census": cmd_census}
 
 
 @functools.cache
@@ -592,6 +590,8 @@ def cli() -> int:
 
 # the options naming a file that a command writes (train's and plot's --out, and proofs', are folders)
 OUTPUT_FILES = {"solve": ("smt2", "save"), "minimize": ("smt2",), "diagram": ("out",), "table": ("out",)}
+# commands whose --timeout bounds each entry they compute, not the whole command (census runs until done)
+TIMEOUT_PER_ENTRY = ("census",)
 
 
 def main(argv=None, capture: dict | None = None, supervised: bool = False) -> int:
@@ -655,7 +655,8 @@ def _supervised(argv: list[str], args) -> int:
         return code, (capture or None)
 
     memory = args.memory if args.memory is not None else limits.default_memory()
-    outcome = limits.supervise(child, getattr(args, "timeout", None), memory)
+    seconds = None if args.command in TIMEOUT_PER_ENTRY else getattr(args, "timeout", None)
+    outcome = limits.supervise(child, seconds, memory)
     if outcome.answer is not None:
         emit(args, outcome.answer["text"], outcome.answer["json"])
     elif outcome.limit and outcome.code == EXIT_UNKNOWN:

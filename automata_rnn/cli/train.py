@@ -92,9 +92,9 @@ def run(args) -> int:
 
 # -- helpers -------------------------------------------------------------------------------------
 
-def _writable_folder(path: str) -> str:
+def writable_folder(path: str) -> str:
     """``path`` as a folder that exists, or that can be made, and takes new files; BadInput saying why not
-    otherwise.  Nothing is made here: :func:`_made` makes the folder when the first file is written, so that
+    otherwise.  Nothing is made here: :func:`made_folder` makes the folder when the first file is written, so that
     a command that fails leaves no folder behind."""
     probe = os.path.abspath(path)
     while not os.path.exists(probe) and os.path.dirname(probe) != probe:
@@ -107,8 +107,8 @@ def _writable_folder(path: str) -> str:
     return path
 
 
-def _made(folder: str) -> str:
-    """``folder``, made if it is missing (checked beforehand by :func:`_writable_folder`)."""
+def made_folder(folder: str) -> str:
+    """``folder``, made if it is missing (checked beforehand by :func:`writable_folder`)."""
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError as e:
@@ -125,7 +125,7 @@ def _needs_matplotlib() -> None:
 
 def _write_json(path: str, obj) -> str:
     """Write ``obj`` as JSON, whole or not at all (its folder made if need be)."""
-    _made(os.path.dirname(path) or ".")
+    made_folder(os.path.dirname(path) or ".")
     return write_atomic(path, dumps(obj))
 
 
@@ -210,7 +210,7 @@ def _train(args) -> int:
                                         lr=0.2 if args.lr is None else args.lr,
                                         batch=100 if args.batch is None else args.batch, seed=seed)
         train._check_settings(settings["epochs"], settings["lr"], settings["batch"], args.clip, "sgd")
-        out = _writable_folder(args.out)
+        out = writable_folder(args.out)
         if seeds is not None:
             del settings["seed"]
             return _train_seeds(args, cell, activation, seeds, settings, out)
@@ -231,7 +231,7 @@ def _train(args) -> int:
         lr = settings["lr"]
         train._check_settings(settings["epochs"], (0.2 if settings["optimizer"] == "sgd" else 0.01) if lr is None
                               else lr, settings["batch"], args.clip, settings["optimizer"])
-        out = _writable_folder(args.out)
+        out = writable_folder(args.out)
         if not args.no_plot:
             _needs_matplotlib()
         result = train.train_automaton(automaton, cell, units, clip=args.clip, quiet=args.quiet,
@@ -244,7 +244,7 @@ def _train(args) -> int:
     if not args.no_plot:
         from automata_rnn.present import plots
 
-        _made(out)
+        made_folder(out)
 
         gates = "" if activation == "sigmoid" else f", {activation} gates"
         if args.task == TEXTBOOK_TASK and not gates:
@@ -322,11 +322,11 @@ def _plot(args) -> int:
         raise BadInput(f"unknown figure {args.figure!r} (known: dynamics, gradients)")
     if args.seed is not None and args.seed < 0:
         raise BadInput(f"the seed must be a whole number >= 0, not {args.seed}")
-    out = _writable_folder(args.out)
+    out = writable_folder(args.out)
     _needs_matplotlib()
     from automata_rnn.present import plots
 
-    _made(out)
+    made_folder(out)
 
     if args.figure == "dynamics":
         seed = plots.DYNAMICS_SEED if args.seed is None else args.seed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 from fractions import Fraction
@@ -52,3 +53,21 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> str:
             os.unlink(tmp)
         raise
     return path
+
+
+def gzipped_json(obj) -> bytes:
+    """``obj`` as compact JSON, gzip-compressed with no time stamp (equal objects give equal bytes)."""
+    return gzip.compress(json.dumps(obj, separators=(",", ":")).encode("utf-8"), mtime=0)
+
+
+def read_json(path: str | os.PathLike):
+    """The JSON in a file, gzip-compressed when its name ends in ``.gz``; OSError if it cannot be read,
+    ValueError if it is not JSON (or not gzip where the name says it is)."""
+    try:
+        if os.fspath(path).endswith(".gz"):
+            with gzip.open(path, "rt", encoding="utf-8") as f:
+                return json.load(f)
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (gzip.BadGzipFile, EOFError) as e:
+        raise ValueError(f"not a gzip file: {e}") from None

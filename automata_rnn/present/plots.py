@@ -1,4 +1,5 @@
-"""Figures of the training experiment: loss and gradient norm, cell dynamics, gradients through time.
+"""Figures: the training experiment (loss and gradient norm, cell dynamics, gradients through time) and a census
+(minimal units against states).
 
 Drawn with matplotlib's Agg canvas on :class:`matplotlib.figure.Figure`
 objects (pyplot and the global backend are left alone; LaTeX is never used).
@@ -11,12 +12,15 @@ from __future__ import annotations
 
 import io
 import os
+import textwrap
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from automata_rnn.arithmetic.autodiff import Tape
 from automata_rnn.interop.files import write_atomic
@@ -28,8 +32,8 @@ _STYLE: Any = {"text.usetex": False, "font.size": 9}
 _COLOURS = {"rnn": "tab:blue", "gru": "tab:orange", "gru-after": "tab:red", "gru-chung": "tab:purple",
             "lstm": "tab:green"}
 
-__all__ = ["dynamics_curves", "dynamics_parameters", "dynamics_plots", "gradient_norm_panel", "gradient_plot",
-           "gradient_through_time", "textbook_training_plot", "training_plot"]
+__all__ = ["census_plot", "dynamics_curves", "dynamics_parameters", "dynamics_plots", "gradient_norm_panel",
+           "gradient_plot", "gradient_through_time", "textbook_training_plot", "training_plot"]
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -215,3 +219,53 @@ def _factor(g: np.ndarray) -> str:
     """The geometric-mean ratio |g(k)| / |g(k+1)| over the sequence, as a readable string."""
     ratio = (g[0] / g[-1]) ** (1.0 / (len(g) - 1)) if g[-1] > 0 else float("nan")
     return f"x{ratio:.2g} per step"
+
+
+# -- (d) a census: minimal units against the number of states -------------------------------------------
+
+def census_plot(records: Sequence[Mapping[str, Any]], family: str, path: str) -> str:
+    """Minimal units against the number of states, one marker per (states, units, cell) whose area grows with
+    the number of automata there (the number written beside it), cells side by side; beside them the lower
+    bound max(1, ceil(log2 |Q|)) that 2^n codes impose and Minsky's |Q| |Sigma| units.  Entries without an
+    exact minimum are counted in the title, not drawn."""
+    cells = list(dict.fromkeys(r["cell"] for r in records))
+    exact = [r for r in records if r["minimal_units"] is not None]
+    states = sorted({r["states"] for r in records}) or [1]
+    with rc_context(_STYLE):
+        fig = _figure(9.0, 4.5)
+        ax = fig.subplots()
+        q = np.arange(min(states), max(states) + 1)
+        symbols = max((len(r["machine"]["alphabet"]) for r in records), default=2)
+        ax.hlines(q * symbols, q - 0.4, q + 0.4, colors="grey", linestyles="--", lw=1, label="Minsky: |Q| |Σ| units")
+        ax.hlines(np.maximum(1, np.ceil(np.log2(q))), q - 0.4, q + 0.4, colors="black", lw=1,
+                  label="max(1, ⌈log2 |Q|⌉): the counting bound")
+        width = 0.6 / max(1, len(cells))
+        for j, cell in enumerate(cells):
+            counts: dict[tuple[int, int], int] = {}
+            for r in exact:
+                if r["cell"] == cell:
+                    key = (r["states"], r["minimal_units"])
+                    counts[key] = counts.get(key, 0) + 1
+            if not counts:
+                continue
+            xs = np.array([k[0] for k in counts]) + (j - (len(cells) - 1) / 2) * width
+            ys = np.array([k[1] for k in counts])
+            n = np.array(list(counts.values()))
+            ax.scatter(xs, ys, s=20 + 180 * np.sqrt(n / n.max()), color=_COLOURS.get(cell), alpha=0.7,
+                       label=f"{cell}: minimal units", zorder=3)
+            for x, y, k in zip(xs, ys, n):
+                ax.annotate(str(k), (x, y), xytext=(4, 4), textcoords="offset points", fontsize=7)
+        open_entries = len(records) - len(exact)
+        title = textwrap.fill(f"Minimal threshold networks: {family}", 80)
+        ax.set_title(title + (f"\n({open_entries} entries without an exact minimum not drawn)" if open_entries
+                              else ""))
+        ax.set_xlabel("|Q|: states of the minimal automaton")
+        ax.set_ylabel("hidden units")
+        ax.set_xticks(q)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        legend = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
+        for handle in legend.legend_handles:
+            if isinstance(handle, PathCollection):  # a cell's marker at one size, not its first point's
+                handle.set_sizes([40])
+        fig.tight_layout()
+        return _save(fig, path)
