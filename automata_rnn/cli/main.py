@@ -590,8 +590,8 @@ def cli() -> int:
 
 # the options naming a file that a command writes (train's and plot's --out, and proofs', are folders)
 OUTPUT_FILES = {"solve": ("smt2", "save"), "minimize": ("smt2",), "diagram": ("out",), "table": ("out",)}
-# commands whose --timeout bounds each entry they compute, not the whole command (census runs until done)
-TIMEOUT_PER_ENTRY = ("census",)
+# commands whose --timeout bounds each entry they compute, not the whole command (they run until done)
+TIMEOUT_PER_ENTRY = ("census", "table")
 
 
 def main(argv=None, capture: dict | None = None, supervised: bool = False) -> int:
