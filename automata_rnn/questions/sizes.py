@@ -27,9 +27,11 @@ from automata_rnn.solver.construction import minsky_weights
 from automata_rnn.solver.context import one_question
 from automata_rnn.solver.counting import counting_tree
 from automata_rnn.solver.cvc5 import cvc5_verdict
+from automata_rnn.solver.decompose import applies as decomposes
+from automata_rnn.solver.decompose import decide
 from automata_rnn.solver.encode import Encoding, StateCodeEncoding, code_count
 from automata_rnn.solver.prove import Budget, Timeout, TreeLimit, certificate, prove
-from automata_rnn.verdicts import InternalCheckFailed, Verdict
+from automata_rnn.verdicts import BadInput, InternalCheckFailed, Verdict
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
@@ -228,18 +230,33 @@ def without_timings(obj):
     return {k: v for k, v in obj.items() if k != "timings"} if isinstance(obj, dict) else obj
 
 
+def _search_size(p: Problem, timeout: float | None, search: str) -> tuple[Verdict, dict | None, str, bool]:
+    """One size: (verdict, verified weights, reason, whether z3 found the direct encoding unsatisfiable)."""
+    if search == "decompose" and decomposes(p):
+        d = decide(p, timeout)
+        return d.verdict, d.weights, d.reason, False
+    verdict, weights, reason, _ = find_weights(p, timeout)
+    return verdict, weights, reason, verdict == Verdict.UNSAT
+
+
 @one_question
 def minimize(problem: Problem, max_hidden: int = 4, timeout: float | None = None,
-             certificate_nodes: int = CERTIFICATE_NODES) -> Minimal:
+             certificate_nodes: int = CERTIFICATE_NODES, search: str = "direct") -> Minimal:
     """Try 1, 2, ... units up to ``max_hidden``; the first size with verified weights, with n - 1 excluded.
+    ``search``: 'direct' (the direct encoding, any cell) or 'decompose' (for an Elman cell with a threshold
+    read-out under the indicator semantics, :mod:`automata_rnn.solver.decompose`; other problems use the
+    direct encoding).  Either way the size below the answer is excluded by :func:`exclude`.
     For a stack the size is the units of every layer alike, at the stack's depth (a unit added to every
     layer can be ignored, so an excluded size excludes every smaller one here too).
 
     A size the solvers cannot decide in time does not stop the search: larger sizes are still tried
     (each gets at most half the time left), so the answer can be "n units suffice; fewer unknown".
     """
+    if search not in ("direct", "decompose"):
+        raise BadInput(f"unknown search {search!r} (direct or decompose)")
     deadline = None if timeout is None else time.monotonic() + timeout
     sizes: list[SizeResult] = []
+    direct_unsat_below = False
     for n in range(1, max_hidden + 1):
         left = None if deadline is None else deadline - time.monotonic()
         if left is not None and left <= 0:
@@ -247,9 +264,10 @@ def minimize(problem: Problem, max_hidden: int = 4, timeout: float | None = None
         t = time.monotonic()
         p = resized(problem, n)
         share = None if left is None else max(1.0, left / 2)
-        verdict, weights, reason, _ = find_weights(p, share)
+        verdict, weights, reason, direct_unsat = _search_size(p, share, search)
         sizes.append(SizeResult(n, verdict, time.monotonic() - t, weights, reason=reason))
         if verdict != Verdict.SAT or weights is None:
+            direct_unsat_below = direct_unsat
             continue
         undecided = [s.units for s in sizes if s.verdict == Verdict.UNKNOWN]
         if n == 1:
@@ -259,7 +277,7 @@ def minimize(problem: Problem, max_hidden: int = 4, timeout: float | None = None
                            f"{n} units suffice (verified), but size(s) {', '.join(map(str, undecided))} "
                            "could not be decided in time")
         left = None if deadline is None else max(0.5, deadline - time.monotonic())
-        excl = exclude(resized(problem, n - 1), certificate_nodes, left, z3_found_unsat=True)
+        excl = exclude(resized(problem, n - 1), certificate_nodes, left, z3_found_unsat=direct_unsat_below)
         sizes[-2].exclusion = excl
         if excl is None:
             return Minimal(p, None, weights, None, sizes,
@@ -297,7 +315,7 @@ def _job(args) -> dict:
     p = Problem(aut, get_cell(cell), 1, output=options.get("output", "readout"))
     t = time.monotonic()
     m = minimize(p, options.get("max_hidden", 4), options.get("timeout"),
-                 options.get("certificate_nodes", CERTIFICATE_NODES))
+                 options.get("certificate_nodes", CERTIFICATE_NODES), options.get("search", "direct"))
     out = minimal_json(m)
     out["timings"]["seconds"] = round(time.monotonic() - t, 3)
     return out
@@ -305,14 +323,15 @@ def _job(args) -> dict:
 
 def table(automata: list, cells: list[str], max_hidden: int = 4, timeout: float | None = None,
           executor: Executor | None = None, output: str = "readout", certificate_nodes: int = CERTIFICATE_NODES,
-          progress: Callable[[int, int, dict], None] | None = None) -> list[dict]:
+          progress: Callable[[int, int, dict], None] | None = None, search: str = "direct") -> list[dict]:
     """Minimal units for every (automaton, cell), one job per entry, through any concurrent.futures executor.
 
-    Each exclusion first tries a checkable certificate of at most ``certificate_nodes`` nodes, then two solvers.
+    Each exclusion first tries a checkable certificate of at most ``certificate_nodes`` nodes, then two solvers;
+    ``search`` as for :func:`minimize`.
     ``progress(k, n, entry)`` is called as the k-th of the n entries is known, in table order.
     """
     jobs = [(a.to_json(), c, {"max_hidden": max_hidden, "timeout": timeout, "output": output,
-                              "certificate_nodes": certificate_nodes})
+                              "certificate_nodes": certificate_nodes, "search": search})
             for a in automata for c in cells]
     rows = []
     for row in (map(_job, jobs) if executor is None else executor.map(_job, jobs)):
