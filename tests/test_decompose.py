@@ -2,12 +2,17 @@
 networks re-verified, its lemmas checked exactly, and its clauses true of every network."""
 
 import itertools
+import json
 from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
 from strategies import automata
+from test_schemas import assert_valid
 
+from automata_rnn.exact.checker import check
+from automata_rnn.exact.clauses import check_refutation
+from automata_rnn.exact.labelling import Invalid, check_lemma, lemma_clauses
 from automata_rnn.exact.run import verify_weights
 from automata_rnn.interop.automata_files import load_automaton
 from automata_rnn.model.automata import Automaton, minimize
@@ -16,7 +21,6 @@ from automata_rnn.model.problem import Problem, encode_symbol
 from automata_rnn.questions.sizes import find_weights
 from automata_rnn.questions.sizes import minimize as minimal_units
 from automata_rnn.solver.decompose import decide, labelling, summable_lemmas, symmetry_words
-from automata_rnn.solver.labelling import Invalid, check_lemma, lemma_clauses
 from automata_rnn.verdicts import Verdict
 
 
@@ -31,6 +35,8 @@ def agrees_with_direct_encoding(aut: Automaton, max_units: int) -> None:
         p = elman(aut, n)
         mine, direct = decide(p), find_weights(p)
         assert mine.verdict == direct.verdict, (aut.name, n)
+        if mine.verdict == Verdict.UNSAT:
+            assert mine.certificate is not None and check(mine.certificate)[0], (aut.name, n)
         if mine.verdict == Verdict.SAT:
             assert verify_weights(p, mine.weights).implements
             return
@@ -60,6 +66,7 @@ def test_minimize_with_the_decomposition_gives_the_same_answer():
     decomposed = minimal_units(elman(aut, 1), 4, search="decompose")
     assert decomposed.minimal == direct.minimal == 3
     assert decomposed.lower_bound.method == "certificate"
+    assert "labelling" in decomposed.lower_bound.certificate["tree"]
     assert verify_weights(decomposed.problem, decomposed.weights).implements
 
 
@@ -172,3 +179,64 @@ def test_the_clauses_hold_for_every_network_and_the_sorted_order_of_its_units(na
         assert all(satisfied(c, true) for c in base + lemmas), order
         sorted_ok += all(satisfied(c, true) for c in symmetry)
     assert 1 <= sorted_ok < 6
+
+
+def refutation(name: str = "tomita4", units: int = 2) -> dict:
+    d = decide(elman(load_automaton(name), units))
+    assert d.verdict == Verdict.UNSAT and d.certificate is not None
+    return d.certificate
+
+
+def mutant(cert: dict, change) -> dict:
+    copy = json.loads(json.dumps(cert))
+    change(copy["tree"]["labelling"])
+    return copy
+
+
+def test_a_labelling_certificate_is_accepted_valid_and_its_mutants_rejected():
+    cert = refutation()
+    assert check(cert)[0]
+    assert_valid("certificate", cert)
+    leaf = cert["tree"]["labelling"]
+    last = next(k for k, lemma in enumerate(leaf["lemmas"]) if len(lemma["points"]) > 1)
+
+    def negate(node):
+        node["lemmas"][last]["points"][0][3] = "-" + node["lemmas"][last]["points"][0][3]
+
+    def double(node):
+        node["lemmas"][last]["points"][0][3] = str(2 * Fraction(node["lemmas"][last]["points"][0][3]))
+
+    def flip(node):
+        node["lemmas"][last]["points"][0][2] ^= 1
+
+    def no_lemmas(node):
+        node["lemmas"] = []
+
+    def no_empty_clause(node):
+        node["proof"] = node["proof"][:-1]
+
+    def wrong_clause(node):  # "the start code is not reached with the start state": neither RUP nor RAT
+        node["proof"].insert(1, [-1])
+
+    def unsorted(node):
+        node["symmetry_words"] = node["symmetry_words"][1:]
+
+    for change in (negate, double, flip, no_lemmas, no_empty_clause, wrong_clause, unsorted):
+        ok, why = check(mutant(cert, change))
+        assert not ok, change.__name__
+    dropped = [check(mutant(cert, lambda node, k=k: node["lemmas"].pop(k)))[0] for k in range(len(leaf["lemmas"]))]
+    assert not all(dropped)
+    margin = json.loads(json.dumps(cert))
+    margin["problem"]["margin"] = "1"
+    assert not check(margin)[0]
+
+
+def test_the_clause_checker_on_a_hand_refutation():
+    inputs = [(1, 2), (1, -2), (-1, 2), (-1, -2)]
+    assert check_refutation(inputs, [{"inputs": 4}, [1], []]) == 2
+    with pytest.raises(Invalid):
+        check_refutation(inputs, [{"inputs": 4}, []])
+    with pytest.raises(Invalid):
+        check_refutation(inputs[:3], [{"inputs": 3}, [1], []])
+    with pytest.raises(Invalid):
+        check_refutation(inputs, [{"inputs": 4}, [1]])

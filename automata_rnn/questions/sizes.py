@@ -230,13 +230,18 @@ def without_timings(obj):
     return {k: v for k, v in obj.items() if k != "timings"} if isinstance(obj, dict) else obj
 
 
-def _search_size(p: Problem, timeout: float | None, search: str) -> tuple[Verdict, dict | None, str, bool]:
-    """One size: (verdict, verified weights, reason, whether z3 found the direct encoding unsatisfiable)."""
+def _search_size(p: Problem, timeout: float | None, search: str) -> tuple[SizeResult, bool]:
+    """One size: its result (an unsat one with its exclusion when the decomposition's certificate was
+    accepted), and whether z3 found the direct encoding unsatisfiable."""
+    t = time.monotonic()
     if search == "decompose" and decomposes(p):
         d = decide(p, timeout)
-        return d.verdict, d.weights, d.reason, False
+        exclusion = None
+        if d.certificate is not None:
+            exclusion = Exclusion(p.units, "certificate", d.certificate, d.checked)
+        return SizeResult(p.units, d.verdict, time.monotonic() - t, d.weights, exclusion, d.reason), False
     verdict, weights, reason, _ = find_weights(p, timeout)
-    return verdict, weights, reason, verdict == Verdict.UNSAT
+    return SizeResult(p.units, verdict, time.monotonic() - t, weights, reason=reason), verdict == Verdict.UNSAT
 
 
 @one_question
@@ -261,11 +266,11 @@ def minimize(problem: Problem, max_hidden: int = 4, timeout: float | None = None
         left = None if deadline is None else deadline - time.monotonic()
         if left is not None and left <= 0:
             break
-        t = time.monotonic()
         p = resized(problem, n)
         share = None if left is None else max(1.0, left / 2)
-        verdict, weights, reason, direct_unsat = _search_size(p, share, search)
-        sizes.append(SizeResult(n, verdict, time.monotonic() - t, weights, reason=reason))
+        result, direct_unsat = _search_size(p, share, search)
+        sizes.append(result)
+        verdict, weights = result.verdict, result.weights
         if verdict != Verdict.SAT or weights is None:
             direct_unsat_below = direct_unsat
             continue
@@ -277,7 +282,8 @@ def minimize(problem: Problem, max_hidden: int = 4, timeout: float | None = None
                            f"{n} units suffice (verified), but size(s) {', '.join(map(str, undecided))} "
                            "could not be decided in time")
         left = None if deadline is None else max(0.5, deadline - time.monotonic())
-        excl = exclude(resized(problem, n - 1), certificate_nodes, left, z3_found_unsat=direct_unsat_below)
+        excl = sizes[-2].exclusion or exclude(resized(problem, n - 1), certificate_nodes, left,
+                                              z3_found_unsat=direct_unsat_below)
         sizes[-2].exclusion = excl
         if excl is None:
             return Minimal(p, None, weights, None, sizes,

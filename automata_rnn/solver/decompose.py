@@ -1,7 +1,7 @@
 """The decomposed search for an Elman threshold network: labellings of codes by SAT, units by exact LPs.
 
 For an Elman cell under the indicator semantics with a threshold read-out (one layer; the clauses are in
-:mod:`automata_rnn.solver.labelling`), a network is a labelling of codes {0,1}^n with states of the
+:mod:`automata_rnn.exact.labelling`), a network is a labelling of codes {0,1}^n with states of the
 minimal automaton, a successor code per (code, symbol) and a read-out bit per code, such that each unit's
 bit and the read-out's bit are threshold functions.  z3's SAT solver searches labellings; for each one it
 proposes, one exact LP per unit (and one for the read-out) over the (code, input) points either gives the
@@ -9,9 +9,10 @@ unit's weights or proves that no threshold unit gives these bits: then Farkas mu
 points (checked exactly), which become a lemma clause for every unit (a CEGAR loop).  The lemmas of two
 asummability (on at two points, off at two others with the same sum) are given from the start.
 
-Every network found is re-verified by the exhaustive exact run.  "unsat" here means that z3 found the
-clauses unsatisfiable; no certificate of it is written, so callers exclude sizes by the existing
-certificates (counting codes, the case split) or two solvers.
+Every network found is re-verified by the exhaustive exact run.  When the clauses become unsatisfiable,
+a fresh z3 SAT solver refutes the final clause set once more while writing a DRAT proof; the proof (in our
+variable numbering), the lemmas with their multipliers and the symmetry words form a ``labelling``
+certificate, returned only if the independent checker accepts it.
 
 Symmetry breaking: the start code is 0 (h(0) = 0), at most one state per code, and the units are sorted by
 their bits after the breadth-first access words of the states (:meth:`Labelling.symmetry`).
@@ -19,6 +20,11 @@ their bits after the breadth-first access words of the states (:meth:`Labelling.
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import os
+import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -26,15 +32,19 @@ from math import gcd
 
 import z3
 
+from automata_rnn.exact.checker import FORMAT, check
+from automata_rnn.exact.labelling import Clause, Invalid, Labelling, check_lemma, lemma_clauses
 from automata_rnn.exact.run import TooLarge, verify_weights
 from automata_rnn.model.automata import minimize
 from automata_rnn.model.problem import Problem, encode_symbol
 from automata_rnn.solver.context import context, one_question
 from automata_rnn.solver.counting import access_words
-from automata_rnn.solver.labelling import Clause, Invalid, Labelling, check_lemma, lemma_clauses
 from automata_rnn.verdicts import InternalCheckFailed, Verdict
 
 SEED = 0
+
+#: z3 takes the DRAT file from a global parameter: one proof is written at a time.
+_DRAT = threading.Lock()
 
 def applies(problem: Problem) -> bool:
     """Whether the decomposition speaks of the problem: an Elman cell, one layer, a threshold read-out,
@@ -47,11 +57,14 @@ def applies(problem: Problem) -> bool:
 @dataclass
 class Decided:
     """What the search says at one size: sat with weights (re-verified), unsat (z3 found the clauses
-    unsatisfiable; no certificate), or unknown with the reason; ``rounds`` SAT calls, the ``lemmas`` learnt."""
+    unsatisfiable) with a certificate the checker accepted, or None if no proof was accepted in time, or
+    unknown with the reason; ``rounds`` SAT calls, the ``lemmas`` learnt."""
 
     verdict: Verdict
     weights: dict | None = None
+    certificate: dict | None = None
     reason: str = ""
+    checked: str = ""
     rounds: int = 0
     lemmas: list = field(default_factory=list)
 
@@ -177,7 +190,11 @@ class Search:
                 return Decided(Verdict.UNKNOWN, reason=f"z3: {s.reason_unknown()}", rounds=rounds,
                                lemmas=self.lemmas)
             if r == z3.unsat:
-                return Decided(Verdict.UNSAT, rounds=rounds, lemmas=self.lemmas)
+                del s
+                cert, checked = self.certificate(deadline)
+                return Decided(Verdict.UNSAT, certificate=cert, rounds=rounds, lemmas=self.lemmas,
+                               reason="" if cert else "no proof of unsatisfiability was accepted in time",
+                               checked=checked)
             m = s.model()
             value = [False] + [z3.is_true(m.eval(v, model_completion=True)) for v in self.vars[1:]]
             found = self._units(value)
@@ -224,6 +241,80 @@ class Search:
         except Invalid as err:
             raise InternalCheckFailed(f"a Farkas lemma of the decomposition failed its exact check: {err}") from None
         return points
+
+
+    def certificate(self, deadline: float | None) -> tuple[dict | None, str]:
+        """The ``labelling`` certificate that the clauses so far are unsatisfiable, with the checker's
+        verdict, if z3 refutes them again in time with a DRAT proof that the checker accepts; else None."""
+        fd, path = tempfile.mkstemp(prefix="automata-rnn-", suffix=".drat")
+        os.close(fd)
+        try:
+            with _DRAT:
+                ctx = context()
+                names = [None] + [z3.Bool(f"v{i}", ctx) for i in range(1, self.lab.count + 1)]
+                z3.set_param("sat.drat.file", path)
+                try:
+                    s = z3.Tactic("sat", ctx).solver()  # no preprocessing: clauses reach the SAT core as they are
+                    if deadline is not None:
+                        s.set("timeout", max(1, int((deadline - time.monotonic()) * 1000)))
+                    s.add([z3.Or([names[lit] if lit > 0 else z3.Not(names[-lit]) for lit in c])
+                           for c in self.inputs])
+                    refuted = s.check() == z3.unsat
+                    del s
+                    gc.collect()  # the proof file is complete once the solver is freed
+                finally:
+                    z3.set_param("sat.drat.file", "")
+            if not refuted:
+                return None, ""
+            with open(path, encoding="ascii") as f:
+                steps = drat_steps(f.read(), self.inputs, self.lab.count)
+        except (OSError, ValueError):
+            return None, ""
+        finally:
+            with contextlib.suppress(OSError):
+                os.remove(path)
+        cert = {"format": FORMAT, "claim": "refutes", "problem": self.problem.to_json(), "hypotheses": [],
+                "tree": {"labelling": {"symmetry_words": [list(w) for w in self.words],
+                                       "lemmas": [lemma_json(p) for p in self.lemmas],
+                                       "proof": steps}}}
+        ok, why = check(cert)
+        return (cert, why) if ok else (None, why)
+
+
+def lemma_json(points) -> dict:
+    """A lemma as JSON: its points [code, symbol (null for the read-out), bit, multiplier]."""
+    return {"points": [[c, a, bit, str(m)] for c, a, bit, m in points]}
+
+
+def drat_steps(text: str, inputs: list[Clause], count: int) -> list:
+    """z3's DRAT proof of ``inputs`` as proof steps in our numbering: every input clause, then each clause
+    the proof adds, then the empty clause.  z3 numbers variables in the order they first appear in the
+    clauses given to it; its own input lines (our clauses, simplified) and deletions are left out.
+    ValueError on a line it cannot read."""
+    ours: dict[int, int] = {}
+    for c in inputs:
+        for lit in c:
+            ours.setdefault(abs(lit), 0)
+    back = {k: v for k, v in enumerate(ours, start=1)}
+    fresh = count
+    steps: list = [{"inputs": len(inputs)}]
+    for line in text.splitlines():
+        parts = line.split()
+        if not parts or parts[-1] != "0":
+            raise ValueError(f"DRAT line {line[:40]!r}")
+        if parts[0] in ("i", "d"):
+            continue
+        clause = []
+        for t in parts[:-1]:
+            z = int(t)
+            if abs(z) not in back:
+                fresh += 1
+                back[abs(z)] = fresh
+            clause.append(back[abs(z)] if z > 0 else -back[abs(z)])
+        steps.append(clause)
+    if steps[-1] != []:
+        steps.append([])
+    return steps
 
 
 def _weights(problem: Problem, rows: list, readout: list[Fraction]) -> dict[str, Fraction]:

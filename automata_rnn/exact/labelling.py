@@ -3,8 +3,9 @@
 The question is about an Elman cell of ``n`` units under the indicator semantics (each unit's next bit is
 ``[x U + h W + b > 0]``, the codes are {0,1}^n, h(0) = 0) with a threshold read-out (bit
 ``[h W_y + b_y > 0]``), one layer.  Such a network that implements a minimal automaton gives every Boolean
-variable below a value that satisfies every clause below.  A code is written as an integer whose bit j is
-unit j's value.
+variable below a value that satisfies every clause below, so an unsatisfiable set of them proves that no
+such network exists (the independent checker builds them itself from the problem: standard library only).
+A code is written as an integer whose bit j is unit j's value.
 
 Variables, and their value for a given network:
 
