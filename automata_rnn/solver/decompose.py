@@ -46,6 +46,11 @@ SEED = 0
 #: z3 takes the DRAT file from a global parameter: one proof is written at a time.
 _DRAT = threading.Lock()
 
+#: In-processing of z3's SAT core whose inferences its DRAT output does not justify step by step (found by
+#: replaying its proofs): switched off while a proof is written.
+UNLOGGED = ("asymm_branch", "ate", "cardinality.solver", "dyn_sub_res", "elim_vars", "probing", "scc",
+            "subsumption", "retain_blocked_clauses")
+
 def applies(problem: Problem) -> bool:
     """Whether the decomposition speaks of the problem: an Elman cell, one layer, a threshold read-out,
     the indicator semantics without margin, no fixed weights and no weight bound."""
@@ -166,8 +171,6 @@ class Search:
         self.units_lp = Threshold(problem.inputs + lab.units + 1)
         self.readout_lp = Threshold(lab.units + 1)
 
-    def _clause(self, clause: Clause):
-        return z3.Or([self.vars[lit] if lit > 0 else z3.Not(self.vars[-lit]) for lit in clause])
 
     def run(self, deadline: float | None) -> Decided:
         """sat (weights re-verified) / unsat (the clauses are unsatisfiable) / unknown (time)."""
@@ -176,7 +179,7 @@ class Search:
         self.vars = [None] + [z3.Bool(f"v{i}", ctx) for i in range(1, lab.count + 1)]
         s = z3.SolverFor("QF_FD", ctx=ctx)
         s.set("random_seed", SEED)
-        s.add([self._clause(c) for c in self.inputs])
+        s.from_string(smt2(self.inputs))
         rounds = 0
         while True:
             if deadline is not None:
@@ -209,7 +212,7 @@ class Search:
             for points in found:
                 self.lemmas.append(points)
                 clauses = lemma_clauses(lab, points)
-                s.add([self._clause(c) for c in clauses])
+                s.from_string(smt2(clauses))
                 self.inputs.extend(clauses)
 
     def _units(self, value: list[bool]):
@@ -251,19 +254,22 @@ class Search:
         try:
             with _DRAT:
                 ctx = context()
-                names = [None] + [z3.Bool(f"v{i}", ctx) for i in range(1, self.lab.count + 1)]
+                saved = {k: z3.get_param(f"sat.{k}") for k in UNLOGGED}
                 z3.set_param("sat.drat.file", path)
+                for k in UNLOGGED:
+                    z3.set_param(f"sat.{k}", False)
                 try:
                     s = z3.Tactic("sat", ctx).solver()  # no preprocessing: clauses reach the SAT core as they are
                     if deadline is not None:
                         s.set("timeout", max(1, int((deadline - time.monotonic()) * 1000)))
-                    s.add([z3.Or([names[lit] if lit > 0 else z3.Not(names[-lit]) for lit in c])
-                           for c in self.inputs])
+                    s.from_string(smt2(self.inputs))
                     refuted = s.check() == z3.unsat
                     del s
                     gc.collect()  # the proof file is complete once the solver is freed
                 finally:
                     z3.set_param("sat.drat.file", "")
+                    for k, v in saved.items():
+                        z3.set_param(f"sat.{k}", v)
             if not refuted:
                 return None, ""
             with open(path, encoding="ascii") as f:
@@ -279,6 +285,17 @@ class Search:
                                        "proof": steps}}}
         ok, why = check(cert)
         return (cert, why) if ok else (None, why)
+
+
+def smt2(clauses: list[Clause]) -> str:
+    """Clauses over variables ``v1``, ``v2``, ... as SMT-LIB 2 (z3 parses this far faster than it builds
+    the same terms one by one through its Python API); each clause one assertion, in order."""
+    used = sorted({abs(lit) for c in clauses for lit in c})
+    parts = [f"(declare-fun v{v} () Bool)" for v in used]
+    for c in clauses:
+        lits = [f"v{lit}" if lit > 0 else f"(not v{-lit})" for lit in c]
+        parts.append(f"(assert {lits[0]})" if len(lits) == 1 else f"(assert (or {' '.join(lits)}))")
+    return "\n".join(parts)
 
 
 def lemma_json(points) -> dict:
