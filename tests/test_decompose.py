@@ -8,7 +8,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings
 from strategies import automata
-from test_schemas import assert_valid
+from test_schemas import assert_valid, printed_json
 
 from automata_rnn.exact.checker import check
 from automata_rnn.exact.clauses import check_refutation
@@ -240,3 +240,17 @@ def test_the_clause_checker_on_a_hand_refutation():
         check_refutation(inputs[:3], [{"inputs": 3}, [1], []])
     with pytest.raises(Invalid):
         check_refutation(inputs, [{"inputs": 4}, [1]])
+
+
+def test_the_command_line_answer_is_valid_and_audit_accepts_its_certificate(tmp_path):
+    code, answer = printed_json(["minimize", "tomita6", "--search", "decompose"])
+    assert code == 0 and answer["minimal_hidden"] == 3
+    assert_valid("minimize", answer)
+    path = tmp_path / "lower.json"
+    path.write_text(json.dumps(answer["lower_bound"]["certificate"]))
+    code, audited = printed_json(["audit", str(path)])
+    assert code == 0 and audited[0]["accepted"] and "Farkas lemmas" in audited[0]["reason"]
+    bad = answer["lower_bound"]["certificate"]
+    bad["tree"]["labelling"]["proof"] = bad["tree"]["labelling"]["proof"][:1] + [[]]
+    path.write_text(json.dumps(bad))
+    assert printed_json(["audit", str(path)])[0] != 0

@@ -28,7 +28,6 @@ import threading
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
-from math import gcd
 
 import z3
 
@@ -39,9 +38,8 @@ from automata_rnn.model.automata import minimize
 from automata_rnn.model.problem import Problem, encode_symbol
 from automata_rnn.solver.context import context, one_question
 from automata_rnn.solver.counting import access_words
+from automata_rnn.solver.prove import SEED, integer_multipliers
 from automata_rnn.verdicts import InternalCheckFailed, Verdict
-
-SEED = 0
 
 #: z3 takes the DRAT file from a global parameter: one proof is written at a time.
 _DRAT = threading.Lock()
@@ -126,15 +124,7 @@ class Threshold:
         if s.check() != z3.sat:
             raise InternalCheckFailed("an infeasible threshold LP has no Farkas multipliers")
         m = s.model()
-        values = [Fraction(m.eval(x, model_completion=True).as_string()) for x in lam]
-        scale = 1
-        for q in values:
-            scale = scale * q.denominator // gcd(scale, q.denominator)
-        ints = [int(q * scale) for q in values]
-        common = 0
-        for k in ints:
-            common = gcd(common, k)
-        return [k // common for k in ints]
+        return integer_multipliers([Fraction(m.eval(x, model_completion=True).as_string()) for x in lam])
 
 
 def summable_lemmas(lab: Labelling) -> list[list[tuple[int, str | None, int, Fraction]]]:
