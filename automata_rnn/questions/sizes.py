@@ -249,8 +249,10 @@ def minimize(problem: Problem, max_hidden: int = 4, timeout: float | None = None
              certificate_nodes: int = CERTIFICATE_NODES, search: str = "direct") -> Minimal:
     """Try 1, 2, ... units up to ``max_hidden``; the first size with verified weights, with n - 1 excluded.
     ``search``: 'direct' (the direct encoding, any cell) or 'decompose' (for an Elman cell with a threshold
-    read-out under the indicator semantics, :mod:`automata_rnn.solver.decompose`; other problems use the
-    direct encoding).  Either way the size below the answer is excluded by :func:`exclude`.
+    read-out under the indicator semantics, up to :data:`decompose.MAX_UNITS` units,
+    :mod:`automata_rnn.solver.decompose`; other problems and larger sizes use the direct encoding).
+    Either way the size below the answer is excluded by a certificate (the decomposition's own, or
+    :func:`exclude`).
     For a stack the size is the units of every layer alike, at the stack's depth (a unit added to every
     layer can be ignored, so an excluded size excludes every smaller one here too).
 

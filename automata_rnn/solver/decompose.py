@@ -39,7 +39,7 @@ from automata_rnn.model.problem import Problem, encode_symbol
 from automata_rnn.solver.context import context, one_question
 from automata_rnn.solver.counting import access_words
 from automata_rnn.solver.prove import SEED, integer_multipliers
-from automata_rnn.verdicts import InternalCheckFailed, Verdict
+from automata_rnn.verdicts import InternalCheckFailed, Unsupported, Verdict
 
 #: z3 takes the DRAT file from a global parameter: one proof is written at a time.
 _DRAT = threading.Lock()
@@ -49,12 +49,18 @@ _DRAT = threading.Lock()
 UNLOGGED = ("asymm_branch", "ate", "cardinality.solver", "dyn_sub_res", "elim_vars", "probing", "scc",
             "subsumption", "retain_blocked_clauses")
 
+MAX_UNITS = 5
+"""The largest size searched by decomposition: the clauses grow as 4^n |Sigma| |Q| (at 5 units, 75,000 for 16
+states, built in about a second); past it, building them alone would outlast any reasonable budget."""
+
+
 def applies(problem: Problem) -> bool:
-    """Whether the decomposition speaks of the problem: an Elman cell, one layer, a threshold read-out,
-    the indicator semantics without margin, no fixed weights and no weight bound."""
-    return (problem.cell.name == "rnn" and len(problem.layers) == 1 and problem.output == "readout"
-            and problem.semantics.name == "indicator" and not problem.semantics.margin
-            and not problem.fixed and problem.bound is None)
+    """Whether the decomposition speaks of the problem: an Elman cell, one layer of at most
+    :data:`MAX_UNITS` units, a threshold read-out, the indicator semantics without margin, no fixed weights
+    and no weight bound."""
+    return (problem.cell.name == "rnn" and len(problem.layers) == 1 and problem.units <= MAX_UNITS
+            and problem.output == "readout" and problem.semantics.name == "indicator"
+            and not problem.semantics.margin and not problem.fixed and problem.bound is None)
 
 
 @dataclass
@@ -348,6 +354,11 @@ def _weights(problem: Problem, rows: list, readout: list[Fraction]) -> dict[str,
 
 @one_question
 def decide(problem: Problem, timeout: float | None = None) -> Decided:
-    """The decomposition at the problem's size, within ``timeout`` seconds (see the module docstring)."""
+    """The decomposition at the problem's size, within ``timeout`` seconds (see the module docstring);
+    Unsupported for a problem it does not speak of (:func:`applies`)."""
+    if not applies(problem):
+        raise Unsupported("the decomposition is for one layer of at most "
+                          f"{MAX_UNITS} Elman units with a threshold read-out under the indicator semantics, "
+                          "without margin, fixed weights or weight bound")
     deadline = None if timeout is None else time.monotonic() + timeout
     return Search(problem).run(deadline)
