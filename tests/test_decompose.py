@@ -62,8 +62,8 @@ def test_one_hot_alphabets(aut):
 
 def test_minimize_with_the_decomposition_gives_the_same_answer():
     aut = load_automaton("tomita5")
-    direct = minimal_units(elman(aut, 1), 4)
-    decomposed = minimal_units(elman(aut, 1), 4, search="decompose")
+    direct = minimal_units(elman(aut, 1), 4, search="direct")
+    decomposed = minimal_units(elman(aut, 1), 4)
     assert decomposed.minimal == direct.minimal == 3
     assert decomposed.lower_bound.method == "certificate"
     assert "labelling" in decomposed.lower_bound.certificate["tree"]
@@ -73,7 +73,7 @@ def test_minimize_with_the_decomposition_gives_the_same_answer():
 def test_gru_and_the_state_read_out_keep_the_direct_encoding():
     aut = load_automaton("tomita2")
     p = Problem(aut, get_cell("gru"), 1, output="readout")
-    assert minimal_units(p, 3, search="decompose").minimal == minimal_units(p, 3).minimal
+    assert minimal_units(p, 3).minimal == minimal_units(p, 3, search="direct").minimal
 
 
 def xor_points():
@@ -243,7 +243,7 @@ def test_the_clause_checker_on_a_hand_refutation():
 
 
 def test_the_command_line_answer_is_valid_and_audit_accepts_its_certificate(tmp_path):
-    code, answer = printed_json(["minimize", "tomita6", "--search", "decompose"])
+    code, answer = printed_json(["minimize", "tomita6"])
     assert code == 0 and answer["minimal_hidden"] == 3
     assert_valid("minimize", answer)
     path = tmp_path / "lower.json"

@@ -42,9 +42,9 @@ def one_line(message: object) -> str:
 
 
 SEARCH_CHOICES = ("direct", "decompose")
-SEARCH_HELP = ("how each size is searched: the direct encoding (default), or, for an Elman cell with a threshold "
-               "read-out under the indicator semantics, the decomposition (code labellings by SAT, each unit by an "
-               "exact LP); sizes are excluded by the same certificates either way")
+SEARCH_HELP = ("how each size is searched: 'decompose' (default; for an Elman cell with a threshold read-out under "
+               "the indicator semantics, up to 5 units: code labellings by SAT, each unit by an exact LP, sizes it "
+               "refutes certified; other problems use the direct encoding) or 'direct' (the direct encoding)")
 
 
 def _problem_args(p: argparse.ArgumentParser, fix: bool = True) -> None:
@@ -152,7 +152,7 @@ def build_parser() -> Parser:
                         "without them two runs print the same bytes)")
     m.add_argument("--smt2", metavar="FILE", help="also write the encoding for the largest excluded size as SMT-LIB 2 "
                         "(when the minimal size is found)")
-    m.add_argument("--search", choices=SEARCH_CHOICES, default="direct", help=SEARCH_HELP)
+    m.add_argument("--search", choices=SEARCH_CHOICES, default="decompose", help=SEARCH_HELP)
 
     tb = sub.add_parser("table",
                         help="minimal units for several automata and cells (default: Tomita 1-7, parity, latch)")
@@ -169,7 +169,7 @@ def build_parser() -> Parser:
                     help="largest case split tried as a certificate before two solvers "
                          "(default 10000, questions.sizes.CERTIFICATE_NODES; 0: two solvers only)")
     tb.add_argument("--out", metavar="FILE", help="also write the table as Markdown")
-    tb.add_argument("--search", choices=SEARCH_CHOICES, default="direct", help=SEARCH_HELP)
+    tb.add_argument("--search", choices=SEARCH_CHOICES, default="decompose", help=SEARCH_HELP)
     tb.add_argument("--json", action="store_true", help="print JSON")
 
     from automata_rnn.cli.train import add_parsers as add_train_parsers

@@ -246,11 +246,11 @@ def _search_size(p: Problem, timeout: float | None, search: str) -> tuple[SizeRe
 
 @one_question
 def minimize(problem: Problem, max_hidden: int = 4, timeout: float | None = None,
-             certificate_nodes: int = CERTIFICATE_NODES, search: str = "direct") -> Minimal:
+             certificate_nodes: int = CERTIFICATE_NODES, search: str = "decompose") -> Minimal:
     """Try 1, 2, ... units up to ``max_hidden``; the first size with verified weights, with n - 1 excluded.
-    ``search``: 'direct' (the direct encoding, any cell) or 'decompose' (for an Elman cell with a threshold
-    read-out under the indicator semantics, up to :data:`decompose.MAX_UNITS` units,
-    :mod:`automata_rnn.solver.decompose`; other problems and larger sizes use the direct encoding).
+    ``search``: 'decompose' (for an Elman cell with a threshold read-out under the indicator semantics, up
+    to :data:`decompose.MAX_UNITS` units, :mod:`automata_rnn.solver.decompose`; other problems and larger
+    sizes use the direct encoding) or 'direct' (the direct encoding at every size).
     Either way the size below the answer is excluded by a certificate (the decomposition's own, or
     :func:`exclude`).
     For a stack the size is the units of every layer alike, at the stack's depth (a unit added to every
@@ -323,7 +323,7 @@ def _job(args) -> dict:
     p = Problem(aut, get_cell(cell), 1, output=options.get("output", "readout"))
     t = time.monotonic()
     m = minimize(p, options.get("max_hidden", 4), options.get("timeout"),
-                 options.get("certificate_nodes", CERTIFICATE_NODES), options.get("search", "direct"))
+                 options.get("certificate_nodes", CERTIFICATE_NODES), options.get("search", "decompose"))
     out = minimal_json(m)
     out["timings"]["seconds"] = round(time.monotonic() - t, 3)
     return out
@@ -331,7 +331,7 @@ def _job(args) -> dict:
 
 def table(automata: list, cells: list[str], max_hidden: int = 4, timeout: float | None = None,
           executor: Executor | None = None, output: str = "readout", certificate_nodes: int = CERTIFICATE_NODES,
-          progress: Callable[[int, int, dict], None] | None = None, search: str = "direct") -> list[dict]:
+          progress: Callable[[int, int, dict], None] | None = None, search: str = "decompose") -> list[dict]:
     """Minimal units for every (automaton, cell), one job per entry, through any concurrent.futures executor.
 
     Each exclusion first tries a checkable certificate of at most ``certificate_nodes`` nodes, then two solvers;
