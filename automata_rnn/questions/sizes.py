@@ -97,14 +97,10 @@ def find_weights(problem: Problem, timeout: float | None = None, enc: Encoding |
     """
     codes = code_count(problem)
     if problem.units > 1 and not robust and codes * len(problem.automaton.states) > 64:
-        quick = StateCodeEncoding(problem)
         budget = 5.0 if timeout is None else min(5.0, timeout / 4)
-        s = quick.solver(max(1, int(budget * 1000)))
-        if s.check() == z3.sat:
-            weights, run = _simpler(quick, quick.weights(s.model()), timeout)
-            run = run or _verified(problem, weights)
-            if run is not None and run.implements:
-                return Found(Verdict.SAT, weights, "", run.margin)
+        found = one_code_per_state(problem, budget)
+        if found is not None:
+            return found
         if timeout is not None:
             timeout = max(0.5, timeout - budget)
     enc = Encoding(problem, robust=robust) if enc is None else enc
@@ -119,6 +115,19 @@ def find_weights(problem: Problem, timeout: float | None = None, enc: Encoding |
     if run is None or not run.implements:
         raise InternalCheckFailed("a model of the encoding failed exact re-verification")
     return Found(Verdict.SAT, weights, "", run.margin)
+
+
+def one_code_per_state(problem: Problem, budget: float) -> Found | None:
+    """Weights from the smaller, sufficient encoding (one code per automaton state) within ``budget``
+    seconds, verified by one exact run; None when it finds none (which proves nothing)."""
+    quick = StateCodeEncoding(problem)
+    s = quick.solver(max(1, int(budget * 1000)))
+    if s.check() == z3.sat:
+        weights, run = _simpler(quick, quick.weights(s.model()), budget)
+        run = run or _verified(problem, weights)
+        if run is not None and run.implements:
+            return Found(Verdict.SAT, weights, "", run.margin)
+    return None
 
 
 def _simpler(enc: Encoding | StateCodeEncoding, weights: dict, timeout: float | None
@@ -235,6 +244,12 @@ def _search_size(p: Problem, timeout: float | None, search: str) -> tuple[SizeRe
     accepted), and whether z3 found the direct encoding unsatisfiable."""
     t = time.monotonic()
     if search == "decompose" and decomposes(p):
+        if p.units > 1 and code_count(p) * len(p.automaton.states) > 64:  # as find_weights: try it first
+            budget = 5.0 if timeout is None else min(5.0, timeout / 4)
+            found = one_code_per_state(p, budget)
+            if found is not None:
+                return SizeResult(p.units, Verdict.SAT, time.monotonic() - t, found.weights), False
+            timeout = None if timeout is None else max(0.5, timeout - budget)
         d = decide(p, timeout)
         exclusion = None
         if d.certificate is not None:
