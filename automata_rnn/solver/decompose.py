@@ -49,6 +49,9 @@ _DRAT = threading.Lock()
 UNLOGGED = ("asymm_branch", "ate", "cardinality.solver", "dyn_sub_res", "elim_vars", "probing", "scc",
             "subsumption", "retain_blocked_clauses")
 
+SLICE = 2.0
+"""Seconds of the first SAT check; each check that runs out of time is followed by one twice as long."""
+
 MAX_UNITS = 5
 """The largest size searched by decomposition: the clauses grow as 4^n |Sigma| |Q| (at 5 units, 75,000 for 16
 states, built in about a second); past it, building them alone would outlast any reasonable budget."""
@@ -171,21 +174,29 @@ class Search:
     def run(self, deadline: float | None) -> Decided:
         """sat (weights re-verified) / unsat (the clauses are unsatisfiable) / unknown (time)."""
         lab = self.lab
-        ctx = context()
+        ctx = z3.Context()  # its own: the SAT search's path depends on what a context has seen before
         self.vars = [None] + [z3.Bool(f"v{i}", ctx) for i in range(1, lab.count + 1)]
         s = z3.SolverFor("QF_FD", ctx=ctx)
         s.set("random_seed", SEED)
         s.from_string(smt2(self.inputs))
-        rounds = 0
+        rounds = attempt = 0
         while True:
+            # heavy-tailed search: checks of growing length (SLICE, 2 SLICE, ...), each with another seed,
+            # keeping what the solver has learnt
+            slice_ms = int(SLICE * 1000) << min(attempt, 16)
             if deadline is not None:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return Decided(Verdict.UNKNOWN, reason="timeout", rounds=rounds, lemmas=self.lemmas)
-                s.set("timeout", max(1, int(left * 1000)))
+                slice_ms = min(slice_ms, max(1, int(left * 1000)))
+            s.set("timeout", slice_ms)
+            s.set("random_seed", SEED + attempt)
             rounds += 1
             r = s.check()
             if r == z3.unknown:
+                if deadline is None or time.monotonic() < deadline:
+                    attempt += 1
+                    continue
                 return Decided(Verdict.UNKNOWN, reason=f"z3: {s.reason_unknown()}", rounds=rounds,
                                lemmas=self.lemmas)
             if r == z3.unsat:
@@ -249,7 +260,7 @@ class Search:
         os.close(fd)
         try:
             with _DRAT:
-                ctx = context()
+                ctx = z3.Context()
                 saved = {k: z3.get_param(f"sat.{k}") for k in UNLOGGED}
                 z3.set_param("sat.drat.file", path)
                 for k in UNLOGGED:
