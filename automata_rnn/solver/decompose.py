@@ -7,7 +7,8 @@ bit and the read-out's bit are threshold functions.  z3's SAT solver searches la
 proposes, one exact LP per unit (and one for the read-out) over the (code, input) points either gives the
 unit's weights or proves that no threshold unit gives these bits: then Farkas multipliers over a few
 points (checked exactly), which become a lemma clause for every unit (a CEGAR loop).  The lemmas of two
-asummability (on at two points, off at two others with the same sum) are given from the start.
+asummability (on at two points, off at two others with the same sum) are given from the start.  The SAT
+search is heavy-tailed: it runs in checks of growing length, each with a new seed, keeping what it learnt.
 
 Every network found is re-verified by the exhaustive exact run.  When the clauses become unsatisfiable,
 a fresh z3 SAT solver refutes the final clause set once more while writing a DRAT proof; the proof (in our
@@ -49,8 +50,9 @@ _DRAT = threading.Lock()
 UNLOGGED = ("asymm_branch", "ate", "cardinality.solver", "dyn_sub_res", "elim_vars", "probing", "scc",
             "subsumption", "retain_blocked_clauses")
 
-SLICE = 2.0
-"""Seconds of the first SAT check; each check that runs out of time is followed by one twice as long."""
+SLICE = 2_000_000
+"""The first SAT check's length in z3's resource units (about 2 s on a 2026 server core); each check that
+runs out is followed by one twice as long."""
 
 MAX_UNITS = 5
 """The largest size searched by decomposition: the clauses grow as 4^n |Sigma| |Q| (at 5 units, 75,000 for 16
@@ -181,15 +183,15 @@ class Search:
         s.from_string(smt2(self.inputs))
         rounds = attempt = 0
         while True:
-            # heavy-tailed search: checks of growing length (SLICE, 2 SLICE, ...), each with another seed,
-            # keeping what the solver has learnt
-            slice_ms = int(SLICE * 1000) << min(attempt, 16)
+            # heavy-tailed search: checks of growing length (SLICE, 2 SLICE, ... in z3's deterministic
+            # resource units, so that the answer does not depend on the machine's load), each with another
+            # seed, keeping what the solver has learnt
             if deadline is not None:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return Decided(Verdict.UNKNOWN, reason="timeout", rounds=rounds, lemmas=self.lemmas)
-                slice_ms = min(slice_ms, max(1, int(left * 1000)))
-            s.set("timeout", slice_ms)
+                s.set("timeout", max(1, int(left * 1000)))
+            s.set("rlimit", SLICE << min(attempt, 20))
             s.set("random_seed", SEED + attempt)
             rounds += 1
             r = s.check()
