@@ -2,7 +2,9 @@
 
 For 8, 16 and 32 states (three seeds each, alphabet {0,1}, Elman cell, threshold read-out):
 the time to reach the minimal n (first size with verified weights, the size below excluded),
-or how far the search got within the time limit.  Usage: python benchmarks/random_dfa.py [--limit SECONDS]
+or how far the search got within the time limit, for each search of `minimize` (the direct encoding and
+the decomposition), one after the other on the same automaton.
+Usage: python benchmarks/random_dfa.py [--limit SECONDS] [--sizes 8 10 16] [--search direct decompose]
 """
 
 import argparse
@@ -34,27 +36,33 @@ def main():
     ap.add_argument("--limit", type=float, default=120.0, help="seconds per automaton")
     ap.add_argument("--sizes", type=int, nargs="+", default=[8, 16, 32])
     ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--search", nargs="+", default=["direct", "decompose"], choices=["direct", "decompose"])
     args = ap.parse_args()
-    print(f"{'states':>6} {'seed':>4} {'minimal n':>9} {'excluded by':>22} {'seconds':>8} {'Minsky':>6}")
+    print(f"{'states':>6} {'seed':>4} {'search':>9} {'minimal n':>9} {'excluded by':>22} {'seconds':>8} {'Minsky':>6}"
+          "   sizes (verdict, seconds)")
     for n in args.sizes:
-        times = []
+        times: dict[str, list[float]] = {s: [] for s in args.search}
         for seed in range(args.seeds):
             a = random_dfa(n, seed)
-            t = time.perf_counter()
-            m = minimize(Problem(a, get_cell("rnn"), 1, output="readout"), max_hidden=10, timeout=args.limit)
-            dt = time.perf_counter() - t
-            tried = max((s.units for s in m.sizes), default=0)
-            if m.minimal is not None:
-                how = "one unit is least" if m.minimal == 1 else m.lower_bound.method
-                times.append(dt)
-                print(f"{n:>6} {seed:>4} {m.minimal:>9} {how:>22} {dt:>8.2f} {2 * n:>6}")
-            else:
-                upper = next((s.units for s in m.sizes if s.verdict == "sat"), None)
-                excluded = max((s.units for s in m.sizes if s.verdict == "unsat"), default=0)
-                print(f"{n:>6} {seed:>4} {'?':>9} {f'unknown: n>{excluded}' + (f', n<={upper}' if upper else ''):>22}"
-                      f" {dt:>8.2f} {2 * n:>6}   (sizes tried up to {tried})")
-        if times:
-            print(f"{n:>6} median over solved: {statistics.median(times):.2f} s ({len(times)}/{args.seeds} solved)")
+            for search in args.search:
+                t = time.perf_counter()
+                m = minimize(Problem(a, get_cell("rnn"), 1, output="readout"), max_hidden=10, timeout=args.limit,
+                             search=search)
+                dt = time.perf_counter() - t
+                trace = " ".join(f"{s.units}:{s.verdict}/{s.seconds:.1f}" for s in m.sizes)
+                if m.minimal is not None:
+                    how = "one unit is least" if m.minimal == 1 else m.lower_bound.method
+                    times[search].append(dt)
+                    answer = f"{m.minimal:>9} {how:>22}"
+                else:
+                    upper = next((s.units for s in m.sizes if s.verdict == "sat"), None)
+                    excluded = max((s.units for s in m.sizes if s.verdict == "unsat"), default=0)
+                    answer = f"{'?':>9} {f'n>{excluded} (z3)' + (f', n<={upper}' if upper else ''):>22}"
+                print(f"{n:>6} {seed:>4} {search:>9} {answer} {dt:>8.2f} {2 * n:>6}   {trace}", flush=True)
+        for search, solved in times.items():
+            if solved:
+                print(f"{n:>6} {search}: median over solved {statistics.median(solved):.2f} s "
+                      f"({len(solved)}/{args.seeds} solved)")
 
 
 if __name__ == "__main__":

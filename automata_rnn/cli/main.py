@@ -40,6 +40,12 @@ def one_line(message: object) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(message))
 
 
+SEARCH_CHOICES = ("direct", "decompose")
+SEARCH_HELP = ("how each size is searched: 'decompose' (default; for an Elman cell with a threshold read-out under "
+               "the indicator semantics, up to 5 units: code labellings by SAT, each unit by an exact LP, sizes it "
+               "refutes certified; other problems use the direct encoding) or 'direct' (the direct encoding)")
+
+
 def _problem_args(p: argparse.ArgumentParser, fix: bool = True) -> None:
     p.add_argument("automaton",
                    help="a built-in (latch, toggle, parity, tomita1..7, ...), a .json/.yaml file, or re:PATTERN")
@@ -145,6 +151,7 @@ def build_parser() -> Parser:
                         "without them two runs print the same bytes)")
     m.add_argument("--smt2", metavar="FILE", help="also write the encoding for the largest excluded size as SMT-LIB 2 "
                         "(when the minimal size is found)")
+    m.add_argument("--search", choices=SEARCH_CHOICES, default="decompose", help=SEARCH_HELP)
 
     tb = sub.add_parser("table",
                         help="minimal units for several automata and cells (default: Tomita 1-7, parity, latch)")
@@ -161,6 +168,7 @@ def build_parser() -> Parser:
                     help="largest case split tried as a certificate before two solvers "
                          "(default 10000, questions.sizes.CERTIFICATE_NODES; 0: two solvers only)")
     tb.add_argument("--out", metavar="FILE", help="also write the table as Markdown")
+    tb.add_argument("--search", choices=SEARCH_CHOICES, default="decompose", help=SEARCH_HELP)
     tb.add_argument("--json", action="store_true", help="print JSON")
 
     from automata_rnn.cli.train import add_parsers as add_train_parsers
@@ -496,7 +504,7 @@ def cmd_minimize(args) -> int:
 
     args.output = args.output or "readout"
     problem = make_problem(args)
-    result = minimize(problem, args.max_hidden, args.timeout)
+    result = minimize(problem, args.max_hidden, args.timeout, search=args.search)
     if args.smt2 and result.minimal is not None:  # files only with an answer
         excluded = result.minimal - 1 if result.minimal and result.minimal > 1 else 1
         write_atomic(args.smt2, Encoding(resized(problem, excluded)).smt2())
@@ -518,7 +526,8 @@ def cmd_table(args) -> int:
         args.certificate_nodes = CERTIFICATE_NODES
     with ProcessPoolExecutor(max_workers=args.workers) if args.workers > 1 else contextlib.nullcontext() as pool:
         rows = table(automata, cells, args.max_hidden, args.timeout, executor=pool,
-                     certificate_nodes=args.certificate_nodes, progress=progress("minimal_hidden"))
+                     certificate_nodes=args.certificate_nodes, progress=progress("minimal_hidden"),
+                     search=args.search)
     md = table_markdown(rows, cells)
     answered = all(r["minimal_hidden"] is not None for r in rows)
     if args.out and answered:  # a page with unknown entries never replaces one

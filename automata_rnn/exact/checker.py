@@ -29,7 +29,15 @@ Leaves:
   implements it must reach k different codes after the k words (the output and
   every later code are functions of the code); but each unit's code takes only
   the values the cell's semantics allows (:meth:`Cell.code_values`), so n units
-  have at most ``values ** n`` codes, fewer than k.
+  have at most ``values ** n`` codes, fewer than k;
+* ``{"labelling": {"symmetry_words", "lemmas", "proof"}}`` (claim ``refutes``,
+  no hypotheses; an Elman cell with a threshold read-out under the indicator
+  semantics, one layer, no margin, fixed weights or bound): the clauses that
+  every such network satisfies (:mod:`automata_rnn.exact.labelling`, built here
+  from the problem's minimal automaton), with the symmetry clauses of the words
+  and one clause per unit (or for the read-out) of each lemma, are refuted by
+  the proof (:mod:`automata_rnn.exact.clauses`); each lemma's multipliers are
+  checked to balance its points, so that no threshold unit gives its bits.
 
 Claims: ``refutes`` (no weights satisfying ``hypotheses`` implement the
 automaton) and ``implements-region`` (all weights satisfying every clause of
@@ -39,6 +47,8 @@ automaton) and ``implements-region`` (all weights satisfying every clause of
 from __future__ import annotations
 
 from automata_rnn.arithmetic.exact import Affine, parse_rational
+from automata_rnn.exact.clauses import check_refutation
+from automata_rnn.exact.labelling import Invalid, Labelling, check_lemma, lemma_clauses
 from automata_rnn.exact.run import (
     Failure,
     IllDefined,
@@ -51,7 +61,8 @@ from automata_rnn.exact.run import (
     read_output,
     step,
 )
-from automata_rnn.model.problem import Problem
+from automata_rnn.model.automata import minimize
+from automata_rnn.model.problem import Problem, encode_symbol
 from automata_rnn.model.semantics import ALL, constraints_of, parse_signs
 
 FORMAT = "automata-rnn-certificate/1"
@@ -204,6 +215,51 @@ def _check_counting(node, problem: Problem) -> None:
         raise Rejected("not every pair of words is separated")
 
 
+def _check_labelling(node, problem: Problem, facts: dict) -> str:
+    """Rejected unless the lemmas are Farkas certificates and the proof refutes the labelling clauses of
+    :mod:`automata_rnn.exact.labelling` (built here from the problem) with the lemmas' clauses."""
+    if facts:
+        raise Rejected("a labelling refutation speaks of every weight: no facts or hypotheses")
+    if (problem.cell.name != "rnn" or len(problem.layers) != 1 or problem.output != "readout"
+            or problem.semantics.name != "indicator" or problem.semantics.margin
+            or problem.fixed or problem.bound is not None):
+        raise Rejected("a labelling refutation is for one layer of Elman units under the indicator semantics "
+                       "with a threshold read-out, no margin, no fixed weights and no weight bound")
+    if not isinstance(node, dict) or not all(isinstance(node.get(k), list)
+                                             for k in ("symmetry_words", "lemmas", "proof")):
+        raise Rejected("a labelling leaf is {symmetry_words, lemmas, proof}")
+    a = minimize(problem.automaton)
+    try:
+        lab = Labelling(a, problem.units, {s: encode_symbol(a, s) for s in a.alphabet})
+        words = node["symmetry_words"]
+        if not all(isinstance(w, list) and all(isinstance(s, str) for s in w) for w in words):
+            raise Invalid("a symmetry word is a list of symbols")
+        inputs = lab.base() + lab.symmetry(words)
+        for k, lemma in enumerate(node["lemmas"]):
+            points = _lemma_points(lemma)
+            try:
+                check_lemma(lab, points)
+            except Invalid as err:
+                raise Invalid(f"lemma {k}: {err}") from None
+            inputs += lemma_clauses(lab, points)
+        added = check_refutation(inputs, node["proof"])
+    except Invalid as err:
+        raise Rejected(str(err)) from None
+    return f"{len(node['lemmas'])} Farkas lemmas, {added} proof clauses"
+
+
+def _lemma_points(lemma) -> list:
+    if not isinstance(lemma, dict) or not isinstance(lemma.get("points"), list):
+        raise Invalid("a lemma is {points}")
+    points = []
+    for p in lemma["points"]:
+        if not (isinstance(p, list) and len(p) == 4 and isinstance(p[0], int) and not isinstance(p[0], bool)
+                and (p[1] is None or isinstance(p[1], str)) and isinstance(p[2], int)):
+            raise Invalid("a lemma point is [code, symbol or null, bit, multiplier]")
+        points.append((p[0], p[1], p[2], parse_rational(p[3])))
+    return points
+
+
 def _walk(node, facts: dict, problem: Problem, claim: str, clauses, counts: dict) -> None:
     if not isinstance(node, dict):
         raise Rejected("a tree node is an object")
@@ -237,6 +293,11 @@ def _walk(node, facts: dict, problem: Problem, claim: str, clauses, counts: dict
         if claim != "refutes":
             raise Rejected(f"a counting argument proves nothing for claim {claim!r}")
         _check_counting(node["counting"], problem)
+        return
+    if "labelling" in node:
+        if claim != "refutes":
+            raise Rejected(f"a labelling refutation proves nothing for claim {claim!r}")
+        counts["labelling"] = _check_labelling(node["labelling"], problem, facts)
         return
     if "word" in node:
         word = node["word"]
@@ -306,7 +367,8 @@ def check(cert) -> tuple[bool, str]:
             clauses = [[_literal(lit) for lit in c] for c in raw]
         counts: dict = {}
         _walk(tree, facts, problem, claim, clauses, counts)
-        return True, f"accepted ({counts['nodes']} nodes checked)"
+        extra = f"; {counts['labelling']}" if "labelling" in counts else ""
+        return True, f"accepted ({counts['nodes']} nodes checked{extra})"
     except Rejected as r:
         return False, str(r)
     except (ValueError, TypeError, KeyError, ZeroDivisionError, RecursionError) as err:

@@ -27,9 +27,11 @@ from automata_rnn.solver.construction import minsky_weights
 from automata_rnn.solver.context import one_question
 from automata_rnn.solver.counting import counting_tree
 from automata_rnn.solver.cvc5 import cvc5_verdict
+from automata_rnn.solver.decompose import applies as decomposes
+from automata_rnn.solver.decompose import decide
 from automata_rnn.solver.encode import Encoding, StateCodeEncoding, code_count
 from automata_rnn.solver.prove import Budget, Timeout, TreeLimit, certificate, prove
-from automata_rnn.verdicts import InternalCheckFailed, Verdict
+from automata_rnn.verdicts import BadInput, InternalCheckFailed, Verdict
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
@@ -95,14 +97,10 @@ def find_weights(problem: Problem, timeout: float | None = None, enc: Encoding |
     """
     codes = code_count(problem)
     if problem.units > 1 and not robust and codes * len(problem.automaton.states) > 64:
-        quick = StateCodeEncoding(problem)
         budget = 5.0 if timeout is None else min(5.0, timeout / 4)
-        s = quick.solver(max(1, int(budget * 1000)))
-        if s.check() == z3.sat:
-            weights, run = _simpler(quick, quick.weights(s.model()), timeout)
-            run = run or _verified(problem, weights)
-            if run is not None and run.implements:
-                return Found(Verdict.SAT, weights, "", run.margin)
+        found = one_code_per_state(problem, budget)
+        if found is not None:
+            return found
         if timeout is not None:
             timeout = max(0.5, timeout - budget)
     enc = Encoding(problem, robust=robust) if enc is None else enc
@@ -117,6 +115,19 @@ def find_weights(problem: Problem, timeout: float | None = None, enc: Encoding |
     if run is None or not run.implements:
         raise InternalCheckFailed("a model of the encoding failed exact re-verification")
     return Found(Verdict.SAT, weights, "", run.margin)
+
+
+def one_code_per_state(problem: Problem, budget: float) -> Found | None:
+    """Weights from the smaller, sufficient encoding (one code per automaton state) within ``budget``
+    seconds, verified by one exact run; None when it finds none (which proves nothing)."""
+    quick = StateCodeEncoding(problem)
+    s = quick.solver(max(1, int(budget * 1000)))
+    if s.check() == z3.sat:
+        weights, run = _simpler(quick, quick.weights(s.model()), budget)
+        run = run or _verified(problem, weights)
+        if run is not None and run.implements:
+            return Found(Verdict.SAT, weights, "", run.margin)
+    return None
 
 
 def _simpler(enc: Encoding | StateCodeEncoding, weights: dict, timeout: float | None
@@ -228,28 +239,57 @@ def without_timings(obj):
     return {k: v for k, v in obj.items() if k != "timings"} if isinstance(obj, dict) else obj
 
 
+def _search_size(p: Problem, timeout: float | None, search: str) -> tuple[SizeResult, bool]:
+    """One size: its result (an unsat one with its exclusion when the decomposition's certificate was
+    accepted), and whether z3 found the direct encoding unsatisfiable."""
+    t = time.monotonic()
+    if search == "decompose" and decomposes(p):
+        if p.units > 1 and code_count(p) * len(p.automaton.states) > 64:  # as find_weights: try it first
+            budget = 5.0 if timeout is None else min(5.0, timeout / 4)
+            found = one_code_per_state(p, budget)
+            if found is not None:
+                return SizeResult(p.units, Verdict.SAT, time.monotonic() - t, found.weights), False
+            timeout = None if timeout is None else max(0.5, timeout - budget)
+        d = decide(p, timeout)
+        exclusion = None
+        if d.certificate is not None:
+            exclusion = Exclusion(p.units, "certificate", d.certificate, d.checked)
+        return SizeResult(p.units, d.verdict, time.monotonic() - t, d.weights, exclusion, d.reason), False
+    verdict, weights, reason, _ = find_weights(p, timeout)
+    return SizeResult(p.units, verdict, time.monotonic() - t, weights, reason=reason), verdict == Verdict.UNSAT
+
+
 @one_question
 def minimize(problem: Problem, max_hidden: int = 4, timeout: float | None = None,
-             certificate_nodes: int = CERTIFICATE_NODES) -> Minimal:
+             certificate_nodes: int = CERTIFICATE_NODES, search: str = "decompose") -> Minimal:
     """Try 1, 2, ... units up to ``max_hidden``; the first size with verified weights, with n - 1 excluded.
+    ``search``: 'decompose' (for an Elman cell with a threshold read-out under the indicator semantics, up
+    to :data:`decompose.MAX_UNITS` units, :mod:`automata_rnn.solver.decompose`; other problems and larger
+    sizes use the direct encoding) or 'direct' (the direct encoding at every size).
+    Either way the size below the answer is excluded by a certificate (the decomposition's own, or
+    :func:`exclude`).
     For a stack the size is the units of every layer alike, at the stack's depth (a unit added to every
     layer can be ignored, so an excluded size excludes every smaller one here too).
 
     A size the solvers cannot decide in time does not stop the search: larger sizes are still tried
     (each gets at most half the time left), so the answer can be "n units suffice; fewer unknown".
     """
+    if search not in ("direct", "decompose"):
+        raise BadInput(f"unknown search {search!r} (direct or decompose)")
     deadline = None if timeout is None else time.monotonic() + timeout
     sizes: list[SizeResult] = []
+    direct_unsat_below = False
     for n in range(1, max_hidden + 1):
         left = None if deadline is None else deadline - time.monotonic()
         if left is not None and left <= 0:
             break
-        t = time.monotonic()
         p = resized(problem, n)
         share = None if left is None else max(1.0, left / 2)
-        verdict, weights, reason, _ = find_weights(p, share)
-        sizes.append(SizeResult(n, verdict, time.monotonic() - t, weights, reason=reason))
+        result, direct_unsat = _search_size(p, share, search)
+        sizes.append(result)
+        verdict, weights = result.verdict, result.weights
         if verdict != Verdict.SAT or weights is None:
+            direct_unsat_below = direct_unsat
             continue
         undecided = [s.units for s in sizes if s.verdict == Verdict.UNKNOWN]
         if n == 1:
@@ -259,7 +299,8 @@ def minimize(problem: Problem, max_hidden: int = 4, timeout: float | None = None
                            f"{n} units suffice (verified), but size(s) {', '.join(map(str, undecided))} "
                            "could not be decided in time")
         left = None if deadline is None else max(0.5, deadline - time.monotonic())
-        excl = exclude(resized(problem, n - 1), certificate_nodes, left, z3_found_unsat=True)
+        excl = sizes[-2].exclusion or exclude(resized(problem, n - 1), certificate_nodes, left,
+                                              z3_found_unsat=direct_unsat_below)
         sizes[-2].exclusion = excl
         if excl is None:
             return Minimal(p, None, weights, None, sizes,
@@ -297,7 +338,7 @@ def _job(args) -> dict:
     p = Problem(aut, get_cell(cell), 1, output=options.get("output", "readout"))
     t = time.monotonic()
     m = minimize(p, options.get("max_hidden", 4), options.get("timeout"),
-                 options.get("certificate_nodes", CERTIFICATE_NODES))
+                 options.get("certificate_nodes", CERTIFICATE_NODES), options.get("search", "decompose"))
     out = minimal_json(m)
     out["timings"]["seconds"] = round(time.monotonic() - t, 3)
     return out
@@ -305,14 +346,15 @@ def _job(args) -> dict:
 
 def table(automata: list, cells: list[str], max_hidden: int = 4, timeout: float | None = None,
           executor: Executor | None = None, output: str = "readout", certificate_nodes: int = CERTIFICATE_NODES,
-          progress: Callable[[int, int, dict], None] | None = None) -> list[dict]:
+          progress: Callable[[int, int, dict], None] | None = None, search: str = "decompose") -> list[dict]:
     """Minimal units for every (automaton, cell), one job per entry, through any concurrent.futures executor.
 
-    Each exclusion first tries a checkable certificate of at most ``certificate_nodes`` nodes, then two solvers.
+    Each exclusion first tries a checkable certificate of at most ``certificate_nodes`` nodes, then two solvers;
+    ``search`` as for :func:`minimize`.
     ``progress(k, n, entry)`` is called as the k-th of the n entries is known, in table order.
     """
     jobs = [(a.to_json(), c, {"max_hidden": max_hidden, "timeout": timeout, "output": output,
-                              "certificate_nodes": certificate_nodes})
+                              "certificate_nodes": certificate_nodes, "search": search})
             for a in automata for c in cells]
     rows = []
     for row in (map(_job, jobs) if executor is None else executor.map(_job, jobs)):

@@ -200,7 +200,16 @@ def farkas(problem: Problem, facts: dict, budget: Budget | None = None) -> list[
     if not check_sat(s, budget):
         raise RuntimeError("no Farkas certificate: the facts are feasible")
     m = s.model()
-    values = [Fraction(m.eval(v, model_completion=True).as_string()) for v in lam]
+    ints = integer_multipliers([Fraction(m.eval(v, model_completion=True).as_string()) for v in lam])
+    out = []
+    for (e, r), k in zip(rows, ints):
+        if k:
+            out.append({"expr": e.to_json(), "rel": r, "multiplier": format_rational(Fraction(k))})
+    return out
+
+
+def integer_multipliers(values: list[Fraction]) -> list[int]:
+    """The non-negative rationals scaled to coprime integers in the same proportions."""
     scale = 1
     for q in values:
         scale = scale * q.denominator // gcd(scale, q.denominator)
@@ -208,11 +217,7 @@ def farkas(problem: Problem, facts: dict, budget: Budget | None = None) -> list[
     common = 0
     for k in ints:
         common = gcd(common, k)
-    out = []
-    for (e, r), k in zip(rows, ints):
-        if k:
-            out.append({"expr": e.to_json(), "rel": r, "multiplier": format_rational(Fraction(k, common))})
-    return out
+    return [k // common for k in ints] if common else ints
 
 
 def literal_json(e: Affine, s: frozenset) -> dict:

@@ -1,0 +1,377 @@
+"""The decomposed search for an Elman threshold network: labellings of codes by SAT, units by exact LPs.
+
+For an Elman cell under the indicator semantics with a threshold read-out (one layer; the clauses are in
+:mod:`automata_rnn.exact.labelling`), a network is a labelling of codes {0,1}^n with states of the
+minimal automaton, a successor code per (code, symbol) and a read-out bit per code, such that each unit's
+bit and the read-out's bit are threshold functions.  z3's SAT solver searches labellings; for each one it
+proposes, one exact LP per unit (and one for the read-out) over the (code, input) points either gives the
+unit's weights or proves that no threshold unit gives these bits: then Farkas multipliers over a few
+points (checked exactly), which become a lemma clause for every unit (a CEGAR loop).  The lemmas of two
+asummability (on at two points, off at two others with the same sum) are given from the start.  The SAT
+search is heavy-tailed: it runs in checks of growing length, each with a new seed, keeping what it learnt.
+
+Every network found is re-verified by the exhaustive exact run.  When the clauses become unsatisfiable,
+a fresh z3 SAT solver refutes the final clause set once more while writing a DRAT proof; the proof (in our
+variable numbering), the lemmas with their multipliers and the symmetry words form a ``labelling``
+certificate, returned only if the independent checker accepts it.
+
+Symmetry breaking: the start code is 0 (h(0) = 0), at most one state per code, and the units are sorted by
+their bits after the breadth-first access words of the states (:meth:`Labelling.symmetry`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import z3
+
+from automata_rnn.exact.checker import FORMAT, check
+from automata_rnn.exact.labelling import Clause, Invalid, Labelling, check_lemma, lemma_clauses
+from automata_rnn.exact.run import TooLarge, verify_weights
+from automata_rnn.model.automata import minimize
+from automata_rnn.model.problem import Problem, encode_symbol
+from automata_rnn.solver.context import context, one_question
+from automata_rnn.solver.counting import access_words
+from automata_rnn.solver.prove import SEED, integer_multipliers
+from automata_rnn.verdicts import InternalCheckFailed, Unsupported, Verdict
+
+#: z3 takes the DRAT file from a global parameter: one proof is written at a time.
+_DRAT = threading.Lock()
+
+#: In-processing of z3's SAT core whose inferences its DRAT output does not justify step by step (found by
+#: replaying its proofs): switched off while a proof is written.
+UNLOGGED = ("asymm_branch", "ate", "cardinality.solver", "dyn_sub_res", "elim_vars", "probing", "scc",
+            "subsumption", "retain_blocked_clauses")
+
+SLICE = 2_000_000
+"""The first SAT check's length in z3's resource units (about 2 s on a 2026 server core); each check that
+runs out is followed by one twice as long."""
+
+MAX_UNITS = 5
+"""The largest size searched by decomposition: the clauses grow as 4^n |Sigma| |Q| (at 5 units, 75,000 for 16
+states, built in about a second); past it, building them alone would outlast any reasonable budget."""
+
+
+def applies(problem: Problem) -> bool:
+    """Whether the decomposition speaks of the problem: an Elman cell, one layer of at most
+    :data:`MAX_UNITS` units, a threshold read-out, the indicator semantics without margin, no fixed weights
+    and no weight bound."""
+    return (problem.cell.name == "rnn" and len(problem.layers) == 1 and problem.units <= MAX_UNITS
+            and problem.output == "readout" and problem.semantics.name == "indicator"
+            and not problem.semantics.margin and not problem.fixed and problem.bound is None)
+
+
+@dataclass
+class Decided:
+    """What the search says at one size: sat with weights (re-verified), unsat (z3 found the clauses
+    unsatisfiable) with a certificate the checker accepted, or None if no proof was accepted in time, or
+    unknown with the reason; ``rounds`` SAT calls, the ``lemmas`` learnt."""
+
+    verdict: Verdict
+    weights: dict | None = None
+    certificate: dict | None = None
+    reason: str = ""
+    checked: str = ""
+    rounds: int = 0
+    lemmas: list = field(default_factory=list)
+
+
+def labelling(problem: Problem) -> Labelling:
+    """The labelling problem of the problem's minimal automaton at the problem's size."""
+    a = minimize(problem.automaton)
+    return Labelling(a, problem.units, {s: encode_symbol(a, s) for s in a.alphabet})
+
+
+def symmetry_words(lab: Labelling) -> list[tuple[str, ...]]:
+    """The breadth-first access words of the states (prefix-closed, the empty word first)."""
+    return list(access_words(lab.automaton).values())
+
+
+class Threshold:
+    """Exact LPs over one z3 context: weights for given bits on points, or Farkas multipliers."""
+
+    def __init__(self, dim: int):
+        self.ctx = context()
+        self.w = [z3.Real(f"w{i}", self.ctx) for i in range(dim)]
+        self.one = z3.RealVal(1, self.ctx)
+        self.zero = z3.RealVal(0, self.ctx)
+
+    def _dot(self, v, xs):
+        terms = [x if c == 1 else z3.RealVal(str(c), self.ctx) * x for c, x in zip(v, xs) if c]
+        return z3.Sum(terms) if len(terms) > 1 else terms[0] if terms else self.zero
+
+    def weights(self, points: list[tuple[tuple[Fraction, ...], int]]) -> list[Fraction] | None:
+        """w with v.w >= 1 on points of bit 1 and v.w <= -1 on points of bit 0; None if there is none."""
+        s = z3.Solver(ctx=self.ctx)
+        s.set("random_seed", SEED)
+        for v, bit in points:
+            pre = self._dot(v, self.w)
+            s.add(pre >= self.one if bit else pre <= -self.one)
+        if s.check() != z3.sat:
+            return None
+        m = s.model()
+        return [Fraction(m.eval(x, model_completion=True).as_string()) for x in self.w]
+
+    def farkas(self, points: list[tuple[tuple[Fraction, ...], int]]) -> list[int]:
+        """Integer multipliers, one per point, balancing the points of bit 1 against those of bit 0."""
+        lam = [z3.Real(f"l{i}", self.ctx) for i in range(len(points))]
+        s = z3.Solver(ctx=self.ctx)
+        s.set("random_seed", SEED)
+        for x in lam:
+            s.add(x >= self.zero)
+        for i in range(len(points[0][0])):
+            terms = [lam[k] * z3.RealVal(str(v[i] if bit else -v[i]), self.ctx)
+                     for k, (v, bit) in enumerate(points) if v[i]]
+            if terms:
+                s.add(z3.Sum(terms) == self.zero)
+        s.add(z3.Sum([lam[k] for k, (_, bit) in enumerate(points) if bit]) == self.one)
+        if s.check() != z3.sat:
+            raise InternalCheckFailed("an infeasible threshold LP has no Farkas multipliers")
+        m = s.model()
+        return integer_multipliers([Fraction(m.eval(x, model_completion=True).as_string()) for x in lam])
+
+
+def summable_lemmas(lab: Labelling) -> list[list[tuple[int, str | None, int, Fraction]]]:
+    """The lemmas "no threshold unit is on at two points and off at two others with the same sum" (two-
+    asummability: the XOR pattern and its relatives), for the units and for the read-out."""
+    out = []
+    for symbols in (lab.symbols, [None]):
+        points = [(c, a) for c in range(lab.codes) for a in symbols]
+        groups: dict[tuple, list] = {}
+        for i, p in enumerate(points):
+            for q in points[i + 1:]:
+                key = tuple(x + y for x, y in zip(lab.point_vector(*p), lab.point_vector(*q)))
+                groups.setdefault(key, []).append((p, q))
+        for pairs in groups.values():
+            for on in pairs:
+                for off in pairs:
+                    if on != off:
+                        out.append([(c, a, 1, Fraction(1)) for c, a in on] +
+                                   [(c, a, 0, Fraction(1)) for c, a in off])
+    return out
+
+
+class Search:
+    """The CEGAR loop at one size (see the module docstring); :meth:`run` decides it within a deadline."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        self.lab = lab = labelling(problem)
+        self.words = symmetry_words(lab)
+        self.inputs: list[Clause] = lab.base() + lab.symmetry(self.words)
+        self.lemmas = summable_lemmas(lab)
+        for points in self.lemmas:
+            self.inputs += lemma_clauses(lab, points)
+        self.units_lp = Threshold(problem.inputs + lab.units + 1)
+        self.readout_lp = Threshold(lab.units + 1)
+
+
+    def run(self, deadline: float | None) -> Decided:
+        """sat (weights re-verified) / unsat (the clauses are unsatisfiable) / unknown (time)."""
+        lab = self.lab
+        ctx = z3.Context()  # its own: the SAT search's path depends on what a context has seen before
+        self.vars = [None] + [z3.Bool(f"v{i}", ctx) for i in range(1, lab.count + 1)]
+        s = z3.SolverFor("QF_FD", ctx=ctx)
+        s.set("random_seed", SEED)
+        s.from_string(smt2(self.inputs))
+        rounds = attempt = 0
+        while True:
+            # heavy-tailed search: checks of growing length (SLICE, 2 SLICE, ... in z3's deterministic
+            # resource units, so that the answer does not depend on the machine's load), each with another
+            # seed, keeping what the solver has learnt
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return Decided(Verdict.UNKNOWN, reason="timeout", rounds=rounds, lemmas=self.lemmas)
+                s.set("timeout", max(1, int(left * 1000)))
+            s.set("rlimit", SLICE << min(attempt, 20))
+            s.set("random_seed", SEED + attempt)
+            rounds += 1
+            r = s.check()
+            if r == z3.unknown:
+                if deadline is None or time.monotonic() < deadline:
+                    attempt += 1
+                    continue
+                return Decided(Verdict.UNKNOWN, reason=f"z3: {s.reason_unknown()}", rounds=rounds,
+                               lemmas=self.lemmas)
+            if r == z3.unsat:
+                del s
+                cert, checked = self.certificate(deadline)
+                return Decided(Verdict.UNSAT, certificate=cert, rounds=rounds, lemmas=self.lemmas,
+                               reason="" if cert else "no proof of unsatisfiability was accepted in time",
+                               checked=checked)
+            m = s.model()
+            value = [False] + [z3.is_true(m.eval(v, model_completion=True)) for v in self.vars[1:]]
+            found = self._units(value)
+            if isinstance(found, dict):
+                try:
+                    run = verify_weights(self.problem, found)
+                except TooLarge:
+                    run = None
+                if run is None or not run.implements:
+                    raise InternalCheckFailed("weights of the decomposition failed exact re-verification")
+                return Decided(Verdict.SAT, weights=found, rounds=rounds, lemmas=self.lemmas)
+            for points in found:
+                self.lemmas.append(points)
+                clauses = lemma_clauses(lab, points)
+                s.from_string(smt2(clauses))
+                self.inputs.extend(clauses)
+
+    def _units(self, value: list[bool]):
+        """The weights of every unit and the read-out for the model, or the lemmas of those that fail."""
+        lab, problem = self.lab, self.problem
+        reached = range(lab.codes)  # the clauses ask every code's bits to be a unit's
+        lemmas, rows = [], []
+        for j in range(lab.units):
+            pts = [(c, a, int(value[lab.T(c, a, j)])) for c in reached for a in lab.symbols]
+            vecs = [(lab.point_vector(c, a), bit) for c, a, bit in pts]
+            w = self.units_lp.weights(vecs)
+            if w is None:
+                lemmas.append(self._lemma(self.units_lp, pts, vecs))
+            rows.append(w)
+        pts_y = [(c, None, int(value[lab.O(c)])) for c in reached]
+        vecs_y = [(lab.point_vector(c, None), bit) for c, _, bit in pts_y]
+        wy = self.readout_lp.weights(vecs_y)
+        if wy is None:
+            lemmas.append(self._lemma(self.readout_lp, pts_y, vecs_y))
+        if lemmas or wy is None:
+            return lemmas
+        return _weights(problem, rows, wy)
+
+    def _lemma(self, lp: Threshold, pts, vecs) -> list[tuple[int, str | None, int, Fraction]]:
+        mult = lp.farkas(vecs)
+        points = [(c, a, bit, Fraction(k)) for (c, a, bit), k in zip(pts, mult) if k]
+        try:
+            check_lemma(self.lab, points)
+        except Invalid as err:
+            raise InternalCheckFailed(f"a Farkas lemma of the decomposition failed its exact check: {err}") from None
+        return points
+
+
+    def certificate(self, deadline: float | None) -> tuple[dict | None, str]:
+        """The ``labelling`` certificate that the clauses so far are unsatisfiable, with the checker's
+        verdict, if z3 refutes them again in time with a DRAT proof that the checker accepts; else None."""
+        fd, path = tempfile.mkstemp(prefix="automata-rnn-", suffix=".drat")
+        os.close(fd)
+        try:
+            with _DRAT:
+                ctx = z3.Context()
+                saved = {k: z3.get_param(f"sat.{k}") for k in UNLOGGED}
+                z3.set_param("sat.drat.file", path)
+                for k in UNLOGGED:
+                    z3.set_param(f"sat.{k}", False)
+                try:
+                    s = z3.Tactic("sat", ctx).solver()  # no preprocessing: clauses reach the SAT core as they are
+                    if deadline is not None:
+                        s.set("timeout", max(1, int((deadline - time.monotonic()) * 1000)))
+                    s.from_string(smt2(self.inputs))
+                    refuted = s.check() == z3.unsat
+                    del s
+                    gc.collect()  # the proof file is complete once the solver is freed
+                finally:
+                    z3.set_param("sat.drat.file", "")
+                    for k, v in saved.items():
+                        z3.set_param(f"sat.{k}", v)
+            if not refuted:
+                return None, ""
+            with open(path, encoding="ascii") as f:
+                steps = drat_steps(f.read(), self.inputs, self.lab.count)
+        except (OSError, ValueError):
+            return None, ""
+        finally:
+            with contextlib.suppress(OSError):
+                os.remove(path)
+        cert = {"format": FORMAT, "claim": "refutes", "problem": self.problem.to_json(), "hypotheses": [],
+                "tree": {"labelling": {"symmetry_words": [list(w) for w in self.words],
+                                       "lemmas": [lemma_json(p) for p in self.lemmas],
+                                       "proof": steps}}}
+        ok, why = check(cert)
+        return (cert, why) if ok else (None, why)
+
+
+def smt2(clauses: list[Clause]) -> str:
+    """Clauses over variables ``v1``, ``v2``, ... as SMT-LIB 2 (z3 parses this far faster than it builds
+    the same terms one by one through its Python API); each clause one assertion, in order."""
+    used = sorted({abs(lit) for c in clauses for lit in c})
+    parts = [f"(declare-fun v{v} () Bool)" for v in used]
+    for c in clauses:
+        lits = [f"v{lit}" if lit > 0 else f"(not v{-lit})" for lit in c]
+        parts.append(f"(assert {lits[0]})" if len(lits) == 1 else f"(assert (or {' '.join(lits)}))")
+    return "\n".join(parts)
+
+
+def lemma_json(points) -> dict:
+    """A lemma as JSON: its points [code, symbol (null for the read-out), bit, multiplier]."""
+    return {"points": [[c, a, bit, str(m)] for c, a, bit, m in points]}
+
+
+def drat_steps(text: str, inputs: list[Clause], count: int) -> list:
+    """z3's DRAT proof of ``inputs`` as proof steps in our numbering: every input clause, then each clause
+    the proof adds, then the empty clause.  z3 numbers variables in the order they first appear in the
+    clauses given to it; its own input lines (our clauses, simplified) and deletions are left out.
+    ValueError on a line it cannot read."""
+    ours: dict[int, int] = {}
+    for c in inputs:
+        for lit in c:
+            ours.setdefault(abs(lit), 0)
+    back = {k: v for k, v in enumerate(ours, start=1)}
+    fresh = count
+    steps: list = [{"inputs": len(inputs)}]
+    for line in text.splitlines():
+        parts = line.split()
+        if not parts or parts[-1] != "0":
+            raise ValueError(f"DRAT line {line[:40]!r}")
+        if parts[0] in ("i", "d"):
+            continue
+        clause = []
+        for t in parts[:-1]:
+            z = int(t)
+            if abs(z) not in back:
+                fresh += 1
+                back[abs(z)] = fresh
+            clause.append(back[abs(z)] if z > 0 else -back[abs(z)])
+        steps.append(clause)
+    if steps[-1] != []:
+        steps.append([])
+    return steps
+
+
+def _weights(problem: Problem, rows: list, readout: list[Fraction]) -> dict[str, Fraction]:
+    """The network's weights from each unit's (input, recurrent, bias) row and the read-out's row."""
+    params = problem.parameters()
+    inputs, n = problem.inputs, problem.units
+
+    def name(form) -> str:
+        (only,) = form.coeffs
+        return only
+
+    w: dict[str, Fraction] = {}
+    for j, row in enumerate(rows):
+        for i in range(inputs):
+            w[name(params["U_h"][i][j])] = row[i]
+        for i in range(n):
+            w[name(params["W_h"][i][j])] = row[inputs + i]
+        w[name(params["b_h"][j])] = row[inputs + n]
+    for i in range(n):
+        w[name(params["W_y"][i][0])] = readout[i]
+    w[name(params["b_y"][0])] = readout[n]
+    return w
+
+
+@one_question
+def decide(problem: Problem, timeout: float | None = None) -> Decided:
+    """The decomposition at the problem's size, within ``timeout`` seconds (see the module docstring);
+    Unsupported for a problem it does not speak of (:func:`applies`)."""
+    if not applies(problem):
+        raise Unsupported("the decomposition is for one layer of at most "
+                          f"{MAX_UNITS} Elman units with a threshold read-out under the indicator semantics, "
+                          "without margin, fixed weights or weight bound")
+    deadline = None if timeout is None else time.monotonic() + timeout
+    return Search(problem).run(deadline)

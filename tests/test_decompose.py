@@ -1,0 +1,256 @@
+"""The decomposed search (code labellings by SAT, units by exact LPs) against the direct encoding, its
+networks re-verified, its lemmas checked exactly, and its clauses true of every network."""
+
+import itertools
+import json
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from strategies import automata
+from test_schemas import assert_valid, printed_json
+
+from automata_rnn.exact.checker import check
+from automata_rnn.exact.clauses import check_refutation
+from automata_rnn.exact.labelling import Invalid, check_lemma, lemma_clauses
+from automata_rnn.exact.run import verify_weights
+from automata_rnn.interop.automata_files import load_automaton
+from automata_rnn.model.automata import Automaton, minimize
+from automata_rnn.model.cells import get_cell
+from automata_rnn.model.problem import Problem, encode_symbol
+from automata_rnn.questions.sizes import find_weights
+from automata_rnn.questions.sizes import minimize as minimal_units
+from automata_rnn.solver.decompose import decide, labelling, summable_lemmas, symmetry_words
+from automata_rnn.verdicts import Verdict
+
+
+def elman(aut: Automaton, units: int) -> Problem:
+    return Problem(aut, get_cell("rnn"), units, output="readout", layers=(units,))
+
+
+def agrees_with_direct_encoding(aut: Automaton, max_units: int) -> None:
+    """Each size up to the first that works: the same verdict as z3 on the direct encoding, and the
+    decomposition's weights pass an exact run of their own."""
+    for n in range(1, max_units + 1):
+        p = elman(aut, n)
+        mine, direct = decide(p), find_weights(p)
+        assert mine.verdict == direct.verdict, (aut.name, n)
+        if mine.verdict == Verdict.UNSAT:
+            assert mine.certificate is not None and check(mine.certificate)[0], (aut.name, n)
+        if mine.verdict == Verdict.SAT:
+            assert verify_weights(p, mine.weights).implements
+            return
+
+
+@pytest.mark.parametrize("name", ["latch", "toggle", "parity", "tomita1", "tomita2", "tomita3", "tomita4",
+                                  "tomita5", "tomita6", "tomita7"])
+def test_same_verdicts_as_the_direct_encoding_on_the_textbook_automata(name):
+    agrees_with_direct_encoding(load_automaton(name), 3)
+
+
+@settings(max_examples=25, deadline=None)
+@given(automata(max_states=4, minimal=True))
+def test_same_verdicts_as_the_direct_encoding_on_random_automata(aut):
+    agrees_with_direct_encoding(aut, 2)
+
+
+@settings(max_examples=10, deadline=None)
+@given(automata(max_states=3, alphabet=("a", "b", "c"), minimal=True))
+def test_one_hot_alphabets(aut):
+    agrees_with_direct_encoding(aut, 2)
+
+
+def test_minimize_with_the_decomposition_gives_the_same_answer():
+    aut = load_automaton("tomita5")
+    direct = minimal_units(elman(aut, 1), 4, search="direct")
+    decomposed = minimal_units(elman(aut, 1), 4)
+    assert decomposed.minimal == direct.minimal == 3
+    assert decomposed.lower_bound.method == "certificate"
+    assert "labelling" in decomposed.lower_bound.certificate["tree"]
+    assert verify_weights(decomposed.problem, decomposed.weights).implements
+
+
+def test_gru_and_the_state_read_out_keep_the_direct_encoding():
+    aut = load_automaton("tomita2")
+    p = Problem(aut, get_cell("gru"), 1, output="readout")
+    assert minimal_units(p, 3).minimal == minimal_units(p, 3, search="direct").minimal
+
+
+def xor_points():
+    """Unit 0's bits on the XOR pattern over (input, h_0) at one unit: on at (0,1), (1,0); off at (0,0), (1,1)."""
+    return [(1, "0", 1, Fraction(1)), (0, "1", 1, Fraction(1)), (0, "0", 0, Fraction(1)), (1, "1", 0, Fraction(1))]
+
+
+def test_the_xor_lemma_is_accepted_and_its_mutants_rejected():
+    lab = labelling(elman(load_automaton("toggle"), 1))
+    check_lemma(lab, xor_points())
+    flipped = [(c, a, b, -m if k == 0 else m) for k, (c, a, b, m) in enumerate(xor_points())]
+    halved = [(c, a, b, m / 2 if k == 0 else m) for k, (c, a, b, m) in enumerate(xor_points())]
+    relabelled = [(c, a, 1 - b if k == 3 else b, m) for k, (c, a, b, m) in enumerate(xor_points())]
+    dropped = xor_points()[:3]
+    for bad in (flipped, halved, relabelled, dropped):
+        with pytest.raises(Invalid):
+            check_lemma(lab, bad)
+    (clause,) = lemma_clauses(lab, xor_points())
+    assert sorted(clause) == sorted([-lab.T(1, "0", 0), -lab.T(0, "1", 0), lab.T(0, "0", 0), lab.T(1, "1", 0)])
+
+
+def test_every_learnt_lemma_is_a_farkas_certificate():
+    d = decide(elman(load_automaton("tomita3"), 2))
+    assert d.verdict == Verdict.UNSAT
+    lab = labelling(elman(load_automaton("tomita3"), 2))
+    assert len(d.lemmas) >= len(summable_lemmas(lab))
+    for points in d.lemmas:
+        check_lemma(lab, points)
+
+
+def network_assignment(lab, problem: Problem, weights: dict, order: list[int]) -> set[int]:
+    """The true literals of the labelling variables for the network with its units renumbered: new unit k is
+    old unit order[k] (an independent exact run of the Elman cell, written out here)."""
+    n = lab.units
+    params = problem.parameters(weights)
+    inputs = problem.inputs
+
+    def value(form):
+        return form.const
+
+    def next_code(c: int, a: str) -> int:
+        x = encode_symbol(lab.automaton, a)
+        old = [(c >> order.index(i)) & 1 for i in range(n)]  # old unit i is new unit order.index(i)
+        bits = []
+        for k in range(n):
+            j = order[k]
+            pre = sum(x[i] * value(params["U_h"][i][j]) for i in range(inputs))
+            pre += sum(old[i] * value(params["W_h"][i][j]) for i in range(n)) + value(params["b_h"][j])
+            bits.append(int(pre > 0))
+        return sum(b << k for k, b in enumerate(bits))
+
+    def read(c: int) -> int:
+        old = [(c >> order.index(i)) & 1 for i in range(n)]
+        return int(sum(old[i] * value(params["W_y"][i][0]) for i in range(n)) + value(params["b_y"][0]) > 0)
+
+    true = set()
+    reached, todo = {(0, lab.automaton.start)}, [(0, lab.automaton.start)]
+    while todo:
+        c, q = todo.pop()
+        for a in lab.symbols:
+            nxt = (next_code(c, a), lab.automaton.step(q, a))
+            if nxt not in reached:
+                reached.add(nxt)
+                todo.append(nxt)
+    true |= {lab.X(c, q) for c, q in reached}
+    for c in range(lab.codes):
+        true |= {lab.T(c, a, j) for a in lab.symbols for j in range(n) if (next_code(c, a) >> j) & 1}
+        if read(c):
+            true.add(lab.O(c))
+    codes = []
+    for k, w in enumerate(lab.words):
+        c = 0
+        for a in w:
+            c = next_code(c, a)
+        codes.append(c)
+        true |= {lab.H(k, j) for j in range(n) if (c >> j) & 1}
+    for j in range(n - 1):
+        for k in range(1, len(lab.words)):
+            if all(((codes[i] >> j) & 1) == ((codes[i] >> (j + 1)) & 1) for i in range(k)):
+                true.add(lab.E(j, k))
+    return true
+
+
+def satisfied(clause, true: set[int]) -> bool:
+    return any((lit in true) if lit > 0 else (-lit not in true) for lit in clause)
+
+
+@pytest.mark.parametrize("name", ["tomita3", "tomita5", "tomita7"])
+def test_the_clauses_hold_for_every_network_and_the_sorted_order_of_its_units(name):
+    """Base clauses and lemmas hold for each renumbering of a network's units; the symmetry clauses hold for
+    the renumbering that sorts the units' columns, and fail for some other renumbering."""
+    aut = minimize(load_automaton(name))
+    p = elman(aut, 3)
+    d = decide(p)
+    assert d.verdict == Verdict.SAT
+    lab = labelling(p)
+    base = lab.base()
+    symmetry = lab.symmetry(symmetry_words(lab))
+    lemmas = [c for points in d.lemmas for c in lemma_clauses(lab, points)]
+    sorted_ok = 0
+    for order in itertools.permutations(range(3)):
+        true = network_assignment(lab, p, d.weights, list(order))
+        assert all(satisfied(c, true) for c in base + lemmas), order
+        sorted_ok += all(satisfied(c, true) for c in symmetry)
+    assert 1 <= sorted_ok < 6
+
+
+def refutation(name: str = "tomita4", units: int = 2) -> dict:
+    d = decide(elman(load_automaton(name), units))
+    assert d.verdict == Verdict.UNSAT and d.certificate is not None
+    return d.certificate
+
+
+def mutant(cert: dict, change) -> dict:
+    copy = json.loads(json.dumps(cert))
+    change(copy["tree"]["labelling"])
+    return copy
+
+
+def test_a_labelling_certificate_is_accepted_valid_and_its_mutants_rejected():
+    cert = refutation()
+    assert check(cert)[0]
+    assert_valid("certificate", cert)
+    leaf = cert["tree"]["labelling"]
+    last = next(k for k, lemma in enumerate(leaf["lemmas"]) if len(lemma["points"]) > 1)
+
+    def negate(node):
+        node["lemmas"][last]["points"][0][3] = "-" + node["lemmas"][last]["points"][0][3]
+
+    def double(node):
+        node["lemmas"][last]["points"][0][3] = str(2 * Fraction(node["lemmas"][last]["points"][0][3]))
+
+    def flip(node):
+        node["lemmas"][last]["points"][0][2] ^= 1
+
+    def no_lemmas(node):
+        node["lemmas"] = []
+
+    def no_empty_clause(node):
+        node["proof"] = node["proof"][:-1]
+
+    def wrong_clause(node):  # "the start code is not reached with the start state": neither RUP nor RAT
+        node["proof"].insert(1, [-1])
+
+    def unsorted(node):
+        node["symmetry_words"] = node["symmetry_words"][1:]
+
+    for change in (negate, double, flip, no_lemmas, no_empty_clause, wrong_clause, unsorted):
+        ok, why = check(mutant(cert, change))
+        assert not ok, change.__name__
+    dropped = [check(mutant(cert, lambda node, k=k: node["lemmas"].pop(k)))[0] for k in range(len(leaf["lemmas"]))]
+    assert not all(dropped)
+    margin = json.loads(json.dumps(cert))
+    margin["problem"]["margin"] = "1"
+    assert not check(margin)[0]
+
+
+def test_the_clause_checker_on_a_hand_refutation():
+    inputs = [(1, 2), (1, -2), (-1, 2), (-1, -2)]
+    assert check_refutation(inputs, [{"inputs": 4}, [1], []]) == 2
+    with pytest.raises(Invalid):
+        check_refutation(inputs, [{"inputs": 4}, []])
+    with pytest.raises(Invalid):
+        check_refutation(inputs[:3], [{"inputs": 3}, [1], []])
+    with pytest.raises(Invalid):
+        check_refutation(inputs, [{"inputs": 4}, [1]])
+
+
+def test_the_command_line_answer_is_valid_and_audit_accepts_its_certificate(tmp_path):
+    code, answer = printed_json(["minimize", "tomita6"])
+    assert code == 0 and answer["minimal_hidden"] == 3
+    assert_valid("minimize", answer)
+    path = tmp_path / "lower.json"
+    path.write_text(json.dumps(answer["lower_bound"]["certificate"]))
+    code, audited = printed_json(["audit", str(path)])
+    assert code == 0 and audited[0]["accepted"] and "Farkas lemmas" in audited[0]["reason"]
+    bad = answer["lower_bound"]["certificate"]
+    bad["tree"]["labelling"]["proof"] = bad["tree"]["labelling"]["proof"][:1] + [[]]
+    path.write_text(json.dumps(bad))
+    assert printed_json(["audit", str(path)])[0] != 0
