@@ -127,3 +127,21 @@ def test_table_reports_each_entry_once_in_order_as_it_is_known():
     assert [row for _, _, row in seen] == rows
     assert [(r["automaton"], r["cell"]) for r in rows] == [("latch", "rnn"), ("latch", "gru"), ("toggle", "rnn"),
                                                           ("toggle", "gru")]
+
+
+def test_minimize_answers_for_the_lstm_through_the_prover():
+    """The LSTM has no direct encoding (its cell state can count): one unit toggles (weights re-verified
+    here), and one unit cannot hold Tomita 3 (five states, three classes of (h, [c > 0])): a counting
+    certificate the checker accepts."""
+    from automata_rnn.exact.checker import check
+    from automata_rnn.exact.run import verify_weights
+    from automata_rnn.model.automata import toggle, tomita3
+    from automata_rnn.model.cells import get_cell
+    from automata_rnn.model.problem import Problem
+    from automata_rnn.questions.sizes import minimize
+
+    m = minimize(Problem(toggle(), get_cell("lstm"), output="readout"), max_hidden=1)
+    assert m.minimal == 1 and verify_weights(m.problem, m.weights).implements
+    m = minimize(Problem(tomita3(), get_cell("lstm"), output="readout"), max_hidden=1)
+    assert m.minimal is None and m.sizes[0].verdict == "unsat"
+    assert check(m.sizes[0].exclusion.certificate)[0]

@@ -411,7 +411,7 @@ def _solve_all_sizes(args, problem) -> int:
     from automata_rnn.present.report import all_sizes_json, all_sizes_text
     from automata_rnn.questions.sizes import refute_all_sizes
 
-    if (problem.cell.name != "rnn" or problem.output != "state" or problem.fixed or problem.semantics.margin
+    if (not problem.cell.state_is_gate or problem.output != "state" or problem.fixed or problem.semantics.margin
             or problem.bound is not None):
         raise BadInput("--all-sizes is for --cell rnn with --output state, no --fix, no --margin and no --bound")
     cert = refute_all_sizes(problem)

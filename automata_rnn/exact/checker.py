@@ -106,7 +106,7 @@ class Rejected(Exception):
 def all_sizes_scope(problem: Problem) -> None:
     """Rejected unless the all-sizes argument covers the problem: an Elman cell whose output is its unit 0,
     no margin, no fixed weights and no weight bound (the claim speaks of every network, of every size)."""
-    if problem.cell.name != "rnn" or problem.output != "state" or problem.semantics.margin:
+    if not problem.cell.state_is_gate or problem.output != "state" or problem.semantics.margin:
         raise Rejected("the all-sizes relaxation is for Elman cells whose output is a unit, without margin")
     if len(problem.layers) != 1:
         raise Rejected("the all-sizes relaxation is for one layer, not a stack")
@@ -220,7 +220,7 @@ def _check_labelling(node, problem: Problem, facts: dict) -> str:
     :mod:`automata_rnn.exact.labelling` (built here from the problem) with the lemmas' clauses."""
     if facts:
         raise Rejected("a labelling refutation speaks of every weight: no facts or hypotheses")
-    if (problem.cell.name != "rnn" or len(problem.layers) != 1 or problem.output != "readout"
+    if (not problem.cell.state_is_gate or len(problem.layers) != 1 or problem.output != "readout"
             or problem.semantics.name != "indicator" or problem.semantics.margin
             or problem.fixed or problem.bound is not None):
         raise Rejected("a labelling refutation is for one layer of Elman units under the indicator semantics "

@@ -148,7 +148,9 @@ class Cell:
       Chung et al.'s convention; None for cells without one);
     * ``state_is_gate``: each unit of the new hidden state is the sigmoid gate of its own pre-activation
       (the Elman cell), so a real unit lies above 1/2 exactly when that pre-activation is positive, at every
-      gain and under every real activation family;
+      gain and under every real activation family, and a threshold unit's next bit is a threshold function of
+      (code, input) (the all-sizes relaxation, the labelling certificates and certify's every-gain proof
+      rest on this);
     * ``layers``: for a stack of layers (see :func:`automata_rnn.model.network.stack`), the units of
       each layer, bottom first; empty for a single cell, whose units the problem gives.
     """

@@ -23,6 +23,7 @@ from automata_rnn.exact.checker import check
 from automata_rnn.exact.run import TooLarge, Verified, verify_weights
 from automata_rnn.interop.weights import weights_json
 from automata_rnn.model.problem import Problem
+from automata_rnn.questions.solve import solve
 from automata_rnn.solver.construction import minsky_weights
 from automata_rnn.solver.context import one_question
 from automata_rnn.solver.counting import counting_tree
@@ -241,8 +242,24 @@ def without_timings(obj):
 
 def _search_size(p: Problem, timeout: float | None, search: str) -> tuple[SizeResult, bool]:
     """One size: its result (an unsat one with its exclusion when the decomposition's certificate was
-    accepted), and whether z3 found the direct encoding unsatisfiable."""
+    accepted), and whether z3 found the direct encoding unsatisfiable.  A cell whose state can count (the
+    LSTM) has no direct encoding: the counting certificate first, then the case-split prover (``solve``),
+    whose "no" is its certificate."""
     t = time.monotonic()
+    if p.cell.code_values(p.semantics.name) is None:  # a cell state that can count: no direct encoding
+        tree = counting_tree(p)
+        if tree is not None:
+            cert = certificate(p, tree)
+            ok, why = check(cert)
+            if not ok:
+                raise InternalCheckFailed(f"counting certificate rejected by the checker: {why}")
+            return SizeResult(p.units, Verdict.UNSAT, time.monotonic() - t, None,
+                              Exclusion(p.units, "certificate", cert, why)), False
+        answer = solve(p, timeout)
+        exclusion = (Exclusion(p.units, "certificate", answer.certificate, answer.checked)
+                     if answer.verdict == Verdict.UNSAT else None)
+        return SizeResult(p.units, answer.verdict, time.monotonic() - t, answer.weights, exclusion,
+                          answer.reason), False
     if search == "decompose" and decomposes(p):
         if p.units > 1 and code_count(p) * len(p.automaton.states) > 64:  # as find_weights: try it first
             budget = 5.0 if timeout is None else min(5.0, timeout / 4)
