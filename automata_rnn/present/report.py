@@ -12,8 +12,9 @@ from automata_rnn.model.activation import get_activation
 from automata_rnn.model.problem import Problem
 from automata_rnn.model.semantics import parse_signs
 from automata_rnn.present.text import clause_text, code_text, literal_parts, literal_text, table, weights_text
+from automata_rnn.questions.cases import Answer
 from automata_rnn.questions.conditions import Alternative, Conditions, Judgement
-from automata_rnn.questions.solve import Answer, CheckResult
+from automata_rnn.questions.solve import CheckResult
 from automata_rnn.verdicts import Verdict
 
 if TYPE_CHECKING:  # verify needs NumPy and mpmath, which reports need only for that command

@@ -23,7 +23,7 @@ from automata_rnn.exact.checker import check
 from automata_rnn.exact.run import TooLarge, Verified, verify_weights
 from automata_rnn.interop.weights import weights_json
 from automata_rnn.model.problem import Problem
-from automata_rnn.questions.solve import solve
+from automata_rnn.questions.cases import solve_by_cases
 from automata_rnn.solver.construction import minsky_weights
 from automata_rnn.solver.context import one_question
 from automata_rnn.solver.counting import counting_tree
@@ -255,7 +255,7 @@ def _search_size(p: Problem, timeout: float | None, search: str) -> tuple[SizeRe
                 raise InternalCheckFailed(f"counting certificate rejected by the checker: {why}")
             return SizeResult(p.units, Verdict.UNSAT, time.monotonic() - t, None,
                               Exclusion(p.units, "certificate", cert, why)), False
-        answer = solve(p, timeout)
+        answer = solve_by_cases(p, timeout)
         exclusion = (Exclusion(p.units, "certificate", answer.certificate, answer.checked)
                      if answer.verdict == Verdict.UNSAT else None)
         return SizeResult(p.units, answer.verdict, time.monotonic() - t, answer.weights, exclusion,

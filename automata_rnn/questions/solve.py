@@ -25,35 +25,12 @@ from automata_rnn.exact.run import (
     weight_signs,
 )
 from automata_rnn.model.problem import Problem
+from automata_rnn.questions.cases import Answer, solve_by_cases
+from automata_rnn.questions.sizes import exclude, find_weights
 from automata_rnn.solver.context import one_question
 from automata_rnn.solver.cvc5 import cvc5_verdict
 from automata_rnn.solver.encode import Encoding
-from automata_rnn.solver.prove import (
-    Budget,
-    Timeout,
-    TreeLimit,
-    Unsupported,
-    certificate,
-    prove,
-    small_integer_point,
-)
 from automata_rnn.verdicts import InternalCheckFailed, Verdict
-
-
-@dataclass
-class Answer:
-    """verdict sat (weights, verified), unsat (certificate, checked) or unknown (reason)."""
-
-    problem: Problem
-    verdict: Verdict
-    weights: dict | None = None
-    certificate: dict | None = None
-    verified: bool = False
-    checked: str = ""
-    reason: str = ""
-    margin_achieved: Fraction | None = None
-    nodes: int = 0
-    extra: dict = field(default_factory=dict)
 
 
 def smallest_margin(problem: Problem, weights: dict) -> Fraction | None:
@@ -64,45 +41,17 @@ def smallest_margin(problem: Problem, weights: dict) -> Fraction | None:
 
 @one_question
 def solve(problem: Problem, timeout: float | None = None, integers: bool = True) -> Answer:
-    """Decide whether weights exist; every answer is checked before it is returned."""
+    """Decide whether weights exist; every answer is checked before it is returned.  A cell whose state is h
+    alone is searched in its direct encoding; others (the LSTM) by the case-split prover."""
     if problem.cell.state_parts == ("h",):
         return solve_encoded(problem, timeout)
-    budget = Budget(timeout)
-    try:
-        proof = prove(problem, budget=budget)
-        if proof.regions:
-            candidates = []
-            if integers:
-                p = small_integer_point(problem, proof.regions, budget=budget)
-                if p is not None:
-                    candidates.append(p)
-            candidates += [r.point for r in proof.regions[:1]]
-            for point in candidates:
-                weights = {**problem.fixed, **point}
-                run = verify_weights(problem, weights)
-                if run.implements:
-                    return Answer(problem, Verdict.SAT, weights=weights, verified=True, nodes=proof.nodes,
-                                  checked="re-verified by exhaustive exact simulation", margin_achieved=run.margin)
-            raise InternalCheckFailed("a solution failed exact re-verification")
-        cert = certificate(problem, proof.tree)
-        ok, why = check(cert)
-        if not ok:
-            raise InternalCheckFailed(f"certificate rejected by the checker: {why}")
-        return Answer(problem, Verdict.UNSAT, certificate=cert, verified=True, checked=why, nodes=proof.nodes)
-    except Timeout as e:
-        return Answer(problem, Verdict.UNKNOWN, reason=f"timeout: {e}")
-    except (TreeLimit, Unsupported) as e:
-        return Answer(problem, Verdict.UNKNOWN, reason=str(e))
-    except TooLarge as e:
-        return Answer(problem, Verdict.UNKNOWN, reason=f"the network's reachable codes do not stay small: {e}")
+    return solve_by_cases(problem, timeout, integers)
 
 
 @one_question
 def solve_encoded(problem: Problem, timeout: float | None = None) -> Answer:
     """z3 on the direct encoding, weights re-verified exactly; a "no" needs a certificate from the
     case-split prover or z3 and cvc5 agreeing."""
-    from automata_rnn.questions.sizes import exclude, find_weights
-
     verdict, weights, reason, margin = find_weights(problem, timeout)
     if verdict == Verdict.SAT and weights is not None:
         return Answer(problem, Verdict.SAT, weights=weights, verified=True,
