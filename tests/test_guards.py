@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from strategies import weights
 
 import automata_rnn.questions.sizes as minimal
+import automata_rnn.questions.solve as answering
 from automata_rnn.cli.main import main
 from automata_rnn.interop.automata_files import load_automaton
 from automata_rnn.model.cells import get_cell
@@ -36,7 +37,7 @@ def test_a_wrong_certificate_is_caught(monkeypatch, capsys):
         e.certificate = copy.deepcopy(e.certificate)
         e.certificate["tree"] = {"word": []}                # the empty input does not fail
         return e
-    monkeypatch.setattr(minimal, "exclude", tampered)
+    monkeypatch.setattr(answering, "exclude", tampered)
     code = main(["solve", "toggle", "--cell", "rnn"])
     out, err = capsys.readouterr()
     assert code == 70 and "NO" not in out and "rejected" in err
