@@ -8,7 +8,16 @@ import numpy as np
 import pytest
 from mpmath import iv, mp
 
-from automata_rnn.arithmetic.boxes import EXP_ERROR, Box, BoxOps, box_of, boxes_of, exact_bounds, sigmoid_above, sigmoid_below
+from automata_rnn.arithmetic.boxes import (
+    EXP_ERROR,
+    Box,
+    BoxOps,
+    box_of,
+    boxes_of,
+    exact_bounds,
+    sigmoid_above,
+    sigmoid_below,
+)
 from automata_rnn.arithmetic.interval import IntervalOps, exact
 from automata_rnn.arithmetic.simulate import params_to_numpy, simulate
 from automata_rnn.model.cells import get_cell
@@ -68,7 +77,8 @@ def test_a_step_of_a_box_holds_the_exact_step_of_its_points(cell):
 @pytest.mark.parametrize("activation", ["sigmoid", "hard_sigmoid", "hard_sigmoid_pytorch"])
 def test_point_runs_are_tight_and_hold_the_exact_run(activation):
     """Twenty steps of two layers of 8 PyTorch GRU units from 0: the box holds mpmath's enclosure at every
-    step, is narrower than 1e-9 (widths grow with the network's gain on boxes), and the float64 simulator lies inside it up to its own rounding."""
+    step, is narrower than 1e-9 (widths grow with the network's gain on boxes), and the float64 simulator
+    lies inside it up to its own rounding."""
     rng = np.random.default_rng(7)
     cell = get_cell("gru-after")
     net, params = random_params(cell, (8, 8), 1, rng, scale=1.0)

@@ -95,7 +95,7 @@ def exact_bounds(q) -> tuple[float, float]:
     return (f, math.nextafter(f, math.inf)) if exact < q else (math.nextafter(f, -math.inf), f)
 
 
-def _flat(x) -> list:
+def _flat(x):
     if isinstance(x, (tuple, list)):
         return [_flat(e) for e in x]
     return x.value if isinstance(x, Affine) else x
