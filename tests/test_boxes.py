@@ -20,6 +20,7 @@ from automata_rnn.arithmetic.boxes import (
 )
 from automata_rnn.arithmetic.interval import IntervalOps, exact
 from automata_rnn.arithmetic.simulate import params_to_numpy, simulate
+from automata_rnn.arithmetic.zonotopes import Zonotope, ZonotopeOps
 from automata_rnn.model.cells import get_cell
 from automata_rnn.model.network import stack
 
@@ -162,3 +163,26 @@ def test_a_wide_product_is_enclosed():
         exact_high = sum(F(a) * F(b) for a, b in zip(corner_high, m[:, j]))
         assert F(out.lo[0, j]) <= exact_low and exact_high <= F(out.hi[0, j])
         assert out.hi[0, j] - out.lo[0, j] < float(exact_high - exact_low) + 1e-10  # gamma_200 |c| |M|
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_a_zonotope_step_holds_the_exact_step_and_is_no_wider_than_needed(cell):
+    """The zonotope image of a box holds the exact step of points drawn in it (mpmath, 200 bits)."""
+    rng = np.random.default_rng(10 + CELLS.index(cell))
+    net, params = random_params(get_cell(cell), (3, 2), 1, rng)
+    units = 5
+    parts = len(net.state_parts)
+    centre = [rng.uniform(-0.9, 0.9, (4, units)) for _ in range(parts)]
+    width = [rng.uniform(0, 0.05, (4, units)) for _ in range(parts)]
+    start = Zonotope.of_box(Box(np.concatenate([c - w for c, w in zip(centre, width)], -1),
+                                np.concatenate([c + w for c, w in zip(centre, width)], -1)))
+    ops = ZonotopeOps()
+    x = Box.point(rng.integers(0, 2, (4, 1)).astype(np.float64))
+    new, _ = net.step(ops, boxes_of(params), x, tuple(ops.split(start, [units] * parts)))
+    boxes = [z.box() for z in new]
+    for row in range(4):
+        for _ in range(5):
+            point = [c[row] + w[row] * rng.uniform(-1, 1, units) for c, w in zip(centre, width)]
+            for box, values in zip(boxes, reference_step(net, params, x.lo[row], point)):
+                for j, (a, b) in enumerate(values):
+                    assert box.lo[row, j] <= a and b <= box.hi[row, j]

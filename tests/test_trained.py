@@ -110,6 +110,7 @@ def test_a_two_layer_network_of_several_units_is_proved_or_refuted_certainly():
     p, good = latch_stack(2)
     proof = prove_real(p, good)
     assert proof.proved, proof.reason
+    assert prove_real(p, good, zonotopes=True).proved
     assert verify(p, good).verdict == "sat"
     p, bad = latch_stack(1)
     assert not prove_real(p, bad).proved

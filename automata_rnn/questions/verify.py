@@ -34,6 +34,7 @@ import numpy as np
 
 from automata_rnn.arithmetic.boxes import Box, BoxOps, boxes_of, exact_bounds
 from automata_rnn.arithmetic.simulate import encode_words, params_to_numpy, simulate
+from automata_rnn.arithmetic.zonotopes import Zonotope, ZonotopeOps
 from automata_rnn.exact.run import TooLarge
 from automata_rnn.model.automata import Automaton, distinguishing_word, minimize, with_empty_output
 from automata_rnn.model.problem import Problem, encode_symbol
@@ -97,6 +98,7 @@ class _Network:
     def __init__(self, problem: Problem, weights: dict, activation: str):
         self.problem, self.ops = problem, BoxOps(activation)
         self.params = boxes_of(problem.parameters(weights))
+        self.zonotopes = ZonotopeOps(activation)
         a = problem.automaton
         self.codes = {sym: np.array([float(v) for v in encode_symbol(a, sym)]) for sym in a.alphabet}
 
@@ -104,6 +106,22 @@ class _Network:
         x = Box.point(np.stack([self.codes[s] for s in symbols]))
         new, _ = self.problem.stack.step(self.ops, self.params, x, _parts(self.problem, boxes))
         return _clip_h(self.problem, _state_box(new))
+
+    def image(self, boxes: Box, symbols: list) -> Box:
+        """The step's image of each box, enclosed twice (box arithmetic, and zonotopes that keep the linear
+        dependencies a box forgets) and cut to where both enclosures agree; in chunks of IMAGE_ROWS rows."""
+        out = []
+        for start in range(0, len(symbols), IMAGE_ROWS):
+            rows = slice(start, start + IMAGE_ROWS)
+            part = boxes[rows]
+            plain = self.step(part, symbols[rows])
+            x = Box.point(np.stack([self.codes[s] for s in symbols[rows]]))
+            ops = self.zonotopes
+            state = tuple(ops.split(Zonotope.of_box(part), [self.problem.units] * len(self.problem.cell.state_parts)))
+            new, _ = self.problem.stack.step(ops, self.params, x, state)
+            tight = _clip_h(self.problem, ops.concat(list(new)).box())
+            out.append(Box(np.maximum(plain.lo, tight.lo), np.minimum(plain.hi, tight.hi)))
+        return Box(np.concatenate([b.lo for b in out]), np.concatenate([b.hi for b in out]))
 
     def readout(self, boxes: Box) -> Box:
         """The value whose sign is the output: h W_y + b_y, or unit 0 of the top layer minus the threshold."""
@@ -124,6 +142,7 @@ def _wrong(value: Box, output: np.ndarray) -> np.ndarray:
     return np.where(output == 1, value.hi[..., 0] <= 0, value.lo[..., 0] > 0)
 
 
+IMAGE_ROWS = 128
 SEED_WORDS = 2048
 MAX_BOXES = 5000
 SEED_LONG = (32, 200)
@@ -161,8 +180,8 @@ def _clusters(points: np.ndarray, radius: float) -> list[np.ndarray]:
     return out
 
 
-def prove_real(problem: Problem, weights: dict, activation: str = "sigmoid", rounds: int = 200,
-               count_empty: bool = True, radius: float = math.inf) -> RealProof:
+def prove_real(problem: Problem, weights: dict, activation: str = "sigmoid", rounds: int = 60,
+               count_empty: bool = True, radius: float = math.inf, zonotopes: bool = False) -> RealProof:
     """Try to prove the real network right on all inputs: inductive boxes per (automaton state, cluster).
 
     The boxes start as the bounding boxes of clusters (max-norm ``radius``; inf: one per automaton state) of
@@ -171,6 +190,8 @@ def prove_real(problem: Problem, weights: dict, activation: str = "sigmoid", rou
     one, a little widened.  Once every image (and every image of h(0) = 0) lies in a box of its successor
     state, the boxes hold every reachable real state, for inputs of any length; if each box also reads out
     its state's output (and h(0) the empty word's, when ``count_empty``), the network is proved right.
+    ``zonotopes``: also enclose each image with :mod:`automata_rnn.arithmetic.zonotopes` and keep where the
+    two enclosures agree (tighter images, about five times the time); at most ``rounds`` rounds.
     """
     a = problem.automaton
     net = _Network(problem, weights, activation)
@@ -201,7 +222,7 @@ def prove_real(problem: Problem, weights: dict, activation: str = "sigmoid", rou
         sources = Box(np.concatenate([np.repeat(boxes.lo, len(symbols), axis=0), origin.lo.repeat(len(symbols), 0)]),
                       np.concatenate([np.repeat(boxes.hi, len(symbols), axis=0), origin.hi.repeat(len(symbols), 0)]))
         sym_of = symbols * (count + 1)
-        images = net.step(sources, sym_of)
+        images = net.image(sources, sym_of) if zonotopes else net.step(sources, sym_of)
         from_q = [q for q in owners for _ in symbols] + [a.start] * len(symbols)
         target = np.array([a.step(q, s) for q, s in zip(from_q, sym_of)])
         home = _holders(boxes, owner, images, target)
@@ -461,7 +482,7 @@ def _thresholded(problem: Problem, weights: dict) -> CheckResult:
         return CheckResult(False, None, f"unknown: {e} (a cell state that counts?)")
 
 
-CLUSTER_RADII = (math.inf, 0.25, 0.05, 0.01)
+CLUSTER_RADII = (math.inf, 0.05)
 """The cluster radii tried in turn (max norm): one box per automaton state first, then finer boxes."""
 
 
