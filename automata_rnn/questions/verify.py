@@ -187,7 +187,7 @@ def prove_real(problem: Problem, weights: dict, activation: str = "sigmoid", rou
     The boxes start as the bounding boxes of clusters (max-norm ``radius``; inf: one per automaton state) of
     the float64 states reached on sample inputs, then grow by the outward-rounded image of the step (a box
     arithmetic on all boxes at once): an image that no box of its successor state holds joins the nearest
-    one, a little widened.  Once every image (and every image of h(0) = 0) lies in a box of its successor
+    one, a little widened, or starts a box of its own when that one's centre is farther than ``radius``.  Once every image (and every image of h(0) = 0) lies in a box of its successor
     state, the boxes hold every reachable real state, for inputs of any length; if each box also reads out
     its state's output (and h(0) the empty word's, when ``count_empty``), the network is proved right.
     ``zonotopes``: also enclose each image with :mod:`automata_rnn.arithmetic.zonotopes` and keep where the
@@ -231,13 +231,26 @@ def prove_real(problem: Problem, weights: dict, activation: str = "sigmoid", rou
             break
         slack = 1e-9 * 2.0 ** (r / 4)
         lo, hi = boxes.lo.copy(), boxes.hi.copy()
+        fresh: list[int] = []
         for i in loose:
-            j = _nearest(boxes, owner, images[i:i + 1], target[i])
+            j, distance = _nearest(boxes, owner, images[i:i + 1], target[i])
+            if distance > radius:  # far from every box of its state: a cluster of its own
+                fresh.append(i)
+                continue
             lo[j] = np.minimum(lo[j], images.lo[i])
             hi[j] = np.maximum(hi[j], images.hi[i])
             width = hi[j] - lo[j]
             lo[j] -= slack + width * slack
             hi[j] += slack + width * slack
+        if fresh:
+            lo = np.concatenate([lo, images.lo[fresh] - slack])
+            hi = np.concatenate([hi, images.hi[fresh] + slack])
+            owners += [str(target[i]) for i in fresh]
+            owner = np.array(owners)
+            output = np.array([a.output[q] for q in owners])
+            if len(owners) > MAX_BOXES:
+                return RealProof(False, _named(owners, Box(lo, hi)), r,
+                                 f"more than {MAX_BOXES} boxes (clusters of radius {radius})")
         boxes = _clip_h(problem, Box(lo, hi))
         fine = _decides(net.readout(boxes), output)
         if not fine.all():
@@ -286,10 +299,12 @@ def _holders(boxes: Box, owner: np.ndarray, images: Box, target: np.ndarray) -> 
     return out
 
 
-def _nearest(boxes: Box, owner: np.ndarray, image: Box, q) -> int:
-    """The box of state q whose centre is nearest the image's (max norm)."""
+def _nearest(boxes: Box, owner: np.ndarray, image: Box, q) -> tuple[int, float]:
+    """The box of state q whose centre is nearest the image's, and the distance (max norm)."""
     mine = np.flatnonzero(owner == q)
-    return int(mine[np.argmin(np.max(np.abs(_centres(boxes[mine]) - _centres(image)), axis=1))])
+    distance = np.max(np.abs(_centres(boxes[mine]) - _centres(image)), axis=1)
+    k = int(np.argmin(distance))
+    return int(mine[k]), float(distance[k])
 
 
 def _named(owners: list, boxes: Box) -> dict:
