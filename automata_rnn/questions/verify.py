@@ -187,9 +187,10 @@ def prove_real(problem: Problem, weights: dict, activation: str = "sigmoid", rou
     The boxes start as the bounding boxes of clusters (max-norm ``radius``; inf: one per automaton state) of
     the float64 states reached on sample inputs, then grow by the outward-rounded image of the step (a box
     arithmetic on all boxes at once): an image that no box of its successor state holds joins the nearest
-    one, a little widened, or starts a box of its own when that one's centre is farther than ``radius``.  Once every image (and every image of h(0) = 0) lies in a box of its successor
-    state, the boxes hold every reachable real state, for inputs of any length; if each box also reads out
-    its state's output (and h(0) the empty word's, when ``count_empty``), the network is proved right.
+    one, a little widened, or starts a box of its own when that one's centre is farther than ``radius``.
+    Once every image (and every image of h(0) = 0) lies in a box of its successor state, the boxes hold
+    every reachable real state, for inputs of any length; if each box also reads out its state's output
+    (and h(0) the empty word's, when ``count_empty``), the network is proved right.
     ``zonotopes``: also enclose each image with :mod:`automata_rnn.arithmetic.zonotopes` and keep where the
     two enclosures agree (tighter images, about five times the time); at most ``rounds`` rounds.
     """
@@ -235,7 +236,7 @@ def prove_real(problem: Problem, weights: dict, activation: str = "sigmoid", rou
         for i in loose:
             j, distance = _nearest(boxes, owner, images[i:i + 1], target[i])
             if distance > radius:  # far from every box of its state: a cluster of its own
-                fresh.append(i)
+                fresh.append(int(i))
                 continue
             lo[j] = np.minimum(lo[j], images.lo[i])
             hi[j] = np.maximum(hi[j], images.hi[i])
@@ -252,24 +253,27 @@ def prove_real(problem: Problem, weights: dict, activation: str = "sigmoid", rou
                 return RealProof(False, _named(owners, Box(lo, hi)), r,
                                  f"more than {MAX_BOXES} boxes (clusters of radius {radius})")
         boxes = _clip_h(problem, Box(lo, hi))
-        fine = _decides(net.readout(boxes), output)
-        if not fine.all():
-            k = int(np.flatnonzero(~fine)[0])
-            value = net.readout(boxes[k:k + 1])
-            return RealProof(False, _named(owners, boxes), r,
-                             f"a box of state {owners[k]!r} does not decide its output {output[k]} (its read-out "
-                             f"lies in [{value.lo[0, 0]:.4g}, {value.hi[0, 0]:.4g}])")
+        undecided = _undecided(net, owners, boxes, output)
+        if undecided:
+            return RealProof(False, _named(owners, boxes), r, undecided)
     else:
         return RealProof(False, _named(owners, boxes), r,
                          f"the boxes did not become inductive in {rounds} rounds ({len(owners)} boxes)")
-    fine = _decides(net.readout(boxes), output)
-    if not fine.all():
-        k = int(np.flatnonzero(~fine)[0])
-        value = net.readout(boxes[k:k + 1])
-        return RealProof(False, _named(owners, boxes), r,
-                         f"a box of state {owners[k]!r} does not decide its output {output[k]} (its read-out "
-                         f"lies in [{value.lo[0, 0]:.4g}, {value.hi[0, 0]:.4g}])")
+    undecided = _undecided(net, owners, boxes, output)
+    if undecided:
+        return RealProof(False, _named(owners, boxes), r, undecided)
     return RealProof(True, _named(owners, boxes) | {(a.start, "h(0)"): origin}, r)
+
+
+def _undecided(net: _Network, owners: list, boxes: Box, output: np.ndarray) -> str:
+    """Why the boxes do not prove the outputs (a box whose read-out is not on its state's side), or ''."""
+    fine = _decides(net.readout(boxes), output)
+    if fine.all():
+        return ""
+    k = int(np.flatnonzero(~fine)[0])
+    value = net.readout(boxes[k:k + 1])
+    return (f"a box of state {owners[k]!r} does not decide its output {output[k]} (its read-out lies in "
+            f"[{value.lo[0, 0]:.4g}, {value.hi[0, 0]:.4g}])")
 
 
 CANDIDATES = 4
