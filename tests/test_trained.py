@@ -144,3 +144,22 @@ def test_a_proof_at_two_layers_of_eight_units_survives_every_search(seed, name):
             assert read_outputs(p, w, np.asarray(sim.hidden[i]), F(1)) == p.automaton.outputs(word)
     elif found is not None and found.certain:
         assert not proof.proved
+
+
+def test_the_empty_word_is_left_out_only_when_asked():
+    """The stacked latch with b_y = +1/2 reads 1 at h(0) = 0 (the latch says 0) and is right after every
+    symbol: refuted on the empty input when time 0 counts, proved when it does not; both answers fit the
+    verify schema."""
+    from automata_rnn.interop.schemas import validate
+    from automata_rnn.present.report import verify_json
+    from automata_rnn.questions.verify import verify
+
+    p, w = latch_stack(2)
+    w["b_y"] = F(1, 2)
+    counted = verify(p, w, search_length=4)
+    assert counted.verdict == "unsat" and counted.failure.word == () and counted.failure.certain
+    ignored = verify(p, w, search_length=4, count_empty=False)
+    assert ignored.verdict == "sat"
+    assert all(r.word != () for r in ignored.thresholded.values())
+    for found in (counted, ignored):
+        validate("verify", verify_json(found))

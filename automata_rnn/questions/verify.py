@@ -492,11 +492,18 @@ class Verification:
 THRESHOLDED_PAIRS = 200
 
 
-def _thresholded(problem: Problem, weights: dict) -> CheckResult:
+def _thresholded(problem: Problem, weights: dict, count_empty: bool = True) -> CheckResult:
     """The threshold network's exact run, a diagnostic beside the real network's proof: at most
-    THRESHOLDED_PAIRS pairs (a saturated LSTM's counting cell state makes every step dearer), else unknown."""
+    THRESHOLDED_PAIRS pairs (a saturated LSTM's counting cell state makes every step dearer), else unknown.
+    Without ``count_empty``, a failure on the empty word alone is not one: the run is repeated with the
+    other output there."""
     try:
-        return check_weights(problem, weights, limit=THRESHOLDED_PAIRS)
+        result = check_weights(problem, weights, limit=THRESHOLDED_PAIRS)
+        if not count_empty and result.word is not None and len(result.word) == 0:
+            a = problem.automaton
+            other = dataclasses.replace(problem, automaton=with_empty_output(a, 1 - a.output[a.start]))
+            result = check_weights(other, weights, limit=THRESHOLDED_PAIRS)
+        return result
     except TooLarge as e:
         return CheckResult(False, None, f"unknown: {e} (a cell state that counts?)")
 
@@ -526,7 +533,7 @@ def verify(problem: Problem, weights: dict, activation: str = "sigmoid", search_
     by inductive boxes, a shortest failing input (up to ``search_length``, then long random inputs) when the
     proof does not close, and the extracted automaton with its faithfulness.  ``count_empty``: whether the
     output at time 0 (on the empty word) is part of the question."""
-    thresholded = {sem: _thresholded(dataclasses.replace(problem, semantics=Semantics(sem)), weights)
+    thresholded = {sem: _thresholded(dataclasses.replace(problem, semantics=Semantics(sem)), weights, count_empty)
                    for sem in ("indicator", "saturated")}
     proof = prove_by_clusters(problem, weights, activation, count_empty)
     failure = None if proof.proved else failure_search(problem, weights, search_length, activation,
