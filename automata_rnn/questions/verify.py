@@ -181,7 +181,8 @@ def _clusters(points: np.ndarray, radius: float) -> list[np.ndarray]:
 
 
 def prove_real(problem: Problem, weights: dict, activation: str = "sigmoid", rounds: int = 60,
-               count_empty: bool = True, radius: float = math.inf, zonotopes: bool = False) -> RealProof:
+               count_empty: bool = True, radius: float = math.inf, zonotopes: bool = False,
+               max_images: int = 100_000) -> RealProof:
     """Try to prove the real network right on all inputs: inductive boxes per (automaton state, cluster).
 
     The boxes start as the bounding boxes of clusters (max-norm ``radius``; inf: one per automaton state) of
@@ -192,7 +193,8 @@ def prove_real(problem: Problem, weights: dict, activation: str = "sigmoid", rou
     every reachable real state, for inputs of any length; if each box also reads out its state's output
     (and h(0) the empty word's, when ``count_empty``), the network is proved right.
     ``zonotopes``: also enclose each image with :mod:`automata_rnn.arithmetic.zonotopes` and keep where the
-    two enclosures agree (tighter images, about five times the time); at most ``rounds`` rounds.
+    two enclosures agree (tighter images, about five times the time).  At most ``rounds`` rounds and
+    ``max_images`` box images (a budget of work, so that the answer does not depend on the machine).
     """
     a = problem.automaton
     net = _Network(problem, weights, activation)
@@ -218,15 +220,21 @@ def prove_real(problem: Problem, weights: dict, activation: str = "sigmoid", rou
     output = np.array([a.output[q] for q in owners])
     symbols = list(a.alphabet)
     r = 0
+    done = 0
     for r in range(1, rounds + 1):
         count = len(owners)
+        done += (count + 1) * len(symbols)
+        if done > max_images:
+            return RealProof(False, _named(owners, boxes), r,
+                             f"the boxes did not become inductive within {max_images} box images ({count} boxes, "
+                             f"{r - 1} rounds)")
         sources = Box(np.concatenate([np.repeat(boxes.lo, len(symbols), axis=0), origin.lo.repeat(len(symbols), 0)]),
                       np.concatenate([np.repeat(boxes.hi, len(symbols), axis=0), origin.hi.repeat(len(symbols), 0)]))
         sym_of = symbols * (count + 1)
         images = net.image(sources, sym_of) if zonotopes else net.step(sources, sym_of)
         from_q = [q for q in owners for _ in symbols] + [a.start] * len(symbols)
         target = np.array([a.step(q, s) for q, s in zip(from_q, sym_of)])
-        home = _holders(boxes, owner, images, target)
+        home, nearest, distance = _holders(boxes, owner, images, target)
         loose = np.flatnonzero(home < 0)
         if not len(loose):
             break
@@ -234,8 +242,8 @@ def prove_real(problem: Problem, weights: dict, activation: str = "sigmoid", rou
         lo, hi = boxes.lo.copy(), boxes.hi.copy()
         fresh: list[int] = []
         for i in loose:
-            j, distance = _nearest(boxes, owner, images[i:i + 1], target[i])
-            if distance > radius:  # far from every box of its state: a cluster of its own
+            j = nearest[i]
+            if distance[i] > radius:  # far from the nearest boxes of its state: a cluster of its own
                 fresh.append(int(i))
                 continue
             lo[j] = np.minimum(lo[j], images.lo[i])
@@ -283,32 +291,31 @@ def _centres(box: Box) -> np.ndarray:
     return np.where(np.isfinite(box.lo) & np.isfinite(box.hi), box.lo * 0.5 + box.hi * 0.5, 0.0)
 
 
-def _holders(boxes: Box, owner: np.ndarray, images: Box, target: np.ndarray) -> np.ndarray:
-    """For each image, a box of its target state that holds it (among the CANDIDATES with the nearest
-    centres), or -1."""
-    out = np.full(len(target), -1)
+def _holders(boxes: Box, owner: np.ndarray, images: Box,
+             target: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each image: a box of its target state that holds it (among the CANDIDATES with the nearest
+    centres), or -1; the nearest of those boxes by the max norm between centres; and that distance."""
+    held = np.full(len(target), -1)
+    nearest = np.full(len(target), -1)
+    distance = np.full(len(target), np.inf)
     centres = _centres(boxes)
     for q in np.unique(target):
         rows, mine = np.flatnonzero(target == q), np.flatnonzero(owner == q)
         if not len(mine):
             continue
         c = _centres(images[rows])
-        distance = (c * c).sum(1)[:, None] - 2 * c @ centres[mine].T + (centres[mine] ** 2).sum(1)[None]
-        nearest = np.argsort(distance, axis=1)[:, :CANDIDATES]
-        for k in range(nearest.shape[1]):
-            j = mine[nearest[:, k]]
+        square = (c * c).sum(1)[:, None] - 2 * c @ centres[mine].T + (centres[mine] ** 2).sum(1)[None]
+        order = np.argsort(square, axis=1)[:, :CANDIDATES]
+        for k in range(order.shape[1]):
+            j = mine[order[:, k]]
             inside = np.all((boxes.lo[j] <= images.lo[rows]) & (images.hi[rows] <= boxes.hi[j]), axis=1)
-            fresh = inside & (out[rows] < 0)
-            out[rows[fresh]] = j[fresh]
-    return out
-
-
-def _nearest(boxes: Box, owner: np.ndarray, image: Box, q) -> tuple[int, float]:
-    """The box of state q whose centre is nearest the image's, and the distance (max norm)."""
-    mine = np.flatnonzero(owner == q)
-    distance = np.max(np.abs(_centres(boxes[mine]) - _centres(image)), axis=1)
-    k = int(np.argmin(distance))
-    return int(mine[k]), float(distance[k])
+            fresh = inside & (held[rows] < 0)
+            held[rows[fresh]] = j[fresh]
+            far = np.max(np.abs(centres[j] - c), axis=1)
+            better = far < distance[rows]
+            nearest[rows[better]] = j[better]
+            distance[rows[better]] = far[better]
+    return held, nearest, distance
 
 
 def _named(owners: list, boxes: Box) -> dict:
