@@ -70,7 +70,7 @@ def batch(automaton, words: list) -> tuple[torch.Tensor, torch.Tensor]:
     return x, y
 
 
-def train(name: str, seed: int) -> tuple[TomitaGRU, float, float]:
+def train(name: str, seed: int, steps: int = STEPS) -> tuple[TomitaGRU, float, float]:
     """The trained model, its per-step accuracy on random test words of length TEST_LENGTH, and the seconds."""
     torch.manual_seed(seed)
     rng = random.Random(seed)
@@ -78,7 +78,7 @@ def train(name: str, seed: int) -> tuple[TomitaGRU, float, float]:
     model = TomitaGRU()
     optimiser = torch.optim.Adam(model.parameters(), lr=LR)
     start = time.monotonic()
-    for _ in range(STEPS):
+    for _ in range(steps):
         length = rng.randint(1, MAX_LENGTH)
         x, y = batch(automaton, [sample_word(automaton, rng, length) for _ in range(BATCH)])
         loss = torch.nn.functional.binary_cross_entropy_with_logits(model(x), y)
@@ -86,10 +86,15 @@ def train(name: str, seed: int) -> tuple[TomitaGRU, float, float]:
         loss.backward()
         optimiser.step()
     seconds = time.monotonic() - start
+    return model, test_accuracy(model, name, seed), seconds
+
+
+def test_accuracy(model: TomitaGRU, name: str, seed: int) -> float:
+    """Outputs right after each symbol on TEST_WORDS fresh words of length TEST_LENGTH."""
+    automaton, rng = load_automaton(name), random.Random(seed + 1)
     x, y = batch(automaton, [sample_word(automaton, rng, TEST_LENGTH) for _ in range(TEST_WORDS)])
     with torch.no_grad():
-        accuracy = float(((model(x) > 0).float() == y).float().mean())
-    return model, accuracy, seconds
+        return float(((model(x) > 0).float() == y).float().mean())
 
 
 def torch_output(model: TomitaGRU, word: str, dtype) -> int:
@@ -119,11 +124,16 @@ def verify(name: str, path: Path, timeout: int, memory: str) -> tuple[dict | Non
     return None, (stdout + stderr).strip().splitlines()[-1], seconds, megabytes
 
 
-def row(number: int, seed: int, out: Path, timeout: int, memory: str) -> str:
+def row(number: int, seed: int, out: Path, timeout: int, memory: str, reuse: bool = False) -> str:
     name = f"tomita{number}"
-    model, accuracy, train_seconds = train(name, seed)
     path = out / f"{name}-gru-2x50.pt"
-    torch.save(model.state_dict(), path)
+    if reuse and path.exists():  # the same seed trains the same weights: keep the saved ones
+        model, accuracy, train_seconds = train(name, seed, steps=0)
+        model.load_state_dict(torch.load(path, weights_only=True))
+        accuracy = test_accuracy(model, name, seed)
+    else:
+        model, accuracy, train_seconds = train(name, seed)
+        torch.save(model.state_dict(), path)
     found, error, seconds, megabytes = verify(name, path, timeout, memory)
     if found is None:
         answer = f"unknown: {error}"
@@ -148,7 +158,8 @@ def row(number: int, seed: int, out: Path, timeout: int, memory: str) -> str:
         extracted = found["extracted"]
         answer += f"; extracted {len(extracted['automaton']['states'])} states" + (
             ", same outputs as the grammar" if extracted["equivalent"] else "")
-    return (f"| Tomita {number} | {accuracy:.4f} | {train_seconds:.0f} s | {answer} | {seconds:.0f} s | "
+    trained = "saved model" if reuse and train_seconds < 1 else f"{train_seconds:.0f} s"
+    return (f"| Tomita {number} | {accuracy:.4f} | {trained} | {answer} | {seconds:.0f} s | "
             f"{megabytes:.0f} MB |")
 
 
@@ -160,6 +171,8 @@ def main(argv=None) -> int:
     parser.add_argument("--timeout", type=int, default=300, help="verify's time limit per network, seconds")
     parser.add_argument("--memory", default="2G", help="verify's memory limit per network")
     parser.add_argument("--table", type=Path, help="also write the table (Markdown) here")
+    parser.add_argument("--reuse", action="store_true", help="keep models already saved in --out (same seed, same "
+                        "weights) and only verify them")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -167,7 +180,7 @@ def main(argv=None) -> int:
              "|---|---|---|---|---|---|"]
     print("\n".join(lines), flush=True)
     for number in args.grammars:
-        lines.append(row(number, args.seed, args.out, args.timeout, args.memory))
+        lines.append(row(number, args.seed, args.out, args.timeout, args.memory, args.reuse))
         print(lines[-1], flush=True)
     machine = f"{platform.machine()}, {platform.python_version()}, torch {torch.__version__}"
     lines.append("")

@@ -447,10 +447,11 @@ def verify_text(v: Verification) -> str:
             lines.append(f"REAL NETWORK FAILS on {word_text(failure.word)}: {where}{shorter} "
                          f"(not proved: {proof.reason})")
         else:
-            lines.append(f"real network: not proved ({proof.reason}); float64 fails on {word_text(failure.word)} "
-                         f"but {where}, which straddles 0: not certain")
+            lines.append(f"UNKNOWN: the real network is not proved ({proof.reason}); float64 fails on "
+                         f"{word_text(failure.word)} but {where}, which straddles 0: not certain")
     else:
-        lines.append(f"real network: not proved ({proof.reason}); no failing input found by the search")
+        lines.append(f"UNKNOWN: the real network is not proved ({proof.reason}); no failing input found by the "
+                     "search")
     head = f"extracted automaton ({len(extracted.states)} states after minimisation)"
     if unfaithful is not None:
         head += (f", an approximation only: the real network's outputs differ from it on {word_text(unfaithful)}"

@@ -497,19 +497,24 @@ class Verification:
 
 
 THRESHOLDED_PAIRS = 200
+THRESHOLDED_WORK = 100_000
+"""At most this many weights times (code, state) pairs in the exact runs of the thresholded diagnostic (each
+pair is an exact step in fractions): 200 pairs up to 500 weights, 4 for 2 x 50 GRU units."""
 
 
 def _thresholded(problem: Problem, weights: dict, count_empty: bool = True) -> CheckResult:
     """The threshold network's exact run, a diagnostic beside the real network's proof: at most
-    THRESHOLDED_PAIRS pairs (a saturated LSTM's counting cell state makes every step dearer), else unknown.
+    THRESHOLDED_PAIRS pairs (a saturated LSTM's counting cell state makes every step dearer) and
+    THRESHOLDED_WORK weight-steps, else unknown.
     Without ``count_empty``, a failure on the empty word alone is not one: the run is repeated with the
     other output there."""
+    limit = max(1, min(THRESHOLDED_PAIRS, THRESHOLDED_WORK // len(weights)))
     try:
-        result = check_weights(problem, weights, limit=THRESHOLDED_PAIRS)
+        result = check_weights(problem, weights, limit=limit)
         if not count_empty and result.word is not None and len(result.word) == 0:
             a = problem.automaton
             other = dataclasses.replace(problem, automaton=with_empty_output(a, 1 - a.output[a.start]))
-            result = check_weights(other, weights, limit=THRESHOLDED_PAIRS)
+            result = check_weights(other, weights, limit=limit)
         return result
     except TooLarge as e:
         return CheckResult(False, None, f"unknown: {e} (a cell state that counts?)")
