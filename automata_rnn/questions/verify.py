@@ -32,7 +32,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from automata_rnn.arithmetic.boxes import Box, BoxOps, boxes_of, exact_bounds
+from automata_rnn.arithmetic.boxes import Box, BoxOps, boxes_of, down, exact_bounds, up
 from automata_rnn.arithmetic.simulate import encode_words, params_to_numpy, simulate
 from automata_rnn.arithmetic.zonotopes import Zonotope, ZonotopeOps
 from automata_rnn.exact.run import TooLarge
@@ -127,8 +127,11 @@ class _Network:
         """The value whose sign is the output: h W_y + b_y, or unit 0 of the top layer minus the threshold."""
         h = boxes[..., self.problem.top]
         if self.problem.output == "state":
-            cut = Box(*map(np.float64, exact_bounds(self.problem.rule.threshold)))
-            return self.ops.add(h[..., 0:1], Box(-cut.hi, -cut.lo))
+            low, high = exact_bounds(self.problem.rule.threshold)
+            # a float difference is 0 exactly when its operands are equal (gradual underflow), so a zero
+            # stays exact and the sign of h - threshold at the box's ends is decided
+            below, above = h.lo[..., 0:1] - high, h.hi[..., 0:1] - low
+            return Box(np.where(below == 0, 0.0, down(below)), np.where(above == 0, 0.0, up(above)))
         return self.ops.add(self.ops.linear(h, self.params["W_y"]), self.params["b_y"])
 
 
@@ -143,6 +146,9 @@ def _wrong(value: Box, output: np.ndarray) -> np.ndarray:
 
 
 IMAGE_ROWS = 128
+EXACT_ROUNDS = 5
+"""Rounds in which joined boxes are not widened (a network whose gates saturate exactly, such as a hard sigmoid,
+keeps states like h = 0 exactly, and a widened box around them would straddle the output rule's threshold)."""
 SEED_WORDS = 2048
 MAX_BOXES = 5000
 SEED_LONG = (32, 200)
@@ -238,7 +244,7 @@ def prove_real(problem: Problem, weights: dict, activation: str = "sigmoid", rou
         loose = np.flatnonzero(home < 0)
         if not len(loose):
             break
-        slack = 1e-9 * 2.0 ** (r / 4)
+        slack = 0.0 if r <= EXACT_ROUNDS else 1e-9 * 2.0 ** ((r - EXACT_ROUNDS) / 4)
         lo, hi = boxes.lo.copy(), boxes.hi.copy()
         fresh: list[int] = []
         for i in loose:
