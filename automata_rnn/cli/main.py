@@ -135,6 +135,9 @@ def build_parser() -> Parser:
     _weights_args(vf)
     vf.add_argument("--activation", default=None, help="sigmoid (default), hard_sigmoid, hard_sigmoid_pytorch")
     vf.add_argument("--search-length", type=positive_int, default=12, help="exhaustive failure search depth")
+    vf.add_argument("--empty-word", choices=("count", "ignore"), default="count",
+                    help="whether the output at time 0, on the empty word, is part of the question (default count; "
+                         "ignore for networks trained on outputs after each symbol only, as PyTorch training is)")
 
     dg = sub.add_parser("diagram", help="state diagram of an automaton, or of a network's reachable codes")
     dg.add_argument("what", choices=("automaton", "codes"))
@@ -357,7 +360,8 @@ def cmd_verify(args) -> int:
     from automata_rnn.questions.verify import verify
 
     problem = make_problem(args)
-    found = verify(problem, _read_weights(args, problem), args.activation, args.search_length)
+    found = verify(problem, _read_weights(args, problem), args.activation, args.search_length,
+                   count_empty=args.empty_word == "count")
     emit(args, verify_text(found), verify_json(found))
     return EXIT_CODES[found.verdict]
 

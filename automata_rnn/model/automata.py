@@ -330,6 +330,19 @@ def distinguishing_word(a: Automaton, b: Automaton) -> tuple[str, ...] | None:
     return None
 
 
+def with_empty_output(a: Automaton, bit: int) -> Automaton:
+    """The same machine on every nonempty word, with output ``bit`` on the empty word: a fresh start state
+    that moves as the old start does (the old start stays, for the words that come back to it)."""
+    if a.output[a.start] == bit:
+        return a
+    fresh = a.start + "'"
+    while fresh in a.states:
+        fresh += "'"
+    transitions = dict(a.transitions)
+    transitions.update({(fresh, s): a.step(a.start, s) for s in a.alphabet})
+    return Automaton(a.name, a.alphabet, (fresh,) + a.states, fresh, transitions, {**a.output, fresh: bit})
+
+
 def _word_to(node, parent) -> tuple[str, ...]:
     word: list[str] = []
     while parent[node] is not None:

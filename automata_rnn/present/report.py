@@ -468,13 +468,26 @@ def verify_text(v: Verification) -> str:
     for sem, r in thresholded.items():
         lines.append(f"thresholded ({sem}): " + ("implements (exhaustive exact run)" if r.implements else
                      r.reason if r.word is None else f"fails on {word_text(r.word)} ({r.reason})"))
+    if not v.count_empty:
+        lines.append("  the output at time 0 (the empty word) is not part of the question")
     if proof.proved:
         lines.append(f"REAL NETWORK PROVED: on every input of every length it gives the automaton's output "
                      f"({len(proof.boxes)} inductive boxes, outward-rounded intervals, {proof.rounds} rounds)")
     elif failure is not None:
-        lines.append(f"REAL NETWORK FAILS on {word_text(failure)} (simulation in float64; not proved: {proof.reason})")
+        low, high = failure.enclosure
+        where = f"its output's value lies in [{low:.6g}, {high:.6g}] (outward-rounded)"
+        shorter = "" if failure.undecided is None else (
+            f"; the output on the shorter {word_text(failure.undecided)} is within the rounding margin, "
+            "so a shorter failing input is not excluded")
+        if failure.certain:
+            lines.append(f"REAL NETWORK FAILS on {word_text(failure.word)}: {where}{shorter} "
+                         f"(not proved: {proof.reason})")
+        else:
+            lines.append(f"UNKNOWN: the real network is not proved ({proof.reason}); float64 fails on "
+                         f"{word_text(failure.word)} but {where}, which straddles 0: not certain")
     else:
-        lines.append(f"real network: not proved ({proof.reason}); no failing input found by the search")
+        lines.append(f"UNKNOWN: the real network is not proved ({proof.reason}); no failing input found by the "
+                     "search")
     head = f"extracted automaton ({len(extracted.states)} states after minimisation)"
     if unfaithful is not None:
         head += (f", an approximation only: the real network's outputs differ from it on {word_text(unfaithful)}"
@@ -491,8 +504,13 @@ def verify_json(v: Verification) -> dict:
             "thresholded": {sem: {"verdict": r.verdict, "implements": r.implements,
                                   "counterexample": None if r.word is None else "".join(r.word),
                                   "reason": r.reason or None} for sem, r in thresholded.items()},
+            "count_empty": v.count_empty,
             "real": {"proved": proof.proved, "reason": proof.reason or None, "boxes": len(proof.boxes),
-                     "failing_input": None if failure is None else "".join(failure)},
+                     "failing_input": None if failure is None else "".join(failure.word),
+                     "failure_certain": None if failure is None else failure.certain,
+                     "failure_enclosure": None if failure is None else [repr(x) for x in failure.enclosure],
+                     "shorter_undecided": None if failure is None or failure.undecided is None
+                     else "".join(failure.undecided)},
             "extracted": {"automaton": extracted.to_json(), "equivalent": differs is None,
                           "distinguishing_input": None if differs is None else "".join(differs),
                           "faithful": unfaithful is None,

@@ -32,16 +32,22 @@ class WordRun:
 
 
 def read_outputs(problem: Problem, weights: dict, hidden: np.ndarray, gain: Fraction) -> list:
-    """Output bits from real states ``hidden`` (time, units): unit 0 of the top layer under the output rule, or
-    [h W_y + b_y > 0] for a read-out unit on the top layer (gain applied); None where the state is not a
-    number."""
-    hidden = hidden[..., problem.top]
+    """Output bits from real states ``hidden`` (time, units), or (batch, time, units) for a list per input:
+    unit 0 of the top layer under the output rule, or [h W_y + b_y > 0] for a read-out unit on the top layer
+    (gain applied); None where the state is not a number."""
+    hidden = np.asarray(hidden)[..., problem.top]
     if problem.output == "state":
-        cut = float(problem.rule.threshold)
-        return [int(h[0] > cut) if np.isfinite(h[0]) else None for h in hidden]
-    params = params_to_numpy(problem.parameters(weights))
-    pre = float(gain) * (hidden @ params["W_y"][:, 0] + params["b_y"][0])
-    return [int(v > 0) if np.isfinite(v) else None for v in pre]
+        value = hidden[..., 0] - float(problem.rule.threshold)
+    else:
+        params = params_to_numpy({b: problem.parameters(weights)[b] for b in ("W_y", "b_y")})
+        value = float(gain) * (hidden @ params["W_y"][:, 0] + params["b_y"][0])
+    return _bits((value > 0).astype(int).tolist(), np.isfinite(value).tolist())
+
+
+def _bits(bits, finite):
+    if isinstance(bits, list):
+        return [_bits(b, f) for b, f in zip(bits, finite)]
+    return bits if finite else None
 
 
 def require_float64(values: dict, what: str) -> None:

@@ -1,36 +1,42 @@
 """What a trained (real) network computes: proofs for every length, counterexamples, extracted automata.
 
 :func:`prove_real` abstracts the real network (real sigmoid and tanh, the
-given weights, no thresholding) per automaton state: one box of hidden states
-per state q, starting from the point h(0) = 0 for the start state, grown by
-the interval image of the cell's step until the boxes are inductive
-(every box's image under every input lies in the successor state's box).
-Such boxes contain every real state the network reaches with the automaton in
-q, for inputs of any length; if each box also reads out q's output, the
-network is proved to implement the automaton.  Images are computed with
-outward-rounded intervals through the same cell equations.
+given weights, no thresholding) by boxes of hidden states, several per
+automaton state q: they start around clusters of the float64 states the
+network reaches in q on sample inputs, and grow by the outward-rounded image
+of the cell's step (:mod:`automata_rnn.arithmetic.boxes`, the same cell
+equations in vectorised box arithmetic) until inductive: every box's image
+under every input lies in a box of the successor state.  Such boxes contain
+every real state the network reaches with the automaton in q, for inputs of
+any length; if each box also reads out q's output, the network is proved to
+implement the automaton.
 
-:func:`find_failure` looks for a concrete input on which the network's real
-output differs (all inputs up to a length, breadth-first: the first found is
-a shortest one), and :func:`extract` reads an automaton off the network by
-quantising its states, for comparison with the target.
+:func:`failure_search` looks for a shortest input on which the real output is
+wrong, running boxes over the tree of all inputs up to a length (so each
+output is decided about the exact real network, or reported undecided with its
+rounding margin), then long random inputs in float64, re-run on boxes;
+:func:`extract` reads an automaton off the network by quantising its states,
+for comparison with the target.
+
+Networks trained on outputs after each symbol never see the empty word: with
+``count_empty=False`` the output at time 0 is not part of the question.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections import deque
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
-from mpmath import iv
 
-from automata_rnn.arithmetic.interval import IntervalOps, exact
+from automata_rnn.arithmetic.boxes import Box, BoxOps, boxes_of, down, exact_bounds, up
 from automata_rnn.arithmetic.simulate import encode_words, params_to_numpy, simulate
+from automata_rnn.arithmetic.zonotopes import Zonotope, ZonotopeOps
 from automata_rnn.exact.run import TooLarge
-from automata_rnn.model.automata import Automaton, distinguishing_word, minimize
+from automata_rnn.model.automata import Automaton, distinguishing_word, minimize, with_empty_output
 from automata_rnn.model.problem import Problem, encode_symbol
 from automata_rnn.model.semantics import Semantics
 from automata_rnn.questions.simulate import read_outputs
@@ -40,7 +46,9 @@ from automata_rnn.verdicts import Unsupported, Verdict
 
 @dataclass
 class RealProof:
-    """proved: every input of every length gives the automaton's output (boxes per automaton state)."""
+    """proved: every input of every length gives the automaton's output.  ``boxes`` maps each abstract state
+    (automaton state, cluster) to its box of hidden states (lo, hi float arrays over every state part, h then
+    c); the initial state h(0) = 0 is the point box of (start, "h(0)")."""
 
     proved: bool
     boxes: dict
@@ -48,131 +56,359 @@ class RealProof:
     reason: str = ""
 
 
-def _join(a, b):
-    return tuple(tuple(iv.mpf([min(x.a, y.a), max(x.b, y.b)]) for x, y in zip(pa, pb)) for pa, pb in zip(a, b))
+@dataclass
+class Failure:
+    """An input on which the real network's output differs from the automaton's at its last step.
+
+    ``enclosure`` bounds the read-out's value at that step (the read-out's pre-activation, or unit 0 minus
+    the rule's threshold): outward-rounded boxes, so the exact real value lies in it.  ``certain``: the whole
+    enclosure is on the wrong side, so the real network fails there (else the float64 run does, and the
+    enclosure straddles 0 by the rounding margin).  ``undecided``: a shorter input whose output the
+    enclosures could not decide, so a failing input shorter than this one is not excluded (None: none)."""
+
+    word: tuple
+    enclosure: tuple[float, float]
+    certain: bool
+    undecided: tuple | None = None
 
 
-def _inside(a, b) -> bool:
-    return all(x.a >= y.a and x.b <= y.b for pa, pb in zip(a, b) for x, y in zip(pa, pb))
+def _state_box(parts) -> Box:
+    """One box over every state part side by side (h, then c for the LSTM)."""
+    return BoxOps().concat(list(parts))
 
 
-def _inflate(box, amount: float):
-    return tuple(tuple(iv.mpf([x.a - amount - (x.b - x.a) * 0.05, x.b + amount + (x.b - x.a) * 0.05]) for x in part)
-                 for part in box)
-
-
-def _interval_params(problem: Problem, weights: dict):
-    def conv(x):
-        return tuple(conv(y) for y in x) if isinstance(x, tuple) else exact(x.value)
-    return {b: conv(v) for b, v in problem.parameters(weights).items()}
-
-
-def _key(problem: Problem, q: str, box) -> tuple:
-    """Which abstract state a box belongs to: the automaton state and the nearest code of its centre."""
-    values = problem.cell.code_values("saturated") or (-1, 0, 1)
-    centre = [(float(x.a) + float(x.b)) / 2 for x in box[0]]
-    return (q, tuple(min(values, key=lambda v: abs(v - c)) for c in centre))
-
-
-def _clip(problem: Problem, box):
-    if problem.cell.state_parts != ("h",):
-        return box
-    low, high = (float(v) for v in problem.cell.state_range)
-    return (tuple(iv.mpf([max(x.a, low), min(x.b, high)]) for x in box[0]),)
-
-
-def prove_real(problem: Problem, weights: dict, activation: str = "sigmoid", rounds: int = 60) -> RealProof:
-    """Try to prove the real network right on all inputs: inductive boxes per (automaton state, code).
-
-    Boxes start at h(0) = 0 for the start state and grow by the interval image of the step; each image
-    goes to the successor state, keyed by the code nearest its centre.  Once no image leaves its box
-    (after a little widening), the boxes contain every reachable real state, for inputs of any length.
-    """
-    a, ops = problem.automaton, IntervalOps(activation)
-    params = _interval_params(problem, weights)
+def _parts(problem: Problem, box: Box) -> tuple[Box, ...]:
     n = problem.units
-    start = tuple(tuple(exact(0) for _ in range(n)) for _ in problem.cell.state_parts)
+    return tuple(box[..., i * n:(i + 1) * n] for i in range(len(problem.cell.state_parts)))
 
-    def image(box, sym):
-        x = tuple(exact(v) for v in encode_symbol(a, sym))
-        new, _ = problem.stack.step(ops, params, x, box)
-        return _clip(problem, new)
 
-    # the initial state is a point of its own: no image joins it, so later boxes need not contain h(0) = 0
-    boxes: dict = {(a.start, "h(0)"): start}
+def _clip_h(problem: Problem, box: Box) -> Box:
+    """h stays in the cell's state range (sigmoid (0, 1), gated tanh mixes (-1, 1)): cut the box there."""
+    low, high = (float(v) for v in problem.cell.state_range)
+    n = problem.units
+    lo, hi = box.lo.copy(), box.hi.copy()
+    lo[..., :n] = np.clip(lo[..., :n], low, high)
+    hi[..., :n] = np.clip(hi[..., :n], low, high)
+    return Box(lo, hi)
+
+
+class _Network:
+    """The real network on boxes: one step for a batch of (box, symbol) pairs, and the read-out's value."""
+
+    def __init__(self, problem: Problem, weights: dict, activation: str):
+        self.problem, self.ops = problem, BoxOps(activation)
+        self.params = boxes_of(problem.parameters(weights))
+        self.zonotopes = ZonotopeOps(activation)
+        a = problem.automaton
+        self.codes = {sym: np.array([float(v) for v in encode_symbol(a, sym)]) for sym in a.alphabet}
+
+    def step(self, boxes: Box, symbols: list) -> Box:
+        x = Box.point(np.stack([self.codes[s] for s in symbols]))
+        new, _ = self.problem.stack.step(self.ops, self.params, x, _parts(self.problem, boxes))
+        return _clip_h(self.problem, _state_box(new))
+
+    def image(self, boxes: Box, symbols: list) -> Box:
+        """The step's image of each box, enclosed twice (box arithmetic, and zonotopes that keep the linear
+        dependencies a box forgets) and cut to where both enclosures agree; in chunks of IMAGE_ROWS rows."""
+        out = []
+        for start in range(0, len(symbols), IMAGE_ROWS):
+            rows = slice(start, start + IMAGE_ROWS)
+            part = boxes[rows]
+            plain = self.step(part, symbols[rows])
+            x = Box.point(np.stack([self.codes[s] for s in symbols[rows]]))
+            ops = self.zonotopes
+            state = tuple(ops.split(Zonotope.of_box(part), [self.problem.units] * len(self.problem.cell.state_parts)))
+            new, _ = self.problem.stack.step(ops, self.params, x, state)
+            tight = _clip_h(self.problem, ops.concat(list(new)).box())
+            out.append(Box(np.maximum(plain.lo, tight.lo), np.minimum(plain.hi, tight.hi)))
+        return Box(np.concatenate([b.lo for b in out]), np.concatenate([b.hi for b in out]))
+
+    def readout(self, boxes: Box) -> Box:
+        """The value whose sign is the output: h W_y + b_y, or unit 0 of the top layer minus the threshold."""
+        h = boxes[..., self.problem.top]
+        if self.problem.output == "state":
+            low, high = exact_bounds(self.problem.rule.threshold)
+            # a float difference is 0 exactly when its operands are equal (gradual underflow), so a zero
+            # stays exact and the sign of h - threshold at the box's ends is decided
+            below, above = h.lo[..., 0:1] - high, h.hi[..., 0:1] - low
+            return Box(np.where(below == 0, 0.0, down(below)), np.where(above == 0, 0.0, up(above)))
+        return self.ops.add(self.ops.linear(h, self.params["W_y"]), self.params["b_y"])
+
+
+def _decides(value: Box, output: np.ndarray) -> np.ndarray:
+    """Per row: the read-out value's box gives the output certainly (> 0 for 1, <= 0 for 0)."""
+    return np.where(output == 1, value.lo[..., 0] > 0, value.hi[..., 0] <= 0)
+
+
+def _wrong(value: Box, output: np.ndarray) -> np.ndarray:
+    """Per row: the box gives the other output certainly."""
+    return np.where(output == 1, value.hi[..., 0] <= 0, value.lo[..., 0] > 0)
+
+
+IMAGE_ROWS = 128
+EXACT_ROUNDS = 5
+"""Rounds in which joined boxes are not widened (a network whose gates saturate exactly, such as a hard sigmoid,
+keeps states like h = 0 exactly, and a widened box around them would straddle the output rule's threshold)."""
+SEED_WORDS = 2048
+MAX_BOXES = 5000
+SEED_LONG = (32, 200)
+
+
+def _reachable(problem: Problem, weights: dict, activation: str, seed: int = 0) -> dict[str, np.ndarray]:
+    """Float64 states the network reaches (times >= 1), grouped by the automaton state: every input up to
+    the length with at most SEED_WORDS inputs, and SEED_LONG random long inputs."""
+    a = problem.automaton
+    depth = max(1, int(np.log(SEED_WORDS) / np.log(len(a.alphabet))))
+    rng = np.random.default_rng(seed)
+    batches = [list(itertools.product(a.alphabet, repeat=depth)),
+               [tuple(rng.choice(list(a.alphabet), size=SEED_LONG[1])) for _ in range(SEED_LONG[0])]]
+    found: dict[str, list] = {q: [] for q in a.states}
+    full = {k: v for k, v in params_to_numpy(problem.parameters(weights)).items() if k not in ("W_y", "b_y")}
+    for words in batches:
+        sim = simulate(problem.stack, full, encode_words(a, words), activation=activation)
+        states = np.asarray(sim.hidden) if sim.cell_state is None else np.concatenate(
+            [np.asarray(sim.hidden), np.asarray(sim.cell_state)], axis=-1)
+        for i, w in enumerate(words):
+            q = a.start
+            for t, sym in enumerate(w, start=1):
+                q = a.step(q, sym)
+                found[q].append(states[i, t])
+    return {q: np.array(v) for q, v in found.items() if v}
+
+
+def _clusters(points: np.ndarray, radius: float) -> list[np.ndarray]:
+    """Greedy clusters in the max norm: each takes the points within ``radius`` of its first point."""
+    out, rest = [], points
+    while len(rest):
+        near = np.max(np.abs(rest - rest[0]), axis=1) <= radius
+        out.append(rest[near])
+        rest = rest[~near]
+    return out
+
+
+def prove_real(problem: Problem, weights: dict, activation: str = "sigmoid", rounds: int = 60,
+               count_empty: bool = True, radius: float = math.inf, zonotopes: bool = False,
+               max_images: int = 100_000) -> RealProof:
+    """Try to prove the real network right on all inputs: inductive boxes per (automaton state, cluster).
+
+    The boxes start as the bounding boxes of clusters (max-norm ``radius``; inf: one per automaton state) of
+    the float64 states reached on sample inputs, then grow by the outward-rounded image of the step (a box
+    arithmetic on all boxes at once): an image that no box of its successor state holds joins the nearest
+    one, a little widened, or starts a box of its own when that one's centre is farther than ``radius``.
+    Once every image (and every image of h(0) = 0) lies in a box of its successor state, the boxes hold
+    every reachable real state, for inputs of any length; if each box also reads out its state's output
+    (and h(0) the empty word's, when ``count_empty``), the network is proved right.
+    ``zonotopes``: also enclose each image with :mod:`automata_rnn.arithmetic.zonotopes` and keep where the
+    two enclosures agree (tighter images, about five times the time).  At most ``rounds`` rounds and
+    ``max_images`` box images (a budget of work, so that the answer does not depend on the machine).
+    """
+    a = problem.automaton
+    net = _Network(problem, weights, activation)
+    dims = problem.units * len(problem.cell.state_parts)
+    origin = Box.point(np.zeros((1, dims)))
+    if count_empty and not _decides(net.readout(origin), np.array([a.output[a.start]]))[0]:
+        return RealProof(False, {(a.start, "h(0)"): origin}, 0,
+                         f"h(0) = 0 does not decide the output {a.output[a.start]} on the empty word")
+    owners: list[str] = []
+    lows, highs = [], []
+    for q, points in _reachable(problem, weights, activation).items():
+        for cluster in _clusters(points, radius):
+            owners.append(q)
+            lows.append(cluster.min(axis=0))
+            highs.append(cluster.max(axis=0))
+    if not owners:
+        return RealProof(False, {}, 0, "no state reached")
+    if len(owners) > MAX_BOXES:
+        return RealProof(False, {}, 0, f"{len(owners)} clusters of radius {radius} are past the limit of {MAX_BOXES} "
+                                       "boxes")
+    boxes = Box(np.array(lows), np.array(highs))
+    owner = np.array(owners)
+    output = np.array([a.output[q] for q in owners])
+    symbols = list(a.alphabet)
     r = 0
-    for r in range(rounds):
-        changed = False
-        queue = deque(boxes)
-        while queue:
-            key = queue.popleft()
-            for sym in a.alphabet:
-                img = image(boxes[key], sym)
-                target = _key(problem, a.step(key[0], sym), img)
-                if target not in boxes:
-                    boxes[target] = img
-                    queue.append(target)
-                    changed = True
-                elif not _inside(img, boxes[target]):
-                    boxes[target] = _join(boxes[target], img)
-                    changed = True
-            if len(boxes) > 10_000:
-                return RealProof(False, boxes, r + 1, "more than 10000 abstract states")
-        if not changed:
+    done = 0
+    for r in range(1, rounds + 1):
+        count = len(owners)
+        done += (count + 1) * len(symbols)
+        if done > max_images:
+            return RealProof(False, _named(owners, boxes), r,
+                             f"the boxes did not become inductive within {max_images} box images ({count} boxes, "
+                             f"{r - 1} rounds)")
+        sources = Box(np.concatenate([np.repeat(boxes.lo, len(symbols), axis=0), origin.lo.repeat(len(symbols), 0)]),
+                      np.concatenate([np.repeat(boxes.hi, len(symbols), axis=0), origin.hi.repeat(len(symbols), 0)]))
+        sym_of = symbols * (count + 1)
+        images = net.image(sources, sym_of) if zonotopes else net.step(sources, sym_of)
+        from_q = [q for q in owners for _ in symbols] + [a.start] * len(symbols)
+        target = np.array([a.step(q, s) for q, s in zip(from_q, sym_of)])
+        home, nearest, distance = _holders(boxes, owner, images, target)
+        loose = np.flatnonzero(home < 0)
+        if not len(loose):
             break
-        if r >= 10:  # widen a little: inductive boxes usually sit just outside the iterates
-            boxes = {k: b if k[1] == "h(0)" else _clip(problem, _inflate(b, 1e-9 * 2 ** (r - 10)))
-                     for k, b in boxes.items()}
-    for key, b in boxes.items():
-        for sym in a.alphabet:
-            img = image(b, sym)
-            home = boxes.get(_key(problem, a.step(key[0], sym), img))
-            if home is None or not _inside(img, home):
-                return RealProof(False, boxes, r + 1, f"the boxes did not become inductive in {rounds} rounds "
-                                                      f"(state {key[0]!r}, input {sym!r})")
-    for (q, _), b in boxes.items():
-        h = b[0][problem.top]
-        if problem.output == "state":
-            cut = exact(problem.rule.threshold)
-            ok = h[0].a > cut.b if a.output[q] == 1 else h[0].b <= cut.a
-        else:
-            y = ops.add(ops.linear(h, params["W_y"]), params["b_y"])[0]
-            ok = y.a > 0 if a.output[q] == 1 else y.b < 0
-        if not ok:
-            span = f"[{float(h[0].a):.4g}, {float(h[0].b):.4g}]"
-            return RealProof(False, boxes, r + 1,
-                             f"a box of state {q!r} does not decide its output {a.output[q]} (unit 0 in {span})")
-    return RealProof(True, boxes, r + 1)
+        slack = 0.0 if r <= EXACT_ROUNDS else 1e-9 * 2.0 ** ((r - EXACT_ROUNDS) / 4)
+        lo, hi = boxes.lo.copy(), boxes.hi.copy()
+        fresh: list[int] = []
+        for i in loose:
+            j = nearest[i]
+            if distance[i] > radius:  # far from the nearest boxes of its state: a cluster of its own
+                fresh.append(int(i))
+                continue
+            lo[j] = np.minimum(lo[j], images.lo[i])
+            hi[j] = np.maximum(hi[j], images.hi[i])
+            width = hi[j] - lo[j]
+            lo[j] -= slack + width * slack
+            hi[j] += slack + width * slack
+        if fresh:
+            lo = np.concatenate([lo, images.lo[fresh] - slack])
+            hi = np.concatenate([hi, images.hi[fresh] + slack])
+            owners += [str(target[i]) for i in fresh]
+            owner = np.array(owners)
+            output = np.array([a.output[q] for q in owners])
+            if len(owners) > MAX_BOXES:
+                return RealProof(False, _named(owners, Box(lo, hi)), r,
+                                 f"more than {MAX_BOXES} boxes (clusters of radius {radius})")
+        boxes = _clip_h(problem, Box(lo, hi))
+        undecided = _undecided(net, owners, boxes, output)
+        if undecided:
+            return RealProof(False, _named(owners, boxes), r, undecided)
+    else:
+        return RealProof(False, _named(owners, boxes), r,
+                         f"the boxes did not become inductive in {rounds} rounds ({len(owners)} boxes)")
+    undecided = _undecided(net, owners, boxes, output)
+    if undecided:
+        return RealProof(False, _named(owners, boxes), r, undecided)
+    return RealProof(True, _named(owners, boxes) | {(a.start, "h(0)"): origin}, r)
+
+
+def _undecided(net: _Network, owners: list, boxes: Box, output: np.ndarray) -> str:
+    """Why the boxes do not prove the outputs (a box whose read-out is not on its state's side), or ''."""
+    fine = _decides(net.readout(boxes), output)
+    if fine.all():
+        return ""
+    k = int(np.flatnonzero(~fine)[0])
+    value = net.readout(boxes[k:k + 1])
+    return (f"a box of state {owners[k]!r} does not decide its output {output[k]} (its read-out lies in "
+            f"[{value.lo[0, 0]:.4g}, {value.hi[0, 0]:.4g}])")
+
+
+CANDIDATES = 4
+
+
+def _centres(box: Box) -> np.ndarray:
+    return np.where(np.isfinite(box.lo) & np.isfinite(box.hi), box.lo * 0.5 + box.hi * 0.5, 0.0)
+
+
+def _holders(boxes: Box, owner: np.ndarray, images: Box,
+             target: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each image: a box of its target state that holds it (among the CANDIDATES with the nearest
+    centres), or -1; the nearest of those boxes by the max norm between centres; and that distance."""
+    held = np.full(len(target), -1)
+    nearest = np.full(len(target), -1)
+    distance = np.full(len(target), np.inf)
+    centres = _centres(boxes)
+    for q in np.unique(target):
+        rows, mine = np.flatnonzero(target == q), np.flatnonzero(owner == q)
+        if not len(mine):
+            continue
+        c = _centres(images[rows])
+        square = (c * c).sum(1)[:, None] - 2 * c @ centres[mine].T + (centres[mine] ** 2).sum(1)[None]
+        order = np.argsort(square, axis=1)[:, :CANDIDATES]
+        for k in range(order.shape[1]):
+            j = mine[order[:, k]]
+            inside = np.all((boxes.lo[j] <= images.lo[rows]) & (images.hi[rows] <= boxes.hi[j]), axis=1)
+            fresh = inside & (held[rows] < 0)
+            held[rows[fresh]] = j[fresh]
+            far = np.max(np.abs(centres[j] - c), axis=1)
+            better = far < distance[rows]
+            nearest[rows[better]] = j[better]
+            distance[rows[better]] = far[better]
+    return held, nearest, distance
+
+
+def _named(owners: list, boxes: Box) -> dict:
+    counts: dict = {}
+    out = {}
+    for i, q in enumerate(owners):
+        counts[q] = counts.get(q, 0) + 1
+        out[(q, counts[q])] = boxes[i:i + 1]
+    return out
 
 
 def _real_outputs(problem: Problem, weights: dict, words: list[tuple], activation: str) -> tuple[list, np.ndarray]:
     full = {k: v for k, v in params_to_numpy(problem.parameters(weights)).items() if k not in ("W_y", "b_y")}
     sim = simulate(problem.stack, full, encode_words(problem.automaton, words), activation=activation)
     hidden = np.asarray(sim.hidden)
-    return [read_outputs(problem, weights, hidden[i], Fraction(1)) for i in range(len(words))], hidden
+    return read_outputs(problem, weights, hidden, Fraction(1)), hidden
+
+
+SEARCH_ROWS = 1 << 16
+
+
+def failure_search(problem: Problem, weights: dict, max_length: int = 12, activation: str = "sigmoid",
+                   long_runs: int = 64, long_length: int = 2000, seed: int = 0,
+                   count_empty: bool = True) -> Failure | None:
+    """A shortest input (up to ``max_length``) on which the real network's output is wrong, decided by
+    outward-rounded boxes over the tree of all inputs, level by level; else the shortest wrong prefix of one
+    of ``long_runs`` random inputs of ``long_length`` (found in float64, then re-run on boxes).  None if
+    none is found.  A failure whose enclosure straddles 0 is returned with ``certain`` False."""
+    a = problem.automaton
+    net = _Network(problem, weights, activation)
+    dims = problem.units * len(problem.cell.state_parts)
+    level = Box.point(np.zeros((1, dims)))
+    words: list[tuple] = [()]
+    undecided: tuple | None = None
+    for length in range(0, max_length + 1):
+        if length:
+            if len(words) * len(a.alphabet) > SEARCH_ROWS:
+                break
+            words = [w + (s,) for w in words for s in a.alphabet]
+            level = net.step(Box(level.lo.repeat(len(a.alphabet), 0), level.hi.repeat(len(a.alphabet), 0)),
+                             [w[-1] for w in words])
+        elif not count_empty:
+            continue
+        expected = np.array([a.outputs(w)[-1] for w in words])
+        value = net.readout(level)
+        wrong = np.flatnonzero(_wrong(value, expected))
+        if len(wrong):
+            i = int(wrong[0])
+            return Failure(words[i], (float(value.lo[i, 0]), float(value.hi[i, 0])), True, undecided)
+        open_ = np.flatnonzero(~_decides(value, expected))
+        if len(open_) and undecided is None:
+            undecided = words[int(open_[0])]
+    rng = np.random.default_rng(seed)
+    longs = [tuple(rng.choice(list(a.alphabet), size=long_length)) for _ in range(long_runs)]
+    if not longs or long_length < 1:
+        return None
+    outs, _ = _real_outputs(problem, weights, longs, activation)
+    for w, out in zip(longs, outs):
+        want = a.outputs(w)
+        bad = [t for t in range(1, len(want)) if out[t] != want[t]]
+        if bad:
+            return confirm(problem, weights, w[:bad[0]], activation, undecided)
+    return None
+
+
+def confirm(problem: Problem, weights: dict, word: tuple, activation: str = "sigmoid",
+            undecided: tuple | None = None) -> Failure:
+    """The failure of the real network at the end of ``word`` re-run on outward-rounded boxes: ``certain`` when
+    the read-out's enclosure lies wholly on the wrong side."""
+    a = problem.automaton
+    net = _Network(problem, weights, activation)
+    box = Box.point(np.zeros((1, problem.units * len(problem.cell.state_parts))))
+    for sym in word:
+        box = net.step(box, [sym])
+    value = net.readout(box)
+    expected = np.array([a.outputs(word)[-1]])
+    return Failure(tuple(word), (float(value.lo[0, 0]), float(value.hi[0, 0])), bool(_wrong(value, expected)[0]),
+                   undecided)
 
 
 def find_failure(problem: Problem, weights: dict, max_length: int = 12, activation: str = "sigmoid",
                  long_runs: int = 64, long_length: int = 2000, seed: int = 0) -> tuple | None:
-    """A shortest input (up to ``max_length``) on which the real output differs, else one among
-    ``long_runs`` random inputs of ``long_length``; None if none is found."""
-    a = problem.automaton
-    for length in range(0, max_length + 1):
-        words = list(itertools.product(a.alphabet, repeat=length))
-        if not words:
-            continue
-        outs, _ = _real_outputs(problem, weights, words, activation)
-        for w, out in zip(words, outs):
-            if out != a.outputs(w):
-                return w
-    rng = np.random.default_rng(seed)
-    words = [tuple(rng.choice(list(a.alphabet), size=long_length)) for _ in range(long_runs)]
-    outs, _ = _real_outputs(problem, weights, words, activation)
-    for w, out in zip(words, outs):
-        if out != a.outputs(w):
-            first = next(i for i, (x, y) in enumerate(zip(out, a.outputs(w))) if x != y)
-            return w[:first]
-    return None
+    """A shortest input (up to ``max_length``) on which the real output certainly differs, else the
+    shortest wrong prefix of one among ``long_runs`` random inputs of ``long_length`` when its failure is
+    certain; None if none is found (see :func:`failure_search`)."""
+    found = failure_search(problem, weights, max_length, activation, long_runs, long_length, seed)
+    return found.word if found is not None and found.certain else None
 
 
 def extract(problem: Problem, weights: dict, depth: int = 10, activation: str = "sigmoid") -> Automaton:
@@ -182,10 +418,11 @@ def extract(problem: Problem, weights: dict, depth: int = 10, activation: str = 
     mid = float(sum(problem.cell.state_range)) / 2
     words = list(itertools.product(a.alphabet, repeat=depth))
     outs, hidden = _real_outputs(problem, weights, words, activation)
+    codes_all = (hidden > mid).astype(int)
     votes_t: dict = {}
     votes_o: dict = {}
     for i, w in enumerate(words):
-        codes = [tuple(int(v > mid) for v in hidden[i, t]) for t in range(depth + 1)]
+        codes = [tuple(c) for c in codes_all[i].tolist()]
         for t in range(depth + 1):
             votes_o.setdefault(codes[t], []).append(outs[i][t])
             if t < depth:
@@ -213,8 +450,8 @@ def extract(problem: Problem, weights: dict, depth: int = 10, activation: str = 
 def disagreement(problem: Problem, weights: dict, extracted: Automaton, depth: int, activation: str = "sigmoid",
                  also: tuple | None = None) -> tuple | None:
     """A shortest input (every input up to ``depth``, then ``also``) on which the real network's outputs differ
-    from the extracted automaton's; None if it agrees on all of them.  An extraction is only a description of
-    the network where this is None."""
+    from the extracted automaton's (float64 runs); None if it agrees on all of them.  An extraction is only a
+    description of the network where this is None."""
     words = [w for n in range(depth + 1) for w in itertools.product(problem.automaton.alphabet, repeat=n)]
     if also is not None:
         words.append(tuple(also))
@@ -250,43 +487,83 @@ class Verification:
     activation: str
     thresholded: dict
     proof: RealProof
-    failure: tuple | None
+    failure: Failure | None
     extracted: Automaton
     differs: tuple | None
     unfaithful: tuple | None
+    count_empty: bool = True
 
     @property
     def verdict(self) -> Verdict:
-        """sat: proved for every input of every length; unsat: a failing input; unknown otherwise."""
+        """sat: proved for every input of every length; unsat: an input on which the real network certainly
+        fails; unknown otherwise (no failure found, or one within the rounding margin)."""
         if self.proof.proved:
             return Verdict.SAT
-        return Verdict.UNSAT if self.failure is not None else Verdict.UNKNOWN
+        return Verdict.UNSAT if self.failure is not None and self.failure.certain else Verdict.UNKNOWN
 
 
 THRESHOLDED_PAIRS = 200
+THRESHOLDED_WORK = 100_000
+"""At most this many weights times (code, state) pairs in the exact runs of the thresholded diagnostic (each
+pair is an exact step in fractions): 200 pairs up to 500 weights, 4 for 2 x 50 GRU units."""
 
 
-def _thresholded(problem: Problem, weights: dict) -> CheckResult:
+def _thresholded(problem: Problem, weights: dict, count_empty: bool = True) -> CheckResult:
     """The threshold network's exact run, a diagnostic beside the real network's proof: at most
-    THRESHOLDED_PAIRS pairs (a saturated LSTM's counting cell state makes every step dearer), else unknown."""
+    THRESHOLDED_PAIRS pairs (a saturated LSTM's counting cell state makes every step dearer) and
+    THRESHOLDED_WORK weight-steps, else unknown.
+    Without ``count_empty``, a failure on the empty word alone is not one: the run is repeated with the
+    other output there."""
+    limit = max(1, min(THRESHOLDED_PAIRS, THRESHOLDED_WORK // len(weights)))
     try:
-        return check_weights(problem, weights, limit=THRESHOLDED_PAIRS)
+        result = check_weights(problem, weights, limit=limit)
+        if not count_empty and result.word is not None and len(result.word) == 0:
+            a = problem.automaton
+            other = dataclasses.replace(problem, automaton=with_empty_output(a, 1 - a.output[a.start]))
+            result = check_weights(other, weights, limit=limit)
+        return result
     except TooLarge as e:
         return CheckResult(False, None, f"unknown: {e} (a cell state that counts?)")
     except Unsupported as e:  # a gate on a counting cell state that no number of peeled members settles
         return CheckResult(False, None, f"unknown: {e}")
 
 
-def verify(problem: Problem, weights: dict, activation: str = "sigmoid", search_length: int = 12) -> Verification:
+CLUSTER_RADII = (math.inf, 0.05)
+"""The cluster radii tried in turn (max norm): one box per automaton state first, then finer boxes."""
+
+
+def prove_by_clusters(problem: Problem, weights: dict, activation: str = "sigmoid",
+                      count_empty: bool = True) -> RealProof:
+    """:func:`prove_real` with one box per automaton state, then with the finer clusters of CLUSTER_RADII,
+    until one closes; the last attempt's reason otherwise (an output not decided ends the search: finer
+    boxes would only hold the same reachable states)."""
+    tried = []
+    for radius in CLUSTER_RADII:
+        proof = prove_real(problem, weights, activation, count_empty=count_empty, radius=radius)
+        if proof.proved or (proof.rounds == 0 and proof.boxes):
+            return proof
+        tried.append(f"{'one box per state' if radius == math.inf else f'clusters of radius {radius}'}: "
+                     f"{proof.reason}")
+    return dataclasses.replace(proof, reason="; ".join(tried))
+
+
+def verify(problem: Problem, weights: dict, activation: str = "sigmoid", search_length: int = 12,
+           count_empty: bool = True) -> Verification:
     """Every question ``verify`` asks of a real network: exact runs under both threshold semantics, the proof
     by inductive boxes, a shortest failing input (up to ``search_length``, then long random inputs) when the
-    proof does not close, and the extracted automaton with its faithfulness."""
-    thresholded = {sem: _thresholded(dataclasses.replace(problem, semantics=Semantics(sem)), weights)
+    proof does not close, and the extracted automaton with its faithfulness.  ``count_empty``: whether the
+    output at time 0 (on the empty word) is part of the question."""
+    thresholded = {sem: _thresholded(dataclasses.replace(problem, semantics=Semantics(sem)), weights, count_empty)
                    for sem in ("indicator", "saturated")}
-    proof = prove_real(problem, weights, activation)
-    failure = None if proof.proved else find_failure(problem, weights, search_length, activation)
+    proof = prove_by_clusters(problem, weights, activation, count_empty)
+    failure = None if proof.proved else failure_search(problem, weights, search_length, activation,
+                                                       count_empty=count_empty)
     depth = min(10, search_length)
     extracted = extract(problem, weights, depth=depth, activation=activation)
-    differs = compare(problem.automaton, extracted)
-    unfaithful = disagreement(problem, weights, extracted, depth, activation, failure)
-    return Verification(problem, weights, activation, thresholded, proof, failure, extracted, differs, unfaithful)
+    target = problem.automaton if count_empty else with_empty_output(
+        problem.automaton, extracted.output[extracted.start])
+    differs = compare(target, extracted)
+    unfaithful = disagreement(problem, weights, extracted, depth, activation,
+                              None if failure is None else failure.word)
+    return Verification(problem, weights, activation, thresholded, proof, failure, extracted, differs, unfaithful,
+                        count_empty)
