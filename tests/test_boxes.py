@@ -186,3 +186,27 @@ def test_a_zonotope_step_holds_the_exact_step_and_is_no_wider_than_needed(cell):
             for box, values in zip(boxes, reference_step(net, params, x.lo[row], point)):
                 for j, (a, b) in enumerate(values):
                     assert box.lo[row, j] <= a and b <= box.hi[row, j]
+
+
+def test_exact_zeros_stay_exact_so_a_state_kept_at_0_reads_its_output():
+    """A product with an exact 0 factor, a sum with an exact 0 term, 1 - 0 and 1 - 1 are exact in floats:
+    a GRU whose hard-sigmoid update gate is exactly 1 keeps h = 0 exactly, so the rule [h > 0] reads 0 there
+    (outward rounding of these would give a box straddling 0 that decides nothing)."""
+    from fractions import Fraction
+
+    from automata_rnn.arithmetic.boxes import Box, BoxOps, boxes_of
+    from automata_rnn.model.automata import latch
+    from automata_rnn.model.cells import get_cell
+    from automata_rnn.model.problem import Problem, encode_symbol
+
+    ops = BoxOps("hard_sigmoid")
+    zero, one = Box.point(np.zeros((1, 1))), Box.point(np.ones((1, 1)))
+    wide = Box(np.full((1, 1), -3.0), np.full((1, 1), 2.5))
+    assert ops.mul(zero, wide) == zero and ops.add(zero, zero) == zero and ops.one_minus(one) == zero
+    assert ops.one_minus(zero) == one and ops.linear(zero, wide) == zero
+    p = Problem(latch(), get_cell("gru"))
+    weights = {n: Fraction(0) for n in p.parameter_names()} | {"b_z": Fraction(5), "U_h": Fraction(2),
+                                                              "b_h": Fraction(1, 3)}
+    x = Box.point(np.array([[float(v) for v in encode_symbol(p.automaton, "0")]]))
+    (h,), _ = p.stack.step(ops, boxes_of(p.parameters(weights)), x, (zero,))
+    assert h == zero

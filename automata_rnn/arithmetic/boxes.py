@@ -176,7 +176,12 @@ class BoxOps:
         self._slope = None if slope is None else Box(*map(np.float64, exact_bounds(slope)))
 
     def linear(self, v: Box, m: Box) -> Box:
-        """``v M`` for a box of row vectors and a box of matrices."""
+        """``v M`` for a box of row vectors and a box of matrices (exactly 0 for a row that is exactly 0)."""
+        out = self._linear(v, m)
+        zero = np.all((v.lo == 0) & (v.hi == 0), axis=-1, keepdims=True)
+        return Box(np.where(zero, 0.0, out.lo), np.where(zero, 0.0, out.hi))
+
+    def _linear(self, v: Box, m: Box) -> Box:
         c, r = _mid_rad(v)
         mc, mr = _mid_rad(m)
         k = c.shape[-1]
@@ -189,20 +194,30 @@ class BoxOps:
             return Box(down(centre - radius), up(centre + radius))
 
     def add(self, a: Box, b: Box) -> Box:
+        """Rounded outward, except where an end adds an exact 0 (x + 0 = x exactly)."""
         with np.errstate(invalid="ignore", over="ignore"):
-            return Box(down(a.lo + b.lo), up(a.hi + b.hi))
+            low, high = a.lo + b.lo, a.hi + b.hi
+            exact_low = (a.lo == 0) | (b.lo == 0)
+            exact_high = (a.hi == 0) | (b.hi == 0)
+            return Box(np.where(exact_low, low, down(low)), np.where(exact_high, high, up(high)))
 
     def mul(self, a: Box, b: Box) -> Box:
+        """Rounded outward, except the products with an exact 0 factor (exactly 0)."""
+        pairs = [(a.lo, b.lo), (a.lo, b.hi), (a.hi, b.lo), (a.hi, b.hi)]
         with np.errstate(invalid="ignore", over="ignore"):
-            products = np.stack(np.broadcast_arrays(a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi))
+            products = np.stack(np.broadcast_arrays(*[x * y for x, y in pairs]))
+        exact = np.stack(np.broadcast_arrays(*[(x == 0) | (y == 0) for x, y in pairs]))
         nan = np.isnan(products).any(axis=0)
-        low = np.where(nan, -np.inf, down(products.min(axis=0)))
-        high = np.where(nan, np.inf, up(products.max(axis=0)))
+        low = np.where(nan, -np.inf, np.where(exact, products, down(products)).min(axis=0))
+        high = np.where(nan, np.inf, np.where(exact, products, up(products)).max(axis=0))
         return Box(low, high)
 
     def one_minus(self, a: Box) -> Box:
+        """1 - a, rounded outward except at the ends 0 and 1 (exact)."""
         with np.errstate(invalid="ignore", over="ignore"):
-            return Box(down(1.0 - a.hi), up(1.0 - a.lo))
+            low, high = 1.0 - a.hi, 1.0 - a.lo
+            return Box(np.where((a.hi == 0) | (a.hi == 1), low, down(low)),
+                       np.where((a.lo == 0) | (a.lo == 1), high, up(high)))
 
     def split(self, v: Box, sizes) -> list[Box]:
         if sum(sizes) != v.shape[-1]:
