@@ -149,6 +149,19 @@ def _simpler(enc: Encoding | StateCodeEncoding, weights: dict, timeout: float | 
     return weights, None
 
 
+def counting_exclusion(problem: Problem) -> Exclusion | None:
+    """The counting certificate that the network has too few codes for the automaton's distinguishable
+    states, checked by the independent checker; None when the count does not exclude the size."""
+    tree = counting_tree(problem)
+    if tree is None:
+        return None
+    cert = certificate(problem, tree)
+    ok, why = check(cert)
+    if not ok:
+        raise InternalCheckFailed(f"counting certificate rejected by the checker: {why}")
+    return Exclusion(problem.units, "certificate", cert, why)
+
+
 @one_question
 def exclude(problem: Problem, certificate_nodes: int = CERTIFICATE_NODES, timeout: float | None = None,
             enc: Encoding | None = None, *, z3_found_unsat: bool = False) -> Exclusion | None:
@@ -156,13 +169,9 @@ def exclude(problem: Problem, certificate_nodes: int = CERTIFICATE_NODES, timeou
     of at most ``certificate_nodes`` nodes: a deterministic budget) or two agreeing solvers; None if none.
     ``z3_found_unsat``: the caller has just had z3 find this exact encoding unsatisfiable, so only
     cvc5 remains to be asked."""
-    tree = counting_tree(problem)
-    if tree is not None:
-        cert = certificate(problem, tree)
-        ok, why = check(cert)
-        if not ok:
-            raise InternalCheckFailed(f"counting certificate rejected by the checker: {why}")
-        return Exclusion(problem.units, "certificate", cert, why)
+    counted = counting_exclusion(problem)
+    if counted is not None:
+        return counted
     try:
         if certificate_nodes <= 0:
             raise TreeLimit("no certificate asked for")
@@ -243,18 +252,13 @@ def without_timings(obj):
 def _search_size(p: Problem, timeout: float | None, search: str) -> tuple[SizeResult, bool]:
     """One size: its result (an unsat one with its exclusion when the decomposition's certificate was
     accepted), and whether z3 found the direct encoding unsatisfiable.  A cell whose state can count (the
-    LSTM) has no direct encoding: the counting certificate first, then the case-split prover (``solve``),
-    whose "no" is its certificate."""
+    LSTM) has no direct encoding: the counting certificate first, then the case-split prover
+    (:func:`~automata_rnn.questions.cases.solve_by_cases`), whose "no" is its certificate."""
     t = time.monotonic()
     if p.cell.code_values(p.semantics.name) is None:  # a cell state that can count: no direct encoding
-        tree = counting_tree(p)
-        if tree is not None:
-            cert = certificate(p, tree)
-            ok, why = check(cert)
-            if not ok:
-                raise InternalCheckFailed(f"counting certificate rejected by the checker: {why}")
-            return SizeResult(p.units, Verdict.UNSAT, time.monotonic() - t, None,
-                              Exclusion(p.units, "certificate", cert, why)), False
+        counted = counting_exclusion(p)
+        if counted is not None:
+            return SizeResult(p.units, Verdict.UNSAT, time.monotonic() - t, None, counted), False
         answer = solve_by_cases(p, timeout)
         exclusion = (Exclusion(p.units, "certificate", answer.certificate, answer.checked)
                      if answer.verdict == Verdict.UNSAT else None)
