@@ -30,7 +30,11 @@ ROOT = Path(__file__).resolve().parent.parent
 MODULES: dict[str, tuple[str, list[str]]] = {
     "checker": ("automata_rnn/exact/checker.py",
                 ["tests/test_checker.py", "tests/test_checker_reasons.py", "tests/test_soundness.py",
-                 "tests/test_counting.py", "tests/test_checker_mutants.py"]),
+                 "tests/test_counting.py", "tests/test_checker_mutants.py", "tests/test_decompose.py"]),
+    "labelling": ("automata_rnn/exact/labelling.py",
+                  ["tests/test_decompose.py", "tests/test_checker.py", "tests/test_checker_mutants.py"]),
+    "clauses": ("automata_rnn/exact/clauses.py",
+                ["tests/test_decompose.py", "tests/test_checker.py", "tests/test_checker_mutants.py"]),
     "exact": ("automata_rnn/arithmetic/exact.py",
               ["tests/test_exact.py", "tests/test_exact_mutants.py"]),
     "cells": ("automata_rnn/model/cells.py",

@@ -171,3 +171,18 @@ def test_an_empty_word_failure_says_why_no_weights_help(capsys):
     assert main(["solve", "tomita1"]) == 0
     out = capsys.readouterr().out
     assert "read from h(0) = 0" in out and "tomita1 outputs 1 on the empty word" in out
+
+
+def test_an_unknown_verify_answer_carries_its_reason(tmp_path):
+    """The GRU latch solved under the indicator semantics reads h = 0 into a read-out pre-activation of 0:
+    the real network at gain 1 decides nothing at time 0, nothing is proved and float64's failure is within
+    the rounding margin. The answer is unknown, and its JSON says why in the same words as the text."""
+    weights = str(tmp_path / "w.json")
+    assert run("solve", "latch", "--cell", "gru", "--save", weights)[0] == 0
+    argv = ["verify", "latch", "--output", "readout", "--semantics", "indicator", "--activation", "sigmoid",
+            "--weights", weights, "--timeout", "20"]
+    code, out, _ = run(*argv, "--json")
+    text_code, text, _ = run(*argv)
+    answer = json.loads(out)
+    assert code == text_code == 3 and answer["verdict"] == "unknown"
+    assert answer["reason"] and "UNKNOWN: " + answer["reason"] in text

@@ -460,8 +460,28 @@ def simulation_json(p: Problem, run) -> dict:
             "hidden": run.hidden.tolist(), "gates": {k: v.tolist() for k, v in run.gates.items()}}
 
 
+def _real_network_conclusion(v: Verification) -> str:
+    """The line that answers verify's question: proved, fails on an input, or UNKNOWN with the reason."""
+    proof, failure = v.proof, v.failure
+    if proof.proved:
+        return (f"REAL NETWORK PROVED: on every input of every length it gives the automaton's output "
+                f"({len(proof.boxes)} inductive boxes, outward-rounded intervals, {proof.rounds} rounds)")
+    if failure is None:
+        return (f"UNKNOWN: the real network is not proved ({proof.reason}); no failing input found by the "
+                "search")
+    low, high = failure.enclosure
+    where = f"its output's value lies in [{low:.6g}, {high:.6g}] (outward-rounded)"
+    if not failure.certain:
+        return (f"UNKNOWN: the real network is not proved ({proof.reason}); float64 fails on "
+                f"{word_text(failure.word)} but {where}, which straddles 0: not certain")
+    shorter = "" if failure.undecided is None else (
+        f"; the output on the shorter {word_text(failure.undecided)} is within the rounding margin, "
+        "so a shorter failing input is not excluded")
+    return f"REAL NETWORK FAILS on {word_text(failure.word)}: {where}{shorter} (not proved: {proof.reason})"
+
+
 def verify_text(v: Verification) -> str:
-    p, weights, thresholded, proof, failure = v.problem, v.weights, v.thresholded, v.proof, v.failure
+    p, weights, thresholded = v.problem, v.weights, v.thresholded
     extracted, differs, unfaithful = v.extracted, v.differs, v.unfaithful
     lines = [problem_line(p), "  weights: " + ", ".join(f"{n} = {float(weights[n]):.6g}" for n in p.parameter_names()),
              f"  real network: activation {get_activation(v.activation).summary}"]
@@ -470,24 +490,7 @@ def verify_text(v: Verification) -> str:
                      r.reason if r.word is None else f"fails on {word_text(r.word)} ({r.reason})"))
     if not v.count_empty:
         lines.append("  the output at time 0 (the empty word) is not part of the question")
-    if proof.proved:
-        lines.append(f"REAL NETWORK PROVED: on every input of every length it gives the automaton's output "
-                     f"({len(proof.boxes)} inductive boxes, outward-rounded intervals, {proof.rounds} rounds)")
-    elif failure is not None:
-        low, high = failure.enclosure
-        where = f"its output's value lies in [{low:.6g}, {high:.6g}] (outward-rounded)"
-        shorter = "" if failure.undecided is None else (
-            f"; the output on the shorter {word_text(failure.undecided)} is within the rounding margin, "
-            "so a shorter failing input is not excluded")
-        if failure.certain:
-            lines.append(f"REAL NETWORK FAILS on {word_text(failure.word)}: {where}{shorter} "
-                         f"(not proved: {proof.reason})")
-        else:
-            lines.append(f"UNKNOWN: the real network is not proved ({proof.reason}); float64 fails on "
-                         f"{word_text(failure.word)} but {where}, which straddles 0: not certain")
-    else:
-        lines.append(f"UNKNOWN: the real network is not proved ({proof.reason}); no failing input found by the "
-                     "search")
+    lines.append(_real_network_conclusion(v))
     head = f"extracted automaton ({len(extracted.states)} states after minimisation)"
     if unfaithful is not None:
         head += (f", an approximation only: the real network's outputs differ from it on {word_text(unfaithful)}"
@@ -500,7 +503,9 @@ def verify_text(v: Verification) -> str:
 def verify_json(v: Verification) -> dict:
     p, thresholded, proof, failure = v.problem, v.thresholded, v.proof, v.failure
     extracted, differs, unfaithful = v.extracted, v.differs, v.unfaithful
+    conclusion = _real_network_conclusion(v)
     return {"problem": p.to_json(), "verdict": v.verdict, "activation": v.activation,
+            "reason": conclusion.removeprefix("UNKNOWN: ") if conclusion.startswith("UNKNOWN: ") else None,
             "thresholded": {sem: {"verdict": r.verdict, "implements": r.implements,
                                   "counterexample": None if r.word is None else "".join(r.word),
                                   "reason": r.reason or None} for sem, r in thresholded.items()},
