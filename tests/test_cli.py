@@ -19,6 +19,8 @@ def run(*argv):
     ["solve", "nosuch", "--cell", "rnn"],
     ["solve", "latch", "--fix", "U_h=nan"],
     ["solve", "latch", "--fix", "U_h=inf"],
+    ["certify", "latch", "--set", "U_h=1e400"],
+    ["verify", "latch", "--set", "U_h=-1e400"],
     ["solve", "latch", "--fix", "V_q=1"],
     ["solve", "latch", "--fix", "U_h"],
     ["solve", "latch", "--timeout", "-1"],

@@ -9,6 +9,8 @@ pre-activation is exactly 0.
 
 from __future__ import annotations
 
+import math
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -64,14 +66,22 @@ class Simulation:
 
 
 def _scalar(x, block: str) -> float:
+    """The float64 of one weight; BadInput for a free parameter, a non-number or a value past float64's range."""
     if isinstance(x, Affine):
         try:
-            return float(x.value)
+            x = x.value
         except ValueError:
             raise BadInput(f"parameter block {block} still has free parameters ({x})") from None
-    if isinstance(x, (int, float, Fraction, np.number)) and not isinstance(x, bool):
-        return float(x)
-    raise BadInput(f"parameter block {block}: not a number: {x!r}")
+    if not isinstance(x, (int, float, Fraction, np.number)) or isinstance(x, bool):
+        raise BadInput(f"parameter block {block}: not a number: {x!r}")
+    try:
+        value = float(x)
+    except OverflowError:
+        value = math.inf
+    if math.isinf(value) and not isinstance(x, (float, np.floating)):
+        raise BadInput(f"a weight of parameter block {block} is beyond float64 (its size exceeds "
+                       f"{sys.float_info.max:.3g}), in which the real network runs")
+    return value
 
 
 def _nested(x, block: str):
