@@ -352,3 +352,77 @@ def test_a_verified_leaf_past_the_exploration_limit_is_rejected_with_the_limit(m
     assert reason(cert) == "more than 100000 reachable (code, state) pairs"
     monkeypatch.undo()
     assert check(cert)[0]       # the same weights do latch (README: U_h=2 W_h=2 b_h=-1)
+
+
+# ---- the labelling certificate (a clause refutation over code labellings with Farkas lemmas) ----
+
+# the toggle refuted for one Elman unit with a threshold read-out: the two codes must be labelled with the two
+# states, and either labelling asks the unit for XOR of (code, input), which each lemma's multipliers refute
+TOGGLE_LABELLING = {"symmetry_words": [[], ["1"]],
+                    "lemmas": [{"points": [[0, "0", 1, "1"], [1, "1", 1, "1"], [0, "1", 0, "1"], [1, "0", 0, "1"]]},
+                               {"points": [[0, "1", 1, "1"], [1, "0", 1, "1"], [0, "0", 0, "1"], [1, "1", 0, "1"]]}],
+                    "proof": [{"inputs": 34}, []]}
+
+
+@pytest.fixture
+def labelling_cert():
+    problem = Problem(toggle(), get_cell("rnn"), 1, output="readout")
+    return refutes(problem, {"labelling": copy.deepcopy(TOGGLE_LABELLING)})
+
+
+def test_the_toggle_labelling_refutation_is_accepted(labelling_cert):
+    assert check(labelling_cert) == (True, "accepted (1 nodes checked; 2 Farkas lemmas, 1 proof clauses)")
+
+
+SCOPE = ("a labelling refutation is for one layer of Elman units under the indicator semantics with a threshold "
+         "read-out, no margin, no fixed weights and no weight bound")
+
+
+@pytest.mark.parametrize("change", [
+    {"cell": "gru"}, {"cell": "lstm"}, {"units": 2, "layers": [1, 1]}, {"output": "state"},
+    {"semantics": "saturated"}, {"margin": "1/4"}, {"fixed": {"b_h": "0"}}, {"bound": "5"},
+    {"fixed": {"b_h": "0"}, "bound": None}])
+def test_a_labelling_outside_its_scope_is_refused_by_name(labelling_cert, change):
+    labelling_cert["problem"].update(change)
+    assert reason(labelling_cert) == SCOPE
+
+
+def test_a_labelling_with_hypotheses_is_refused(labelling_cert):
+    labelling_cert["hypotheses"] = [{"expr": affine(b_h=1), "signs": "+"}]
+    assert reason(labelling_cert) == "a labelling refutation speaks of every weight: no facts or hypotheses"
+
+
+@pytest.mark.parametrize("leaf", [
+    [], "labelling", {"lemmas": [], "proof": []}, {"symmetry_words": [], "proof": []},
+    {"symmetry_words": [], "lemmas": []}, {"symmetry_words": "01", "lemmas": [], "proof": []}])
+def test_a_malformed_labelling_leaf_is_refused_by_name(labelling_cert, leaf):
+    labelling_cert["tree"]["labelling"] = leaf
+    assert reason(labelling_cert) == "a labelling leaf is {symmetry_words, lemmas, proof}"
+
+
+@pytest.mark.parametrize("words", [["1"], [[], "1"], [[], [1]], [[], ["1", 0]]])
+def test_a_malformed_symmetry_word_is_refused_by_name(labelling_cert, words):
+    labelling_cert["tree"]["labelling"]["symmetry_words"] = words
+    assert reason(labelling_cert) == "a symmetry word is a list of symbols"
+
+
+@pytest.mark.parametrize("lemma", [[], "points", {"point": []}, {"points": {}}])
+def test_a_malformed_lemma_is_refused_by_name(labelling_cert, lemma):
+    labelling_cert["tree"]["labelling"]["lemmas"][1] = lemma
+    assert reason(labelling_cert) == "lemma 1: a lemma is {points}"
+
+
+@pytest.mark.parametrize("point", [
+    (0, "0", 1), [0, "0", 1], [0, "0", 1, "1", "1"], [True, "0", 1, "1"], ["0", "0", 1, "1"], [0.0, "0", 1, "1"],
+    [0, 0, 1, "1"], [0, ["0"], 1, "1"], [0, "0", "1", "1"], [0, "0", 1.0, "1"]])
+def test_a_malformed_lemma_point_is_refused_by_name(labelling_cert, point):
+    labelling_cert["tree"]["labelling"]["lemmas"][1]["points"][2] = point
+    assert reason(labelling_cert) == "lemma 1: a lemma point is [code, symbol or null, bit, multiplier]"
+
+
+def test_a_lemma_point_with_a_null_symbol_is_read(labelling_cert):
+    """The read-out's points have no symbol: a null is read as such, and then judged (here: a read-out point
+    does not belong in an XOR lemma over the unit's step, so the lemma is no Farkas certificate)."""
+    labelling_cert["tree"]["labelling"]["lemmas"][1]["points"][2] = [0, None, 0, "1"]
+    why = reason(labelling_cert)
+    assert why.startswith("lemma 1: ") and "a lemma point is" not in why

@@ -236,8 +236,8 @@ def _check_labelling(node, problem: Problem, facts: dict) -> str:
             raise Invalid("a symmetry word is a list of symbols")
         inputs = lab.base() + lab.symmetry(words)
         for k, lemma in enumerate(node["lemmas"]):
-            points = _lemma_points(lemma)
             try:
+                points = _lemma_points(lemma)
                 check_lemma(lab, points)
             except Invalid as err:
                 raise Invalid(f"lemma {k}: {err}") from None
