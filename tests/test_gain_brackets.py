@@ -1,0 +1,57 @@
+"""The brackets of the least safe gain that docs/gains.md claims, each side checked: at k_low the float64
+simulator (an independent run, not the search that found the input) gets the reported input wrong; at
+k_high the paving of the reachable grid cells proves the real network right on every input of every
+length; and k_high / k_low < 21/20."""
+
+import re
+from fractions import Fraction as F
+from pathlib import Path
+
+import pytest
+
+from automata_rnn.interop.automata_files import load_automaton
+from automata_rnn.model.cells import get_cell
+from automata_rnn.model.problem import Problem
+from automata_rnn.model.semantics import Semantics
+from automata_rnn.questions.paving import prove_by_paving
+from automata_rnn.questions.simulate import simulate_word
+
+SOLVED = {  # what `solve AUTOMATON --cell C --certify` found (benchmarks/gains.py)
+    ("latch", "gru"): dict(U_z=0, W_z=2, b_z=-1, U_r=-2, W_r=2, b_r=1, U_h=2, W_h=2, b_h=-1),
+    ("latch", "gru-after"): dict(U_z=-2, W_z=-2, b_z=-1, U_r=2, W_r=2, b_r=-1, U_h=2, W_h=0, b_h=-1, b_hn=2),
+    ("latch", "gru-chung"): dict(U_z=0, W_z=-2, b_z=1, U_r=-2, W_r=2, b_r=1, U_h=2, W_h=2, b_h=-1),
+    ("toggle", "gru-after"): dict(U_z=0, W_z=0, b_z=-1, U_r=4, W_r=2, b_r=-1, U_h=-2, W_h=-2, b_h=-1, b_hn=4),
+}
+
+BRACKETS = [  # automaton, cell, units, output, k_low, failing input at k_low, k_high (certify's report)
+    ("latch", "gru", 1, "state", F("7533/4096"), '1' + '0' * 51, F("247347/131072")),
+    ("latch", "gru-after", 1, "state", F("103381/51200"), '1' + '0' * 36, F("8543591/4096000")),
+    ("latch", "gru-chung", 1, "state", F("7533/4096"), '1' + '0' * 51, F("247347/131072")),
+    ("toggle", "gru-after", 1, "state", F("227439/204800"), '101' + '0' * 28, F("15028049/13107200")),
+    ("tomita2", "rnn", 2, "readout", F("1549449/512000"), '10' * 74, F("12721599/4096000")),
+    ("tomita3", "rnn", 3, "readout", F("2138433/512000"), '0' * 82, F("35092687/8192000")),
+    ("tomita4", "rnn", 3, "readout", F("253313/64000"), '000' + '10' * 95, F("4176719/1024000")),
+    ("tomita5", "rnn", 3, "readout", F("2380201/1024000"), '0' + '1' * 141, F("79415159/32768000")),
+    ("tomita6", "rnn", 3, "readout", F("536081/128000"), '10' * 30, F("8795263/2048000")),
+    ("tomita7", "rnn", 3, "readout", F("1879229/512000"), '001' + '0' * 393 + '10', F("31204627/8192000")),
+    ("parity", "rnn", 2, "readout", F("47619/20480"), '0' * 150, F("19732581/8192000")),
+]
+
+
+def weights(name, cell):
+    if (name, cell) in SOLVED:
+        return {k: F(v) for k, v in SOLVED[(name, cell)].items()}
+    text = (Path(__file__).resolve().parent.parent / "docs" / "minimal-units.md").read_text()
+    line = re.search(rf"^\* {name}, {cell}, \d+ units: (.*)$", text, re.M).group(1)
+    return {k: F(v) for k, v in re.findall(r"([\w\[\],]+) = (-?[\d/]+)", line)}
+
+
+@pytest.mark.parametrize("name, cell, units, output, low, word, high", BRACKETS,
+                         ids=[f"{b[0]}-{b[1]}" for b in BRACKETS])
+def test_each_side_of_the_bracket(name, cell, units, output, low, word, high):
+    p = Problem(load_automaton(name), get_cell(cell), units, Semantics("saturated"), output=output)
+    w = weights(name, cell)
+    assert high / low < F(21, 20)
+    assert not simulate_word(p, w, word, gain=low).agrees
+    assert simulate_word(p, w, word, gain=high).agrees
+    assert prove_by_paving(p, {k: v * high for k, v in w.items()}).proved
