@@ -2,11 +2,11 @@
 
 Section ``solutions``: `certify`'s bracket [k_low, k_high] for the latch, toggle and Tomita solutions of the
 docs (a confirmed failure at k_low, a proof at k_high), with the ratio and the time.
-Section ``encodings``: for Tomita 1-7 and three random minimal 10-state DFAs (benchmarks/random_dfa.py, seeds
-0-2), the closed-form weight strength of the Omlin-Giles second-order encoding and of the Minsky-style
-first-order network of automata_rnn/solver/construction.py under the same bounding criterion (docs/gains.md
-gives the derivation), beside certify's bracket for that first-order network and for the minimal network of
-docs/minimal-units.md.
+Section ``encodings``: for Tomita 1-7 and three random minimal 10-state DFAs (seeds 0-2 of
+``random_minimal``, as benchmarks/random_dfa.py), the closed-form weight strength of the Omlin-Giles
+second-order encoding and of the Minsky-style first-order network of automata_rnn/solver/construction.py
+under the same bounding criterion (docs/gains.md gives the derivation), beside certify's bracket for that
+first-order network and for the minimal network of docs/minimal-units.md.
 Usage: python benchmarks/gains.py [--section solutions encodings]
 """
 
@@ -17,10 +17,9 @@ from fractions import Fraction
 from pathlib import Path
 
 from mpmath import mp, mpf
-from random_dfa import random_dfa
 
 from automata_rnn.interop.automata_files import load_automaton
-from automata_rnn.model.automata import Automaton, minimize
+from automata_rnn.model.automata import Automaton, minimize, random_minimal
 from automata_rnn.model.cells import get_cell
 from automata_rnn.model.problem import Problem
 from automata_rnn.model.semantics import Semantics
@@ -125,7 +124,7 @@ def encodings():
           "certify, 1st-order network | certify, minimal network | seconds |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     docs = doc_weights()
-    automata = [load_automaton(f"tomita{i}") for i in range(1, 8)] + [random_dfa(10, s) for s in range(3)]
+    automata = [load_automaton(f"tomita{i}") for i in range(1, 8)] + [random_minimal(10, s) for s in range(3)]
     for a in automata:
         a = minimize(a)
         start = time.perf_counter()

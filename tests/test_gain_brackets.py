@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 
 from automata_rnn.interop.automata_files import load_automaton
+from automata_rnn.model.automata import minimize, random_minimal
 from automata_rnn.model.cells import get_cell
 from automata_rnn.model.problem import Problem
 from automata_rnn.model.semantics import Semantics
 from automata_rnn.questions.paving import prove_by_paving
 from automata_rnn.questions.simulate import simulate_word
+from automata_rnn.solver.construction import minsky_weights
 
 SOLVED = {  # what `solve AUTOMATON --cell C --certify` found (benchmarks/gains.py)
     ("latch", "gru"): dict(U_z=0, W_z=2, b_z=-1, U_r=-2, W_r=2, b_r=1, U_h=2, W_h=2, b_h=-1),
@@ -52,6 +54,33 @@ def test_each_side_of_the_bracket(name, cell, units, output, low, word, high):
     p = Problem(load_automaton(name), get_cell(cell), units, Semantics("saturated"), output=output)
     w = weights(name, cell)
     assert high / low < F(21, 20)
+    assert not simulate_word(p, w, word, gain=low).agrees
+    assert simulate_word(p, w, word, gain=high).agrees
+    assert prove_by_paving(p, {k: v * high for k, v in w.items()}).proved
+
+
+CONSTRUCTION = [  # Minsky-style networks of solver/construction.py: automaton, k_low, failing input, k_high
+    ("tomita1", F("57721/10240"), '1' * 92, F("95811/16384")),
+    ("tomita2", F("29463/5120"), '10' * 37, F("12305713/2048000")),
+    ("tomita3", F("39537/6400"), '100' + '1' * 117, F("666399/102400")),
+    ("tomita4", F("590673/102400"), '001' * 21 + '00', F("3963843/655360")),
+    ("tomita5", F("25041/5120"), '0' * 20, F("1854507/327680")),
+    ("tomita6", F("4625691/1024000"), '01' * 24, F("79442069/16384000")),
+    ("tomita7", F("175911/25600"), '10' + '1' * 77, F("2932041/409600")),
+    ("random10-0", F("633717/102400"),
+     ('0000110110011001101101101100010111000110100011011000010000101111110100000111111001010110100110111011'
+      '00000001101111100100000000011100101111011011100001010111111111101001011010111111' '10111100'),
+     F("2530557/327680")),
+    ("random10-1", F("12933/2048"), '1011100011111010000010000100100110100101110100111000101001010101',
+     F("13233333/1638400")),
+    ("random10-2", F("334821/51200"), '1010011011111100101100101011000011001101110010000111', F("1311981/163840")),
+]
+
+
+@pytest.mark.parametrize("name, low, word, high", CONSTRUCTION, ids=[c[0] for c in CONSTRUCTION])
+def test_each_side_of_the_bracket_of_a_construction_network(name, low, word, high):
+    automaton = random_minimal(10, int(name[-1])) if name.startswith("random") else load_automaton(name)
+    p, w = minsky_weights(Problem(minimize(automaton), get_cell("rnn"), semantics=Semantics("indicator")))
     assert not simulate_word(p, w, word, gain=low).agrees
     assert simulate_word(p, w, word, gain=high).agrees
     assert prove_by_paving(p, {k: v * high for k, v in w.items()}).proved

@@ -26,9 +26,9 @@ from automata_rnn.model.problem import Problem, encode_symbol
 
 RESOLUTIONS = (16, 64, 256, 1024, 4096)
 """Grid cells per unit tried in turn (the reached cells, not the grid, are what costs: at most MAX_REACHED)."""
-MAX_UNITS = 4
-"""Pavings are tried for networks of at most this many units (a grid cell's image meets up to 2 ** units cells
-of a grid as fine as it)."""
+MAX_UNITS = 24
+"""Pavings are tried for networks of at most this many units (a grid cell's image may meet 2 ** units cells of
+a grid as fine as it: the limit on cells reached then stops the paving)."""
 MAX_REACHED = 200_000
 CHUNK = 4096
 
@@ -37,15 +37,12 @@ CHUNK = 4096
 class PavedProof:
     """proved: every input of every length gives the automaton's output.  ``cells``: grid cells per unit of
     the last paving tried; ``reached``: the (automaton state, grid cell) pairs it reached; ``reason``: why
-    it does not prove, '' when it does; ``word``: when a reached cell does not decide its output, the input
-    along which the paving first reached it (a candidate failing input: the real run on it may or may not
-    come near that cell)."""
+    it does not prove, '' when it does."""
 
     proved: bool
     cells: int
     reached: int
     reason: str = ""
-    word: tuple | None = None   # the input along which the paving reached the cell that does not decide
 
 
 class _Paving:
@@ -93,16 +90,18 @@ class _Paving:
 
 def _met_cells(first: np.ndarray, last: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray] | None:
     """Every grid cell met by each row's range [first, last] (per unit): (row numbers, cells); None when
-    they are more than ``limit``."""
+    they are more than ``limit``.  Rows are copied once per cell met, one unit at a time."""
     span = last - first + 1
-    if int(np.prod(span, axis=1).sum()) > limit:
+    if float(np.prod(span.astype(float), axis=1).sum()) > limit:
         return None
-    widest = span.max(axis=0)
-    offsets = np.array(np.meshgrid(*[np.arange(w) for w in widest], indexing="ij")).reshape(len(widest), -1).T
-    cells = first[:, None, :] + offsets[None, :, :]
-    inside = np.all(offsets[None, :, :] < span[:, None, :], axis=2)
-    rows = np.broadcast_to(np.arange(len(first))[:, None], inside.shape)
-    return rows[inside], cells[inside]
+    rows, cells = np.arange(len(first)), first.copy()
+    for unit in np.flatnonzero(span.max(axis=0) > 1):
+        width = span[rows, unit]
+        copy = np.repeat(np.arange(len(rows)), width)
+        offset = np.arange(len(copy)) - np.repeat(np.cumsum(width) - width, width)
+        rows, cells = rows[copy], cells[copy]
+        cells[:, unit] += offset
+    return rows, cells
 
 
 def prove_paved(problem: Problem, weights: dict, activation: str = "sigmoid", cells: int = 64,
@@ -120,57 +119,50 @@ def prove_paved(problem: Problem, weights: dict, activation: str = "sigmoid", ce
     if count_empty and not pav.decides(origin, np.array([a.output[a.start]]))[0]:
         return PavedProof(False, cells, 0, f"h(0) = 0 does not decide the output {a.output[a.start]} on the "
                                            "empty word")
-    shape = (len(states),) + (cells,) * pav.dims
-    parent: dict[int, tuple[int | None, str]] = {}   # each reached pair: the pair it was first reached from
+    seen: dict[bytes, int] = {}          # each reached (automaton state, cell) pair, as int32 bytes: its row
+    rows_reached: list[np.ndarray] = []  # row r: the pair (automaton state number, cell per unit)
     frontier: list[int] = []
-    undecided: list[tuple] = []
 
-    def path(key: int | None) -> tuple:
-        word: list[str] = []
-        while key is not None:
-            key, symbol = parent[key]
-            word.append(symbol)
-        return tuple(reversed(word))
-
-    def reach(owner: np.ndarray, index: np.ndarray, source: np.ndarray | None, symbol: str) -> str:
-        """Add the (automaton state, cell) pairs not seen yet, reached from ``source`` (None: h(0)) on
-        ``symbol``; why the proof fails, or ''."""
-        flat: np.ndarray = np.asarray(np.ravel_multi_index((owner,) + tuple(index.T), shape))
-        keys, where = np.unique(flat, return_index=True)
-        new = np.fromiter((k not in parent for k in keys.tolist()), dtype=bool, count=len(keys))
-        if not new.any():
+    def reach(owner: np.ndarray, index: np.ndarray) -> str:
+        """Add the (automaton state, cell) pairs not seen yet; why the proof fails, or ''."""
+        pairs = np.ascontiguousarray(np.column_stack([owner, index]).astype(np.int32))
+        fresh: list[int] = []
+        for i, pair in enumerate(pairs):
+            key = pair.tobytes()
+            if key not in seen:
+                seen[key] = len(rows_reached)
+                rows_reached.append(pair)
+                fresh.append(i)
+        if not fresh:
             return ""
-        keys, owner, index = keys[new], owner[where[new]], index[where[new]]
-        sources = [None] * len(keys) if source is None else source[where[new]].tolist()
-        parent.update((k, (src, symbol)) for k, src in zip(keys.tolist(), sources))
-        fine = pav.decides(pav.box_of(index), output[owner])
+        new = pairs[fresh]
+        fine = pav.decides(pav.box_of(new[:, 1:]), output[new[:, 0]])
         if not fine.all():
             i = int(np.flatnonzero(~fine)[0])
-            cell = ", ".join(f"[{pav.edges[j]:.4g}, {pav.edges[j + 1]:.4g}]" for j in index[i])
-            undecided.append(path(int(keys[i])))
-            return (f"a grid cell reached in state {states[owner[i]]!r} ({cell}) does not decide its output "
-                    f"{output[owner[i]]} ({cells} cells per unit)")
-        frontier.extend(keys.tolist())
-        if len(parent) > max_reached:
+            cell = ", ".join(f"[{pav.edges[j]:.4g}, {pav.edges[j + 1]:.4g}]" for j in new[i, 1:])
+            return (f"a grid cell reached in state {states[new[i, 0]]!r} ({cell}) does not decide its output "
+                    f"{output[new[i, 0]]} ({cells} cells per unit)")
+        frontier.extend(seen[p.tobytes()] for p in new)
+        if len(rows_reached) > max_reached:
             return f"more than {max_reached} grid cells reached ({cells} cells per unit)"
         return ""
 
     def failed(why: str) -> PavedProof:
-        return PavedProof(False, cells, len(parent), why, undecided[0] if undecided else None)
+        return PavedProof(False, cells, len(rows_reached), why)
 
     for s in pav.symbols:
         first, last = pav.covering(pav.step(origin, s))
         met = _met_cells(first, last, max_reached)
         if met is None:
             return failed(f"the image of h(0) meets more than {max_reached} grid cells")
-        why = reach(np.full(len(met[1]), number[a.step(a.start, s)]), met[1], None, s)
+        why = reach(np.full(len(met[1]), number[a.step(a.start, s)]), met[1])
         if why:
             return failed(why)
     while frontier:
         batch = np.array(frontier[:CHUNK])
         del frontier[:CHUNK]
-        owner, *index = np.unravel_index(batch, shape)
-        boxes = pav.box_of(np.stack(index, axis=1))
+        table = np.stack([rows_reached[r] for r in batch])
+        owner, boxes = table[:, 0], pav.box_of(table[:, 1:])
         for k, s in enumerate(pav.symbols):
             first, last = pav.covering(pav.step(boxes, s))
             met = _met_cells(first, last, max_reached)
@@ -178,10 +170,10 @@ def prove_paved(problem: Problem, weights: dict, activation: str = "sigmoid", ce
                 return failed(f"the images of the grid cells meet more than {max_reached} cells ({cells} cells "
                               "per unit)")
             rows, found = met
-            why = reach(move[owner[rows], k], found, batch[rows], s)
+            why = reach(move[owner[rows], k], found)
             if why:
                 return failed(why)
-    return PavedProof(True, cells, len(parent))
+    return PavedProof(True, cells, len(rows_reached))
 
 
 def prove_by_paving(problem: Problem, weights: dict, activation: str = "sigmoid",
