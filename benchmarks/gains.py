@@ -77,10 +77,11 @@ def bracket_text(r) -> str:
     return f"({float(b.fails_at):.4g}, {float(high):.4g}] ratio {float(high / b.fails_at):.3f}"
 
 
-def doc_weights() -> dict:
-    """The weights of docs/minimal-units.md: (automaton, cell) -> (units, weights)."""
+def doc_weights(page: str = "minimal-units.md") -> dict:
+    """The weights a page of docs/ lists ("* automaton, cell, N units: name = value, ..."): (automaton,
+    cell) -> (units, weights)."""
     out = {}
-    for line in (DOCS / "minimal-units.md").read_text().splitlines():
+    for line in (DOCS / page).read_text().splitlines():
         m = re.match(r"\* (\w+), ([\w-]+), (\d+) units: (.*)", line)
         if m:
             pairs = re.findall(r"([\w\[\],]+) = (-?[\d/]+)", m.group(4))
@@ -88,27 +89,19 @@ def doc_weights() -> dict:
     return out
 
 
-SOLVED = [  # what `solve AUTOMATON --cell C [--units N --output state] --certify` finds (docs/certify.md)
-    ("latch", "gru", 1, {"U_z": 0, "W_z": 2, "b_z": -1, "U_r": -2, "W_r": 2, "b_r": 1, "U_h": 2, "W_h": 2,
-                         "b_h": -1}),
-    ("latch", "gru-after", 1, {"U_z": -2, "W_z": -2, "b_z": -1, "U_r": 2, "W_r": 2, "b_r": -1, "U_h": 2,
-                               "W_h": 0, "b_h": -1, "b_hn": 2}),
-    ("latch", "gru-chung", 1, {"U_z": 0, "W_z": -2, "b_z": 1, "U_r": -2, "W_r": 2, "b_r": 1, "U_h": 2, "W_h": 2,
-                               "b_h": -1}),
-    ("toggle", "gru-after", 1, {"U_z": 0, "W_z": 0, "b_z": -1, "U_r": 4, "W_r": 2, "b_r": -1, "U_h": -2,
-                                "W_h": -2, "b_h": -1, "b_hn": 4}),
-]
+def solved() -> list:
+    """The solve --certify solutions whose weights docs/gains.md records (read as [h_0 > 1/2])."""
+    return [(name, cell, units, w) for (name, cell), (units, w) in doc_weights("gains.md").items()]
 
 
 def solutions():
     print("| automaton | cell | units | bracket of the least safe gain | proof at k_high | seconds |")
     print("|---|---|---|---|---|---|")
-    cases = [(n, c, u, "state", Semantics("saturated"), {k: Fraction(v) for k, v in w.items()})
-             for n, c, u, w in SOLVED]
+    cases = [(n, c, u, "state", Semantics("saturated"), w) for n, c, u, w in solved()]
     cases.insert(0, ("latch", "rnn", 1, "state", Semantics("saturated"),
                      {"U_h": Fraction(2), "W_h": Fraction(2), "b_h": Fraction(-1)}))
     for (name, cell), (units, w) in doc_weights().items():
-        if cell == "rnn" and name not in ("latch",):
+        if cell == "rnn" and name.startswith("tomita") or (name, cell) == ("parity", "rnn"):
             cases.append((name, cell, units, "readout", Semantics("saturated"), w))
     for name, cell, units, output, sem, w in cases:
         p = Problem(load_automaton(name), get_cell(cell), units, sem, output=output)
@@ -129,6 +122,7 @@ def encodings():
         a = minimize(a)
         start = time.perf_counter()
         r2 = max(2, predecessors(a))
+        second = least_strength(r2, Fraction(1, 2 * max(1, sum(a.output[q] for q in a.reachable()))))
         p, w = minsky_weights(Problem(a, get_cell("rnn"), semantics=Semantics("indicator")))
         r1 = minsky_r(a)
         first = certify(p, w)
@@ -137,7 +131,7 @@ def encodings():
             units, mw = docs[(a.name, "rnn")]
             minimal = bracket_text(certify(Problem(a, get_cell("rnn"), units, Semantics("saturated"),
                                                    output="readout"), mw))
-        print(f"| {a.name} | {len(a.states)} | {r2} | {float(least_strength(r2)):.4f} | {p.units} | {r1} | "
+        print(f"| {a.name} | {len(a.states)} | {r2} | {float(second):.4f} | {p.units} | {r1} | "
               f"{float(least_strength(r1, Fraction(1, 2 * p.units))):.4f} | {bracket_text(first)} | {minimal} | "
               f"{time.perf_counter() - start:.1f} |", flush=True)
 

@@ -18,18 +18,13 @@ from automata_rnn.questions.paving import prove_by_paving
 from automata_rnn.questions.simulate import simulate_word
 from automata_rnn.solver.construction import minsky_weights
 
-SOLVED = {  # what `solve AUTOMATON --cell C --certify` found (benchmarks/gains.py)
-    ("latch", "gru"): dict(U_z=0, W_z=2, b_z=-1, U_r=-2, W_r=2, b_r=1, U_h=2, W_h=2, b_h=-1),
-    ("latch", "gru-after"): dict(U_z=-2, W_z=-2, b_z=-1, U_r=2, W_r=2, b_r=-1, U_h=2, W_h=0, b_h=-1, b_hn=2),
-    ("latch", "gru-chung"): dict(U_z=0, W_z=-2, b_z=1, U_r=-2, W_r=2, b_r=1, U_h=2, W_h=2, b_h=-1),
-    ("toggle", "gru-after"): dict(U_z=0, W_z=0, b_z=-1, U_r=4, W_r=2, b_r=-1, U_h=-2, W_h=-2, b_h=-1, b_hn=4),
-}
-
-BRACKETS = [  # automaton, cell, units, output, k_low, failing input at k_low, k_high (certify's report)
+BRACKETS = [  # automaton, cell, units, output, k_low, failing input at k_low, k_high (benchmarks/gains.py)
     ("latch", "gru", 1, "state", F("7533/4096"), '1' + '0' * 51, F("247347/131072")),
     ("latch", "gru-after", 1, "state", F("103381/51200"), '1' + '0' * 36, F("8543591/4096000")),
     ("latch", "gru-chung", 1, "state", F("7533/4096"), '1' + '0' * 51, F("247347/131072")),
     ("toggle", "gru-after", 1, "state", F("227439/204800"), '101' + '0' * 28, F("15028049/13107200")),
+    ("toggle", "gru", 2, "state", F("76563/32000"), '1' + '0' * 48, F("640197/256000")),
+    ("toggle", "gru-chung", 2, "state", F("152241/64000"), '1' + '0' * 10, F("1275223/512000")),
     ("tomita2", "rnn", 2, "readout", F("1549449/512000"), '10' * 74, F("12721599/4096000")),
     ("tomita3", "rnn", 3, "readout", F("2138433/512000"), '0' * 82, F("35092687/8192000")),
     ("tomita4", "rnn", 3, "readout", F("253313/64000"), '000' + '10' * 95, F("4176719/1024000")),
@@ -41,11 +36,13 @@ BRACKETS = [  # automaton, cell, units, output, k_low, failing input at k_low, k
 
 
 def weights(name, cell):
-    if (name, cell) in SOLVED:
-        return {k: F(v) for k, v in SOLVED[(name, cell)].items()}
-    text = (Path(__file__).resolve().parent.parent / "docs" / "minimal-units.md").read_text()
-    line = re.search(rf"^\* {name}, {cell}, \d+ units: (.*)$", text, re.M).group(1)
-    return {k: F(v) for k, v in re.findall(r"([\w\[\],]+) = (-?[\d/]+)", line)}
+    """The weights docs/gains.md records (the solve --certify solutions), else docs/minimal-units.md's."""
+    for page in ("gains.md", "minimal-units.md"):
+        text = (Path(__file__).resolve().parent.parent / "docs" / page).read_text()
+        line = re.search(rf"^\* {name}, {cell}, \d+ units: (.*)$", text, re.M)
+        if line:
+            return {k: F(v) for k, v in re.findall(r"([\w\[\],]+) = (-?[\d/]+)", line.group(1))}
+    raise LookupError((name, cell))
 
 
 @pytest.mark.parametrize("name, cell, units, output, low, word, high", BRACKETS,
