@@ -81,3 +81,13 @@ def test_each_side_of_the_bracket_of_a_construction_network(name, low, word, hig
     assert not simulate_word(p, w, word, gain=low).agrees
     assert simulate_word(p, w, word, gain=high).agrees
     assert prove_by_paving(p, {k: v * high for k, v in w.items()}).proved
+
+
+@pytest.mark.parametrize("index", [3, 8, 11], ids=lambda i: f"{BRACKETS[i][0]}-{BRACKETS[i][1]}")
+def test_the_paving_proves_nothing_where_the_network_fails(index):
+    """Soundness: at k_low the float64 network fails on the reported input, so no paving may close there."""
+    name, cell, units, output, low, word, _ = BRACKETS[index]
+    p = Problem(load_automaton(name), get_cell(cell), units, Semantics("saturated"), output=output)
+    w = weights(name, cell)
+    assert not simulate_word(p, w, word, gain=low).agrees
+    assert not prove_by_paving(p, {k: v * low for k, v in w.items()}).proved
