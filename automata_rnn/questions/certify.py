@@ -84,7 +84,7 @@ class GainBracket:
     proved_at: Fraction | None = None
     every_gain: bool = False
     checked: int = 0
-    open_at: Fraction | None = None   # a gain where neither a proof nor a failure was found: the search stopped
+    open_at: Fraction | None = None   # the least gain inside the bracket with neither a proof nor a failure
     proved_by: str = ""               # the invariant that proved it at ``proved_at`` (see :func:`proof_at`)
 
 
