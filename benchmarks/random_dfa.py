@@ -8,27 +8,13 @@ Usage: python benchmarks/random_dfa.py [--limit SECONDS] [--sizes 8 10 16] [--se
 """
 
 import argparse
-import random
 import statistics
 import time
 
-from automata_rnn.model.automata import Automaton
-from automata_rnn.model.automata import minimize as minimize_automaton
+from automata_rnn.model.automata import random_minimal as random_dfa
 from automata_rnn.model.cells import get_cell
 from automata_rnn.model.problem import Problem
 from automata_rnn.questions.sizes import minimize
-
-
-def random_dfa(n: int, seed: int) -> Automaton:
-    """A random complete DFA over {0,1} whose minimal form has exactly n states (rejection sampling)."""
-    rng = random.Random(seed)
-    while True:
-        states = tuple(f"q{i}" for i in range(n))
-        t = {(q, a): rng.choice(states) for q in states for a in "01"}
-        out = {q: rng.randint(0, 1) for q in states}
-        m = minimize_automaton(Automaton(f"random{n}-{seed}", ("0", "1"), states, "q0", t, out), rename=True)
-        if len(m.states) == n:
-            return m
 
 
 def main():

@@ -207,11 +207,11 @@ def test_half_box_signs_are_the_signs_at_the_corners(code, coefficients, const):
 
 def test_the_bracket_from_above_is_a_proof_and_from_below_a_failure():
     """PyTorch-convention GRU toggle weights (what `solve toggle --cell gru-after --certify` finds): the bracket
-    is narrowed below the box certificate by a proof (inductive intervals, re-run here, and the float64 network
-    right on every input up to length 10 there) and bounded below by a failing input that the float64 network
-    gets wrong."""
+    is narrowed below the box certificate by a proof (a paving's reachable cells, re-run here, and the float64
+    network right on every input up to length 10 there) and bounded below by a failing input that the float64
+    network gets wrong."""
+    from automata_rnn.questions.certify import proof_at
     from automata_rnn.questions.simulate import simulate_word
-    from automata_rnn.questions.verify import prove_real
 
     p = Problem(load_automaton("toggle"), get_cell("gru-after"), semantics=Semantics("saturated"))
     weights = {k: F(v) for k, v in dict(U_z=0, W_z=0, b_z=-1, U_r=4, W_r=2, b_r=-1, U_h=-2, W_h=-2, b_h=-1,
@@ -219,7 +219,8 @@ def test_the_bracket_from_above_is_a_proof_and_from_below_a_failure():
     result = certify(p, weights)
     b = result.below
     assert result.certified and b.proved_at is not None and b.fails_at < b.proved_at < result.gain
-    assert prove_real(p, {n: v * b.proved_at for n, v in weights.items()}).proved
+    assert b.proved_by and proof_at(p, weights, "sigmoid", b.proved_at) == b.proved_by
+    assert b.proved_at / b.fails_at < F(21, 20)
     assert right_on_every_input_up_to_10(p, weights, b.proved_at)
     assert not simulate_word(p, weights, "".join(b.word), gain=b.fails_at).agrees
 

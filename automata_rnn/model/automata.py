@@ -11,6 +11,7 @@ read by :mod:`automata_rnn.interop.automata_files`.  Standard library only.
 
 from __future__ import annotations
 
+import random
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping
@@ -477,3 +478,16 @@ LIBRARY: dict[str, Callable[[], Automaton]] = {
     "tomita7": tomita7,
     **{f"mod{k}": _counter(k) for k in range(2, 6)},
 }
+
+
+def random_minimal(n: int, seed: int) -> Automaton:
+    """A random complete DFA over {0,1} whose minimal form has exactly n states (rejection sampling with
+    ``random.Random(seed)``: the same automaton for the same n and seed), minimised, states q0, q1, ..."""
+    rng = random.Random(seed)
+    while True:
+        states = tuple(f"q{i}" for i in range(n))
+        t = {(q, a): rng.choice(states) for q in states for a in "01"}
+        out = {q: rng.randint(0, 1) for q in states}
+        m = minimize(Automaton(f"random{n}-{seed}", ("0", "1"), states, "q0", t, out), rename=True)
+        if len(m.states) == n:
+            return m

@@ -403,18 +403,19 @@ def bracket_lines(certified, b) -> list[str]:
     lines = []
     if b.proved_at is not None:
         lines.append(f"  from above: proved right at gain {format_rational(b.proved_at)} "
-                     f"(about {float(b.proved_at):.4g}) by inductive intervals per automaton state, on every input "
-                     "of every length")
+                     f"(about {float(b.proved_at):.4g}) by {b.proved_by or 'inductive intervals per automaton state'}, "
+                     "on every input of every length")
     if b.fails_at is not None:
         lines.append(f"  from below: at gain {format_rational(b.fails_at)} (about {float(b.fails_at):.4g}) the "
-                     f"real network fails on {word_text(b.word)} (every output along it decided by outward-rounded "
+                     f"real network fails on {word_text(b.word)} (its wrong output decided by outward-rounded "
                      f"intervals), so the least safe gain lies in ({float(b.fails_at):.4g}, {float(high):.4g}]")
     else:
         lines.append(f"  from below: no failing input found at gains down to {float(b.searched_down_to):.4g} "
-                     "(every input up to length 10 and 16 random inputs of length 200 at each gain)")
+                     "(every input up to length 10, 16 random inputs of length 200 and the pumped inputs u v^k w of "
+                     "about 400 symbols at each gain)")
     if b.open_at is not None:
-        lines.append(f"  at gain {float(b.open_at):.4g} neither a proof nor a failing input was found: the bracket "
-                     "was narrowed on each side of it, proofs above and failures below")
+        lines.append(f"  at gain {float(b.open_at):.4g} (inside the bracket) neither a proof nor a failing input was "
+                     "found: the gaps on each side of it were narrowed")
     if b.checked:
         lines.append(f"  {b.checked} gain(s) tried to narrow the bracket; correctness need not be monotone in the "
                      "gain, so each proof and each failure holds at the gain it names")
@@ -435,6 +436,7 @@ def gain_json(p: Problem, r) -> dict:
             "every_gain": None if r.below is None else r.below.every_gain,
             "gains_checked": None if r.below is None else r.below.checked,
             "open_at_gain": None if r.below is None or r.below.open_at is None else format_rational(r.below.open_at),
+            "proved_by": None if r.below is None or not r.below.proved_by else r.below.proved_by,
             "reason": r.reason or None}
 
 

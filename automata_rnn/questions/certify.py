@@ -48,6 +48,8 @@ from automata_rnn.exact.run import (
 from automata_rnn.model.activation import get_activation
 from automata_rnn.model.problem import DEFAULT_MARGIN_BOUND, Problem, encode_symbol
 from automata_rnn.model.semantics import NEG, POS, ZERO, Semantics
+from automata_rnn.questions.long_runs import long_run_failure
+from automata_rnn.questions.paving import MAX_UNITS, prove_by_paving
 from automata_rnn.questions.sizes import find_weights
 from automata_rnn.questions.solve import smallest_margin
 from automata_rnn.questions.verify import find_failure, prove_real
@@ -82,7 +84,8 @@ class GainBracket:
     proved_at: Fraction | None = None
     every_gain: bool = False
     checked: int = 0
-    open_at: Fraction | None = None   # a gain where neither a proof nor a failure was found: the search stopped
+    open_at: Fraction | None = None   # the least gain inside the bracket with neither a proof nor a failure
+    proved_by: str = ""               # the invariant that proved it at ``proved_at`` (see :func:`proof_at`)
 
 
 @dataclass
@@ -341,51 +344,61 @@ def every_gain(problem: Problem, tracker: Tracker) -> str | None:
     return None
 
 
-def tighten(problem: Problem, weights: dict, activation: str, bracket: GainBracket, certified: Fraction) -> GainBracket:
-    """Narrow the bracket of the least safe gain between a confirmed failure (below) and a proof (above):
-    at the middle of the bracket, inductive intervals per automaton state either prove the real network right
-    (the middle becomes the upper end) or a failing input confirmed by intervals is searched for (the middle
-    becomes the lower end), until the ends are within :data:`BRACKET_RATIO`.  At a gain where neither is found
-    (``open_at``), proofs are then tried between it and the upper end and failures between the lower end and it.
-    Without a failure below, the proof is tried at halving gains instead, down to where none is found.  At most
-    :data:`BRACKET_STEPS` gains are tried."""
-    def proved(gain: Fraction) -> bool:
-        return prove_real(problem, {n: v * gain for n, v in weights.items()}, activation).proved
+def proof_at(problem: Problem, weights: dict, activation: str, gain: Fraction) -> str:
+    """How the real network with weights gain * W is proved right on every input of every length, or '' when
+    it is not: the reachable cells of a paving (:func:`~automata_rnn.questions.paving.prove_by_paving`, for
+    networks of at most MAX_UNITS units), else inductive boxes per automaton state
+    (:func:`~automata_rnn.questions.verify.prove_real`)."""
+    scaled = {n: v * gain for n, v in weights.items()}
+    if problem.units <= MAX_UNITS:
+        paved = prove_by_paving(problem, scaled, activation)
+        if paved.proved:
+            return f"the reachable cells of a paving with {paved.cells} cells per unit"
+    if prove_real(problem, scaled, activation).proved:
+        return "inductive boxes per automaton state"
+    return ""
 
-    high, checked = certified, 0
+
+def tighten(problem: Problem, weights: dict, activation: str, bracket: GainBracket, certified: Fraction) -> GainBracket:
+    """Narrow the bracket of the least safe gain between a confirmed failure (below) and a proof (above).
+    Each gain tried gets a proof (:func:`proof_at`: it becomes the upper end), else a failing input confirmed
+    by outward rounding (:func:`_failure_at`: it becomes the lower end), else it stays open; the next gain
+    tried is the middle of the widest gap (by ratio) between the ends and the open gains inside, so that
+    an open gain does not stop the narrowing (correctness, and the methods' reach, need not be monotone in
+    the gain).  Until the ends are within :data:`BRACKET_RATIO`, every gap is narrower than it, or
+    :data:`BRACKET_STEPS` gains have been tried; ``open_at`` is then the least open gain left inside the
+    bracket.  Without a failure below, the proof is tried at halving gains instead, down to where none is
+    found."""
+    high, checked, how = certified, 0, ""
     if bracket.fails_at is None:
-        while checked < BRACKET_STEPS and high / 2 >= bracket.searched_down_to and proved(high / 2):
-            high, checked = high / 2, checked + 1
-        return dataclasses.replace(bracket, proved_at=high if high < certified else None, checked=checked + 1)
-    low, word, open_at = bracket.fails_at, bracket.word, None
+        while checked < BRACKET_STEPS and high / 2 >= bracket.searched_down_to:
+            found = proof_at(problem, weights, activation, high / 2)
+            if not found:
+                break
+            high, checked, how = high / 2, checked + 1, found
+        return dataclasses.replace(bracket, proved_at=high if high < certified else None, checked=checked + 1,
+                                   proved_by=how)
+    low, word = bracket.fails_at, bracket.word
+    opens: list[Fraction] = []
     while high / low >= BRACKET_RATIO and checked < BRACKET_STEPS:
-        middle = (low + high) / 2
-        checked += 1
-        if proved(middle):
-            high = middle
-            continue
-        found = _failure_at(problem, weights, activation, middle)
-        if found is None:
-            open_at = middle
+        points = [low] + opens + [high]
+        left, right = max(zip(points, points[1:]), key=lambda gap: gap[1] / gap[0])
+        if right / left < BRACKET_RATIO:
             break
-        low, word = middle, found
-    if open_at is not None:  # narrow each side of the open gain: proofs above it, failures below it
-        above, below = open_at, open_at
-        while high / above >= BRACKET_RATIO and checked < BRACKET_STEPS:
-            middle, checked = (above + high) / 2, checked + 1
-            if proved(middle):
-                high = middle
+        middle = (left + right) / 2
+        checked += 1
+        found = proof_at(problem, weights, activation, middle)
+        if found:
+            high, how = middle, found
+        else:
+            failing = _failure_at(problem, weights, activation, middle)
+            if failing is not None:
+                low, word = middle, failing
             else:
-                above = middle
-        while below / low >= BRACKET_RATIO and checked < BRACKET_STEPS:
-            middle, checked = (low + below) / 2, checked + 1
-            found = _failure_at(problem, weights, activation, middle)
-            if found is not None:
-                low, word = middle, found
-            else:
-                below = middle
+                opens.append(middle)
+        opens = sorted(g for g in opens if low < g < high)
     return dataclasses.replace(bracket, fails_at=low, word=word, proved_at=high if high < certified else None,
-                               checked=checked, open_at=open_at)
+                               checked=checked, open_at=opens[0] if opens else None, proved_by=how)
 
 
 SEARCH_HALVINGS = 10
@@ -393,13 +406,14 @@ BISECTIONS = 8
 
 
 def _failure_at(problem: Problem, weights: dict, activation: str, gain: Fraction, max_length: int = 10):
-    """A failing input of the real network with weights gain * W, confirmed by intervals; None if none found
-    (every input up to ``max_length``, then random long ones, in float64)."""
-    word = find_failure(problem, {n: v * gain for n, v in weights.items()}, max_length, activation,
-                        long_runs=16, long_length=200)
-    if word is None or not _fails_rigorously(problem, weights, gain, word, activation):
-        return None
-    return word
+    """A failing input of the real network with weights gain * W, confirmed by outward rounding; None if none
+    found (every input up to ``max_length`` and random long ones, then the pumped inputs of
+    :func:`~automata_rnn.questions.long_runs.long_run_failure`, in float64)."""
+    scaled = {n: v * gain for n, v in weights.items()}
+    word = find_failure(problem, scaled, max_length, activation, long_runs=16, long_length=200)
+    if word is not None and _fails_rigorously(problem, weights, gain, word, activation):
+        return word
+    return long_run_failure(problem, scaled, activation)
 
 
 def failing_gain(problem: Problem, weights: dict, activation: str, certified: Fraction,
