@@ -79,6 +79,6 @@ def long_run_failure(problem: Problem, weights: dict, activation: str = "sigmoid
             if bad:
                 wrong[w[:bad[0]]] = None
     for word in sorted(wrong, key=len)[:CONFIRMED]:
-        if len(word) == 0 or confirm(problem, weights, word, activation).certain:
+        if confirm(problem, weights, word, activation).certain:
             return word
     return None
