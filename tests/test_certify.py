@@ -275,3 +275,19 @@ def test_weights_whose_threshold_network_fails_are_not_certified_with_the_real_f
     assert out["certified"] is False and out["fails_at_gain"] == "1" and "fails on '0'" in out["reason"]
     p = Problem(load_automaton("latch"), get_cell("rnn"))
     assert not simulate_word(p, {"U_h": F(1), "W_h": F(-1), "b_h": F(1)}, out["fails_on"]).agrees
+
+
+def test_a_box_left_says_by_how_much():
+    """Below the certified gain the latch's image of the box around code 0 leaves it: the reason names the
+    reached interval, the box, and the excess, which is the distance between them (so that two ends printed
+    alike to six digits still show the box left)."""
+    import re
+
+    from automata_rnn.questions.certify import Tracker
+
+    p = Problem(load_automaton("latch"), get_cell("rnn"))
+    tracker = Tracker(p, {"U_h": F(2), "W_h": F(2), "b_h": F(-1)})
+    why = tracker.check(F(3), F(1, 100))
+    found = re.search(r"reaches \[(\S+), (\S+)\], (\S+) outside its box \[(\S+), (\S+)\]", why)
+    low, high, past, box_low, box_high = map(float, found.groups())
+    assert past > 0 and abs(past - max(box_low - low, high - box_high)) < 1e-2 * past

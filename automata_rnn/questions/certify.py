@@ -180,8 +180,10 @@ class Tracker:
                 target = _box(p, self.moves[(c, a)][0], eps, clip=False)
                 for j, (v, t) in enumerate(zip(new, target)):
                     if v.a < t.a or v.b > t.b:
+                        past = max(float((t.a - v.a).b), float((v.b - t.b).b))  # the excess, rounded up
                         return (f"from code {_code(c)} on input {a!r}, unit {j} reaches [{float(v.a):.6g}, "
-                                f"{float(v.b):.6g}], outside its box [{float(t.a):.6g}, {float(t.b):.6g}]")
+                                f"{float(v.b):.6g}], {float(past):.3g} outside its box [{float(t.a):.6g}, "
+                                f"{float(t.b):.6g}]")
         return None
 
     def kept_zero(self) -> str | None:
