@@ -20,6 +20,7 @@ from automata_rnn.model.cells import get_cell
 from automata_rnn.model.problem import Problem, encode_symbol
 from automata_rnn.questions.sizes import find_weights
 from automata_rnn.questions.sizes import minimize as minimal_units
+from automata_rnn.solver.construction import ELMAN_INSIDE, gated_from_elman
 from automata_rnn.solver.decompose import MAX_PROOF_STEPS, decide, labelling, summable_lemmas, symmetry_words
 from automata_rnn.verdicts import Verdict
 
@@ -115,6 +116,21 @@ def test_sizes_with_more_states_than_codes_are_excluded_by_counting_first():
         m = minimal_units(elman(load_automaton("tomita3"), 1), 3, search=search)
         assert m.minimal == 3 and "counting" in m.lower_bound.certificate["tree"], search
         assert check(m.lower_bound.certificate)[0]
+
+
+@pytest.mark.parametrize("cell", ELMAN_INSIDE)
+def test_an_elman_network_is_a_gru_with_the_update_gate_on_the_candidate(cell):
+    """Of the two copies of Tomita 3's Elman network (3 units), the one whose update gate takes the candidate
+    implements Tomita 3 in an exact run of the GRU; the other keeps h = 0 and a constant output."""
+    aut = load_automaton("tomita3")
+    elman_weights = decide(elman(aut, 3)).weights
+    gru = Problem(aut, get_cell(cell), 3, output="readout")
+    runs = [verify_weights(gru, w).implements for w in gated_from_elman(gru, elman_weights)]
+    assert sorted(runs) == [False, True]
+    takes_candidate = Fraction(-1) if cell in ("gru", "gru-after") else Fraction(1)  # h' = z h + (1 - z) h~ or not
+    assert runs[[Fraction(1), Fraction(-1)].index(takes_candidate)]
+    m = minimal_units(Problem(aut, get_cell(cell), 1, output="readout"), 3)
+    assert m.minimal == 3 and verify_weights(m.problem, m.weights).implements
 
 
 def test_gru_and_the_state_read_out_keep_the_direct_encoding():

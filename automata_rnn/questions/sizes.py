@@ -22,9 +22,10 @@ import z3
 from automata_rnn.exact.checker import check
 from automata_rnn.exact.run import TooLarge, Verified, verify_weights
 from automata_rnn.interop.weights import weights_json
+from automata_rnn.model.cells import get_cell
 from automata_rnn.model.problem import Problem
 from automata_rnn.questions.cases import solve_by_cases
-from automata_rnn.solver.construction import minsky_weights
+from automata_rnn.solver.construction import ELMAN_INSIDE, gated_from_elman, minsky_weights
 from automata_rnn.solver.context import one_question
 from automata_rnn.solver.counting import counting_tree
 from automata_rnn.solver.cvc5 import cvc5_verdict
@@ -281,8 +282,30 @@ def _search_size(p: Problem, timeout: float | None, search: str) -> tuple[SizeRe
         if d.certificate is not None:
             exclusion = Exclusion(p.units, "certificate", d.certificate, d.checked)
         return SizeResult(p.units, d.verdict, time.monotonic() - t, d.weights, exclusion, d.reason), False
+    if search.startswith("decompose") and p.cell.name in ELMAN_INSIDE:
+        weights = _through_elman(p, None if timeout is None else timeout / 4, search)
+        if weights is not None:
+            return SizeResult(p.units, Verdict.SAT, time.monotonic() - t, weights), False
+        timeout = None if timeout is None else max(0.5, timeout - (time.monotonic() - t))
     verdict, weights, reason, _ = find_weights(p, timeout)
     return SizeResult(p.units, verdict, time.monotonic() - t, weights, reason=reason), verdict == Verdict.UNSAT
+
+
+def _through_elman(p: Problem, timeout: float | None, search: str) -> dict | None:
+    """Weights for a GRU problem from an Elman network of as many units that the decomposition finds within
+    ``timeout`` (:func:`~automata_rnn.solver.construction.gated_from_elman`), verified by an exact run of
+    the GRU; None when there is none (which proves nothing: a GRU may need fewer units than an Elman cell)."""
+    elman = dataclasses.replace(p, cell=get_cell("rnn"))
+    if not decomposes(elman):
+        return None
+    d = decide(elman, timeout, sat="z3" if search == "decompose-z3" else "cadical")
+    if d.verdict != Verdict.SAT or d.weights is None:
+        return None
+    for weights in gated_from_elman(p, d.weights):
+        run = _verified(p, weights)
+        if run is not None and run.implements:
+            return weights
+    return None
 
 
 @one_question
