@@ -207,7 +207,11 @@ class Cadical:
         proof steps: every input clause, then each clause the proof adds, then the empty clause; None when
         it has more than :data:`MAX_PROOF_STEPS` steps.  Deletions are left out (the checker keeps every
         clause), and so is the order in which the inputs reached the solver: a clause implied by unit
-        propagation over some clauses is implied over more."""
+        propagation over some clauses is implied over more.  Each conflict adds a clause, so a proof is
+        not read when the conflicts alone are too many (PySAT reads 250,000 clauses in about 25 s)."""
+        if self.solver.accum_stats().get("conflicts", 0) > MAX_PROOF_STEPS:
+            self.reason = f"CaDiCaL's proof has more than {MAX_PROOF_STEPS} steps"
+            return None
         steps: list = [{"inputs": len(inputs)}]
         for line in self.solver.get_proof():
             parts = line.split()
