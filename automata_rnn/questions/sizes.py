@@ -22,9 +22,10 @@ import z3
 from automata_rnn.exact.checker import check
 from automata_rnn.exact.run import TooLarge, Verified, verify_weights
 from automata_rnn.interop.weights import weights_json
+from automata_rnn.model.cells import get_cell
 from automata_rnn.model.problem import Problem
 from automata_rnn.questions.cases import solve_by_cases
-from automata_rnn.solver.construction import minsky_weights
+from automata_rnn.solver.construction import ELMAN_INSIDE, gated_from_elman, minsky_weights
 from automata_rnn.solver.context import one_question
 from automata_rnn.solver.counting import counting_tree
 from automata_rnn.solver.cvc5 import cvc5_verdict
@@ -37,6 +38,10 @@ from automata_rnn.verdicts import BadInput, InternalCheckFailed, Verdict
 if TYPE_CHECKING:
     from concurrent.futures import Executor
 
+
+SEARCHES = ("direct", "decompose", "decompose-z3")
+"""How ``minimize`` searches a size: the direct encoding; the decomposition with CaDiCaL as its SAT core; the
+decomposition with z3's SAT core."""
 
 CERTIFICATE_NODES = 10_000
 """The default budget of a case-split certificate that a size is too small (a deterministic budget, in tree
@@ -250,34 +255,57 @@ def without_timings(obj):
 
 
 def _search_size(p: Problem, timeout: float | None, search: str) -> tuple[SizeResult, bool]:
-    """One size: its result (an unsat one with its exclusion when the decomposition's certificate was
-    accepted), and whether z3 found the direct encoding unsatisfiable.  A cell whose state can count (the
-    LSTM) has no direct encoding: the counting certificate first, then the case-split prover
+    """One size: its result (an unsat one with its exclusion when the counting certificate or the
+    decomposition's certificate was accepted), and whether z3 found the direct encoding unsatisfiable.
+    The counting certificate first, for every search; then a cell whose state can count (the LSTM), which
+    has no direct encoding, goes to the case-split prover
     (:func:`~automata_rnn.questions.cases.solve_by_cases`), whose "no" is its certificate."""
     t = time.monotonic()
+    counted = counting_exclusion(p)
+    if counted is not None:
+        return SizeResult(p.units, Verdict.UNSAT, time.monotonic() - t, None, counted), False
     if p.cell.code_values(p.semantics.name) is None:  # a cell state that can count: no direct encoding
-        counted = counting_exclusion(p)
-        if counted is not None:
-            return SizeResult(p.units, Verdict.UNSAT, time.monotonic() - t, None, counted), False
         answer = solve_by_cases(p, timeout)
         exclusion = (Exclusion(p.units, "certificate", answer.certificate, answer.checked)
                      if answer.verdict == Verdict.UNSAT else None)
         return SizeResult(p.units, answer.verdict, time.monotonic() - t, answer.weights, exclusion,
                           answer.reason), False
-    if search == "decompose" and decomposes(p):
+    if search.startswith("decompose") and decomposes(p):
         if p.units > 1 and code_count(p) * len(p.automaton.states) > 64:  # as find_weights: try it first
             budget = 5.0 if timeout is None else min(5.0, timeout / 4)
             found = one_code_per_state(p, budget)
             if found is not None:
                 return SizeResult(p.units, Verdict.SAT, time.monotonic() - t, found.weights), False
             timeout = None if timeout is None else max(0.5, timeout - budget)
-        d = decide(p, timeout)
+        d = decide(p, timeout, sat="z3" if search == "decompose-z3" else "cadical")
         exclusion = None
         if d.certificate is not None:
             exclusion = Exclusion(p.units, "certificate", d.certificate, d.checked)
         return SizeResult(p.units, d.verdict, time.monotonic() - t, d.weights, exclusion, d.reason), False
+    if search.startswith("decompose") and p.cell.name in ELMAN_INSIDE:
+        weights = _through_elman(p, None if timeout is None else timeout / 4, search)
+        if weights is not None:
+            return SizeResult(p.units, Verdict.SAT, time.monotonic() - t, weights), False
+        timeout = None if timeout is None else max(0.5, timeout - (time.monotonic() - t))
     verdict, weights, reason, _ = find_weights(p, timeout)
     return SizeResult(p.units, verdict, time.monotonic() - t, weights, reason=reason), verdict == Verdict.UNSAT
+
+
+def _through_elman(p: Problem, timeout: float | None, search: str) -> dict | None:
+    """Weights for a GRU problem from an Elman network of as many units that the decomposition finds within
+    ``timeout`` (:func:`~automata_rnn.solver.construction.gated_from_elman`), verified by an exact run of
+    the GRU; None when there is none (which proves nothing: a GRU may need fewer units than an Elman cell)."""
+    elman = dataclasses.replace(p, cell=get_cell("rnn"))
+    if not decomposes(elman):
+        return None
+    d = decide(elman, timeout, sat="z3" if search == "decompose-z3" else "cadical")
+    if d.verdict != Verdict.SAT or d.weights is None:
+        return None
+    for weights in gated_from_elman(p, d.weights):
+        run = _verified(p, weights)
+        if run is not None and run.implements:
+            return weights
+    return None
 
 
 @one_question
@@ -285,8 +313,10 @@ def minimize(problem: Problem, max_hidden: int = 4, timeout: float | None = None
              certificate_nodes: int = CERTIFICATE_NODES, search: str = "decompose") -> Minimal:
     """Try 1, 2, ... units up to ``max_hidden``; the first size with verified weights, with n - 1 excluded.
     ``search``: 'decompose' (for an Elman cell with a threshold read-out under the indicator semantics, up
-    to :data:`decompose.MAX_UNITS` units, :mod:`automata_rnn.solver.decompose`; other problems and larger
-    sizes use the direct encoding) or 'direct' (the direct encoding at every size).
+    to :data:`decompose.MAX_UNITS` units, :mod:`automata_rnn.solver.decompose` with CaDiCaL as its SAT core;
+    other problems and larger sizes use the direct encoding), 'decompose-z3' (the same with z3's SAT core)
+    or 'direct' (the direct encoding at every size); a size with more states than codes is excluded by the
+    counting certificate first, whatever the search.
     Either way the size below the answer is excluded by a certificate (the decomposition's own, or
     :func:`exclude`).
     For a stack the size is the units of every layer alike, at the stack's depth (a unit added to every
@@ -295,8 +325,8 @@ def minimize(problem: Problem, max_hidden: int = 4, timeout: float | None = None
     A size the solvers cannot decide in time does not stop the search: larger sizes are still tried
     (each gets at most half the time left), so the answer can be "n units suffice; fewer unknown".
     """
-    if search not in ("direct", "decompose"):
-        raise BadInput(f"unknown search {search!r} (direct or decompose)")
+    if search not in SEARCHES:
+        raise BadInput(f"unknown search {search!r} ({', '.join(SEARCHES)})")
     deadline = None if timeout is None else time.monotonic() + timeout
     sizes: list[SizeResult] = []
     direct_unsat_below = False

@@ -66,3 +66,23 @@ def minsky_weights(problem: Problem) -> tuple[Problem, dict[str, Fraction]] | No
         w[name("W_y", j, 0)] = Fraction(a.output[q] - out0)
     w["b_y"] = Fraction(out0) - Fraction(1, 2)
     return sized, w
+
+
+ELMAN_INSIDE = ("gru", "gru-chung", "gru-after")
+"""Cells that take an Elman step under the indicator semantics when their update gate selects the candidate
+and their reset gate is open: h' = h~ = [x U_h + h W_h + b_h > 0] (with b_hn = 0 for ``gru-after``)."""
+
+
+def gated_from_elman(problem: Problem, elman: dict[str, Fraction]) -> list[dict[str, Fraction]]:
+    """Weights for ``problem`` (a cell of :data:`ELMAN_INSIDE`) that copy an Elman network of as many units
+    (its candidate and read-out weights, by name): the reset gate open (bias 1, other weights 0), the update
+    gate constant (bias 1 or -1: one of them selects the candidate, by the cell's convention), every other
+    weight 0.  Both choices are returned; the caller keeps one that its exact run verifies."""
+    out = []
+    for update in (Fraction(1), Fraction(-1)):
+        w = {}
+        for name in problem.parameter_names():
+            block = name.split("[")[0]
+            w[name] = elman.get(name, update if block == "b_z" else Fraction(1) if block == "b_r" else Fraction(0))
+        out.append(w)
+    return out

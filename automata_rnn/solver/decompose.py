@@ -3,17 +3,20 @@
 For an Elman cell under the indicator semantics with a threshold read-out (one layer; the clauses are in
 :mod:`automata_rnn.exact.labelling`), a network is a labelling of codes {0,1}^n with states of the
 minimal automaton, a successor code per (code, symbol) and a read-out bit per code, such that each unit's
-bit and the read-out's bit are threshold functions.  z3's SAT solver searches labellings; for each one it
+bit and the read-out's bit are threshold functions.  A SAT solver searches labellings; for each one it
 proposes, one exact LP per unit (and one for the read-out) over the (code, input) points either gives the
 unit's weights or proves that no threshold unit gives these bits: then Farkas multipliers over a few
 points (checked exactly), which become a lemma clause for every unit (a CEGAR loop).  The lemmas of two
-asummability (on at two points, off at two others with the same sum) are given from the start.  The SAT
-search is heavy-tailed: it runs in checks of growing length, each with a new seed, keeping what it learnt.
+asummability (on at two points, off at two others with the same sum) are given from the start.
+
+Two SAT cores (:data:`SAT_CORES`): CaDiCaL 1.5.3 through PySAT (the default), incremental (each lemma's
+clauses are added to the running solver), writing a DRAT proof from its first clause on; or z3's SAT core
+(the search before CaDiCaL), which runs in checks of growing length, each with a new seed, and when the
+clauses become unsatisfiable refutes them once more in a fresh solver while writing a DRAT proof.
 
 Every network found is re-verified by the exhaustive exact run.  When the clauses become unsatisfiable,
-a fresh z3 SAT solver refutes the final clause set once more while writing a DRAT proof; the proof (in our
-variable numbering), the lemmas with their multipliers and the symmetry words form a ``labelling``
-certificate, returned only if the independent checker accepts it.
+the proof (in our variable numbering), the lemmas with their multipliers and the symmetry words form a
+``labelling`` certificate, returned only if the independent checker accepts it.
 
 Symmetry breaking: the start code is 0 (h(0) = 0), at most one state per code, and the units are sorted by
 their bits after the breadth-first access words of the states (:meth:`Labelling.symmetry`).
@@ -31,6 +34,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 import z3
+from pysat.solvers import Solver
 
 from automata_rnn.exact.checker import FORMAT, check
 from automata_rnn.exact.labelling import Clause, Invalid, Labelling, check_lemma, lemma_clauses
@@ -42,17 +46,25 @@ from automata_rnn.solver.counting import access_words
 from automata_rnn.solver.prove import SEED, integer_multipliers
 from automata_rnn.verdicts import InternalCheckFailed, Unsupported, Verdict
 
-#: z3 takes the DRAT file from a global parameter: one proof is written at a time.
+#: z3 takes the DRAT file from a global parameter: one proof of its SAT core is written at a time.
 _DRAT = threading.Lock()
 
 #: In-processing of z3's SAT core whose inferences its DRAT output does not justify step by step (found by
-#: replaying its proofs): switched off while a proof is written.
-UNLOGGED = ("asymm_branch", "ate", "cardinality.solver", "dyn_sub_res", "elim_vars", "probing", "scc",
-            "subsumption", "retain_blocked_clauses")
+#: replaying its proofs; ``minimize_lemmas``: a minimized learnt clause is written without the steps that
+#: shortened it, so it is implied but neither RUP nor RAT): switched off while a proof is written.
+UNLOGGED = ("asymm_branch", "ate", "cardinality.solver", "dyn_sub_res", "elim_vars", "minimize_lemmas", "probing",
+            "scc", "subsumption", "retain_blocked_clauses")
 
 SLICE = 2_000_000
-"""The first SAT check's length in z3's resource units (about 2 s on a 2026 server core); each check that
-runs out is followed by one twice as long."""
+"""The first check's length of z3's SAT core in its resource units (about 2 s on a 2026 server core); each
+check that runs out is followed by one twice as long."""
+
+CONFLICTS = 5_000
+"""CaDiCaL's conflicts between two looks at the deadline (well under a second on a 2026 server core)."""
+
+MAX_PROOF_STEPS = 100_000
+"""The most clauses a proof may add for its certificate to be checked (the checker replays about 2,000 a
+second); a longer refutation is left to the other exclusions of ``minimize``."""
 
 MAX_UNITS = 5
 """The largest size searched by decomposition: the clauses grow as 4^n |Sigma| |Q| (at 5 units, 75,000 for 16
@@ -70,9 +82,9 @@ def applies(problem: Problem) -> bool:
 
 @dataclass
 class Decided:
-    """What the search says at one size: sat with weights (re-verified), unsat (z3 found the clauses
-    unsatisfiable) with a certificate the checker accepted, or None if no proof was accepted in time, or
-    unknown with the reason; ``rounds`` SAT calls, the ``lemmas`` learnt."""
+    """What the search says at one size: sat with weights (re-verified), unsat (the SAT core found the
+    clauses unsatisfiable) with a certificate the checker accepted, or None if no proof was accepted (then
+    ``reason`` says why), or unknown with the reason; ``rounds`` SAT calls, the ``lemmas`` learnt."""
 
     verdict: Verdict
     weights: dict | None = None
@@ -158,11 +170,154 @@ def summable_lemmas(lab: Labelling) -> list[list[tuple[int, str | None, int, Fra
     return out
 
 
+class Cadical:
+    """CaDiCaL 1.5.3 through PySAT: an incremental SAT core that writes a DRAT proof from its first clause on."""
+
+    def __init__(self, clauses: list[Clause]):
+        self.solver = Solver(name="cadical153", bootstrap_with=clauses, with_proof=True)
+        self.reason = ""
+
+    def add(self, clauses: list[Clause]) -> None:
+        for c in clauses:
+            self.solver.add_clause(c)
+
+    def solve(self, deadline: float | None) -> bool | None:
+        """Whether the clauses so far are satisfiable; None when the deadline passes first (checked after
+        every :data:`CONFLICTS` conflicts: PySAT cannot interrupt CaDiCaL)."""
+        if deadline is None:
+            return self.solver.solve()
+        while time.monotonic() < deadline:
+            self.solver.conf_budget(CONFLICTS)
+            found = self.solver.solve_limited()
+            if found is not None:
+                return found
+        self.reason = "timeout"
+        return None
+
+    def model(self, count: int) -> list[bool]:
+        """The values of variables 1..count in the last model (index 0 unused)."""
+        value = [False] * (count + 1)
+        for lit in self.solver.get_model():
+            if 0 < lit <= count:
+                value[lit] = True
+        return value
+
+    def refutation(self, inputs: list[Clause], count: int, deadline: float | None) -> list | None:
+        """The proof that ``inputs`` (every clause given to the solver, in order) are unsatisfiable, as
+        proof steps: every input clause, then each clause the proof adds, then the empty clause; None when
+        it has more than :data:`MAX_PROOF_STEPS` steps.  Deletions are left out (the checker keeps every
+        clause), and so is the order in which the inputs reached the solver: a clause implied by unit
+        propagation over some clauses is implied over more.  Each conflict adds a clause, so a proof is
+        not read when the conflicts alone are too many (PySAT reads 250,000 clauses in about 25 s)."""
+        if self.solver.accum_stats().get("conflicts", 0) > MAX_PROOF_STEPS:
+            self.reason = f"CaDiCaL's proof has more than {MAX_PROOF_STEPS} steps"
+            return None
+        steps: list = [{"inputs": len(inputs)}]
+        for line in self.solver.get_proof():
+            parts = line.split()
+            if parts[:1] == ["d"]:
+                continue
+            clause = [int(t) for t in parts[:-1]]
+            if parts[-1:] != ["0"] or any(abs(lit) > count for lit in clause):
+                raise ValueError(f"DRAT line {line[:40]!r}")
+            steps.append(clause)
+            if len(steps) > MAX_PROOF_STEPS:
+                self.reason = f"CaDiCaL's proof has more than {MAX_PROOF_STEPS} steps"
+                return None
+        if steps[-1] != []:
+            steps.append([])
+        return steps
+
+    def close(self) -> None:
+        self.solver.delete()
+
+
+class Z3Sat:
+    """z3's SAT core: checks of growing length in z3's deterministic resource units (so that the answer
+    does not depend on the machine's load), each with another seed, keeping what the solver has learnt; a
+    refutation is found again by a fresh solver writing a DRAT proof."""
+
+    def __init__(self, clauses: list[Clause]):
+        self.ctx = z3.Context()  # its own: the SAT search's path depends on what a context has seen before
+        self.solver = z3.SolverFor("QF_FD", ctx=self.ctx)
+        self.solver.set("random_seed", SEED)
+        self.solver.from_string(smt2(clauses))
+        self.attempt = 0
+        self.reason = ""
+
+    def add(self, clauses: list[Clause]) -> None:
+        self.solver.from_string(smt2(clauses))
+
+    def solve(self, deadline: float | None) -> bool | None:
+        s = self.solver
+        while True:
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self.reason = "timeout"
+                    return None
+                s.set("timeout", max(1, int(left * 1000)))
+            s.set("rlimit", SLICE << min(self.attempt, 20))
+            s.set("random_seed", SEED + self.attempt)
+            r = s.check()
+            if r != z3.unknown:
+                return r == z3.sat
+            if deadline is not None and time.monotonic() >= deadline:
+                self.reason = f"z3: {s.reason_unknown()}"
+                return None
+            self.attempt += 1
+
+    def model(self, count: int) -> list[bool]:
+        m = self.solver.model()
+        return [False] + [z3.is_true(m.eval(z3.Bool(f"v{i}", self.ctx), model_completion=True))
+                          for i in range(1, count + 1)]
+
+    def refutation(self, inputs: list[Clause], count: int, deadline: float | None) -> list | None:
+        """z3 refutes ``inputs`` again in a fresh SAT solver while writing a DRAT proof, as proof steps;
+        None if it does not in time."""
+        fd, path = tempfile.mkstemp(prefix="automata-rnn-", suffix=".drat")
+        os.close(fd)
+        try:
+            with _DRAT:
+                ctx = z3.Context()
+                saved = {k: z3.get_param(f"sat.{k}") for k in UNLOGGED}
+                z3.set_param("sat.drat.file", path)
+                for k in UNLOGGED:
+                    z3.set_param(f"sat.{k}", False)
+                try:
+                    s = z3.Tactic("sat", ctx).solver()  # no preprocessing: clauses reach the SAT core as they are
+                    if deadline is not None:
+                        s.set("timeout", max(1, int((deadline - time.monotonic()) * 1000)))
+                    s.from_string(smt2(inputs))
+                    refuted = s.check() == z3.unsat
+                    del s
+                    gc.collect()  # the proof file is complete once the solver is freed
+                finally:
+                    z3.set_param("sat.drat.file", "")
+                    for k, v in saved.items():
+                        z3.set_param(f"sat.{k}", v)
+            if not refuted:
+                return None
+            with open(path, encoding="ascii") as f:
+                return drat_steps(f.read(), inputs, count)
+        finally:
+            with contextlib.suppress(OSError):
+                os.remove(path)
+
+    def close(self) -> None:
+        del self.solver
+
+
+SAT_CORES: dict[str, type[Cadical] | type[Z3Sat]] = {"cadical": Cadical, "z3": Z3Sat}
+"""The SAT cores of the search, by name; 'cadical' is the default."""
+
+
 class Search:
     """The CEGAR loop at one size (see the module docstring); :meth:`run` decides it within a deadline."""
 
-    def __init__(self, problem: Problem):
+    def __init__(self, problem: Problem, sat: str = "cadical"):
         self.problem = problem
+        self.sat = SAT_CORES[sat]
         self.lab = lab = labelling(problem)
         self.words = symmetry_words(lab)
         self.inputs: list[Clause] = lab.base() + lab.symmetry(self.words)
@@ -172,57 +327,38 @@ class Search:
         self.units_lp = Threshold(problem.inputs + lab.units + 1)
         self.readout_lp = Threshold(lab.units + 1)
 
-
     def run(self, deadline: float | None) -> Decided:
         """sat (weights re-verified) / unsat (the clauses are unsatisfiable) / unknown (time)."""
         lab = self.lab
-        ctx = z3.Context()  # its own: the SAT search's path depends on what a context has seen before
-        self.vars = [None] + [z3.Bool(f"v{i}", ctx) for i in range(1, lab.count + 1)]
-        s = z3.SolverFor("QF_FD", ctx=ctx)
-        s.set("random_seed", SEED)
-        s.from_string(smt2(self.inputs))
-        rounds = attempt = 0
-        while True:
-            # heavy-tailed search: checks of growing length (SLICE, 2 SLICE, ... in z3's deterministic
-            # resource units, so that the answer does not depend on the machine's load), each with another
-            # seed, keeping what the solver has learnt
-            if deadline is not None:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return Decided(Verdict.UNKNOWN, reason="timeout", rounds=rounds, lemmas=self.lemmas)
-                s.set("timeout", max(1, int(left * 1000)))
-            s.set("rlimit", SLICE << min(attempt, 20))
-            s.set("random_seed", SEED + attempt)
-            rounds += 1
-            r = s.check()
-            if r == z3.unknown:
-                if deadline is None or time.monotonic() < deadline:
-                    attempt += 1
-                    continue
-                return Decided(Verdict.UNKNOWN, reason=f"z3: {s.reason_unknown()}", rounds=rounds,
-                               lemmas=self.lemmas)
-            if r == z3.unsat:
-                del s
-                cert, checked = self.certificate(deadline)
-                return Decided(Verdict.UNSAT, certificate=cert, rounds=rounds, lemmas=self.lemmas,
-                               reason="" if cert else "no proof of unsatisfiability was accepted in time",
-                               checked=checked)
-            m = s.model()
-            value = [False] + [z3.is_true(m.eval(v, model_completion=True)) for v in self.vars[1:]]
-            found = self._units(value)
-            if isinstance(found, dict):
-                try:
-                    run = verify_weights(self.problem, found)
-                except TooLarge:
-                    run = None
-                if run is None or not run.implements:
-                    raise InternalCheckFailed("weights of the decomposition failed exact re-verification")
-                return Decided(Verdict.SAT, weights=found, rounds=rounds, lemmas=self.lemmas)
-            for points in found:
-                self.lemmas.append(points)
-                clauses = lemma_clauses(lab, points)
-                s.from_string(smt2(clauses))
-                self.inputs.extend(clauses)
+        core = self.sat(self.inputs)
+        rounds = 0
+        try:
+            while True:
+                rounds += 1
+                found = core.solve(deadline)
+                if found is None:
+                    return Decided(Verdict.UNKNOWN, reason=core.reason, rounds=rounds, lemmas=self.lemmas)
+                if not found:
+                    cert, checked = self.certificate(core, deadline)
+                    reason = "" if cert else core.reason or "no proof of unsatisfiability was accepted in time"
+                    return Decided(Verdict.UNSAT, certificate=cert, rounds=rounds, lemmas=self.lemmas,
+                                   reason=reason, checked=checked)
+                units = self._units(core.model(lab.count))
+                if isinstance(units, dict):
+                    try:
+                        run = verify_weights(self.problem, units)
+                    except TooLarge:
+                        run = None
+                    if run is None or not run.implements:
+                        raise InternalCheckFailed("weights of the decomposition failed exact re-verification")
+                    return Decided(Verdict.SAT, weights=units, rounds=rounds, lemmas=self.lemmas)
+                for points in units:
+                    self.lemmas.append(points)
+                    clauses = lemma_clauses(lab, points)
+                    core.add(clauses)
+                    self.inputs.extend(clauses)
+        finally:
+            core.close()
 
     def _units(self, value: list[bool]):
         """The weights of every unit and the read-out for the model, or the lemmas of those that fail."""
@@ -254,40 +390,15 @@ class Search:
             raise InternalCheckFailed(f"a Farkas lemma of the decomposition failed its exact check: {err}") from None
         return points
 
-
-    def certificate(self, deadline: float | None) -> tuple[dict | None, str]:
+    def certificate(self, core: Cadical | Z3Sat, deadline: float | None) -> tuple[dict | None, str]:
         """The ``labelling`` certificate that the clauses so far are unsatisfiable, with the checker's
-        verdict, if z3 refutes them again in time with a DRAT proof that the checker accepts; else None."""
-        fd, path = tempfile.mkstemp(prefix="automata-rnn-", suffix=".drat")
-        os.close(fd)
+        verdict, if the core's proof is accepted by the checker; else None (and why, if the checker said)."""
         try:
-            with _DRAT:
-                ctx = z3.Context()
-                saved = {k: z3.get_param(f"sat.{k}") for k in UNLOGGED}
-                z3.set_param("sat.drat.file", path)
-                for k in UNLOGGED:
-                    z3.set_param(f"sat.{k}", False)
-                try:
-                    s = z3.Tactic("sat", ctx).solver()  # no preprocessing: clauses reach the SAT core as they are
-                    if deadline is not None:
-                        s.set("timeout", max(1, int((deadline - time.monotonic()) * 1000)))
-                    s.from_string(smt2(self.inputs))
-                    refuted = s.check() == z3.unsat
-                    del s
-                    gc.collect()  # the proof file is complete once the solver is freed
-                finally:
-                    z3.set_param("sat.drat.file", "")
-                    for k, v in saved.items():
-                        z3.set_param(f"sat.{k}", v)
-            if not refuted:
-                return None, ""
-            with open(path, encoding="ascii") as f:
-                steps = drat_steps(f.read(), self.inputs, self.lab.count)
+            steps = core.refutation(self.inputs, self.lab.count, deadline)
         except (OSError, ValueError):
             return None, ""
-        finally:
-            with contextlib.suppress(OSError):
-                os.remove(path)
+        if steps is None:
+            return None, ""
         cert = {"format": FORMAT, "claim": "refutes", "problem": self.problem.to_json(), "hypotheses": [],
                 "tree": {"labelling": {"symmetry_words": [list(w) for w in self.words],
                                        "lemmas": [lemma_json(p) for p in self.lemmas],
@@ -366,12 +477,13 @@ def _weights(problem: Problem, rows: list, readout: list[Fraction]) -> dict[str,
 
 
 @one_question
-def decide(problem: Problem, timeout: float | None = None) -> Decided:
-    """The decomposition at the problem's size, within ``timeout`` seconds (see the module docstring);
-    Unsupported for a problem it does not speak of (:func:`applies`)."""
+def decide(problem: Problem, timeout: float | None = None, sat: str = "cadical") -> Decided:
+    """The decomposition at the problem's size, within ``timeout`` seconds, with the SAT core ``sat`` (a
+    key of :data:`SAT_CORES`; see the module docstring); Unsupported for a problem it does not speak of
+    (:func:`applies`)."""
     if not applies(problem):
         raise Unsupported("the decomposition is for one layer of at most "
                           f"{MAX_UNITS} Elman units with a threshold read-out under the indicator semantics, "
                           "without margin, fixed weights or weight bound")
     deadline = None if timeout is None else time.monotonic() + timeout
-    return Search(problem).run(deadline)
+    return Search(problem, sat).run(deadline)
