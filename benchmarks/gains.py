@@ -6,7 +6,7 @@ Section ``encodings``: for Tomita 1-7 and three random minimal 10-state DFAs (se
 ``random_minimal``, as benchmarks/random_dfa.py), the closed-form weight strength of the Omlin-Giles
 second-order encoding and of the Minsky-style first-order network of automata_rnn/solver/construction.py
 under the same bounding criterion (docs/gains.md gives the derivation), beside certify's bracket for that
-first-order network and for the minimal network of docs/minimal-units.md.
+first-order network and for the minimal network whose weights docs/gains.md lists.
 Usage: python benchmarks/gains.py [--section solutions encodings]
 """
 
@@ -77,21 +77,22 @@ def bracket_text(r) -> str:
     return f"({float(b.fails_at):.4g}, {float(high):.4g}] ratio {float(high / b.fails_at):.3f}"
 
 
-def doc_weights(page: str = "minimal-units.md") -> dict:
-    """The weights a page of docs/ lists ("* automaton, cell, N units: name = value, ..."): (automaton,
-    cell) -> (units, weights)."""
+def doc_weights(readout: bool = False) -> dict:
+    """The weights docs/gains.md lists ("* automaton, cell, N units: name = value, ...", read as [h_0 > 1/2],
+    or "* automaton, cell, N units (read-out): ...", read by the threshold read-out unit): (automaton, cell)
+    -> (units, weights)."""
     out = {}
-    for line in (DOCS / page).read_text().splitlines():
-        m = re.match(r"\* (\w+), ([\w-]+), (\d+) units: (.*)", line)
-        if m:
-            pairs = re.findall(r"([\w\[\],]+) = (-?[\d/]+)", m.group(4))
+    for line in (DOCS / "gains.md").read_text().splitlines():
+        m = re.match(r"\* (\w+), ([\w-]+), (\d+) units( \(read-out\))?: (.*)", line)
+        if m and bool(m.group(4)) == readout:
+            pairs = re.findall(r"([\w\[\],]+) = (-?[\d/]+)", m.group(5))
             out[(m.group(1), m.group(2))] = (int(m.group(3)), {k: Fraction(v) for k, v in pairs})
     return out
 
 
 def solved() -> list:
     """The solve --certify solutions whose weights docs/gains.md records (read as [h_0 > 1/2])."""
-    return [(name, cell, units, w) for (name, cell), (units, w) in doc_weights("gains.md").items()]
+    return [(name, cell, units, w) for (name, cell), (units, w) in doc_weights().items()]
 
 
 def solutions():
@@ -100,7 +101,7 @@ def solutions():
     cases = [(n, c, u, "state", Semantics("saturated"), w) for n, c, u, w in solved()]
     cases.insert(0, ("latch", "rnn", 1, "state", Semantics("saturated"),
                      {"U_h": Fraction(2), "W_h": Fraction(2), "b_h": Fraction(-1)}))
-    for (name, cell), (units, w) in doc_weights().items():
+    for (name, cell), (units, w) in doc_weights(readout=True).items():
         if cell == "rnn" and name.startswith("tomita") or (name, cell) == ("parity", "rnn"):
             cases.append((name, cell, units, "readout", Semantics("saturated"), w))
     for name, cell, units, output, sem, w in cases:
@@ -116,7 +117,7 @@ def encodings():
     print("| automaton | states | r (2nd order) | H, Omlin-Giles | units (1st order) | r | k, closed form | "
           "certify, 1st-order network | certify, minimal network | seconds |")
     print("|---|---|---|---|---|---|---|---|---|---|")
-    docs = doc_weights()
+    docs = doc_weights(readout=True)
     automata = [load_automaton(f"tomita{i}") for i in range(1, 8)] + [random_minimal(10, s) for s in range(3)]
     for a in automata:
         a = minimize(a)

@@ -36,13 +36,12 @@ BRACKETS = [  # automaton, cell, units, output, k_low, failing input at k_low, k
 
 
 def weights(name, cell):
-    """The weights docs/gains.md records (the solve --certify solutions), else docs/minimal-units.md's."""
-    for page in ("gains.md", "minimal-units.md"):
-        text = (Path(__file__).resolve().parent.parent / "docs" / page).read_text()
-        line = re.search(rf"^\* {name}, {cell}, \d+ units: (.*)$", text, re.M)
-        if line:
-            return {k: F(v) for k, v in re.findall(r"([\w\[\],]+) = (-?[\d/]+)", line.group(1))}
-    raise LookupError((name, cell))
+    """The weights docs/gains.md records for the network it brackets."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "gains.md").read_text()
+    line = re.search(rf"^\* {name}, {cell}, \d+ units(?: \(read-out\))?: (.*)$", text, re.M)
+    if line is None:
+        raise LookupError((name, cell))
+    return {k: F(v) for k, v in re.findall(r"([\w\[\],]+) = (-?[\d/]+)", line.group(1))}
 
 
 @pytest.mark.parametrize("name, cell, units, output, low, word, high", BRACKETS,
