@@ -426,3 +426,8 @@ def test_a_lemma_point_with_a_null_symbol_is_read(labelling_cert):
     labelling_cert["tree"]["labelling"]["lemmas"][1]["points"][2] = [0, None, 0, "1"]
     why = reason(labelling_cert)
     assert why.startswith("lemma 1: ") and "a lemma point is" not in why
+
+
+def test_a_labelling_refutes_one_size_only(labelling_cert):
+    labelling_cert["claim"], labelling_cert["clauses"] = "implements-region", []
+    assert reason(labelling_cert) == "a labelling refutation proves nothing for claim 'implements-region'"
