@@ -215,9 +215,20 @@ def _clusters(points: np.ndarray, radius: float, limit: float = math.inf) -> lis
     return out
 
 
+def _origin(net: _Network, count_empty: bool) -> tuple[Box, str]:
+    """h(0) = 0 as a point box, and why it does not decide the empty word's output when that counts ('' if
+    it does, or does not count)."""
+    problem = net.problem
+    a = problem.automaton
+    origin = Box.point(np.zeros((1, problem.units * len(problem.cell.state_parts))))
+    if count_empty and not _decides(net.readout(origin), np.array([a.output[a.start]]))[0]:
+        return origin, f"h(0) = 0 does not decide the output {a.output[a.start]} on the empty word"
+    return origin, ""
+
+
 def prove_real(problem: Problem, weights: dict, activation: str = "sigmoid", rounds: int = 60,
                count_empty: bool = True, radius: float = math.inf, zonotopes: bool = False,
-               max_images: int = 100_000) -> RealProof:
+               max_images: int = 100_000, reachable: dict | None = None) -> RealProof:
     """Try to prove the real network right on all inputs: inductive boxes per (automaton state, cluster).
 
     The boxes start as the bounding boxes of clusters (max-norm ``radius``; inf: one per automaton state) of
@@ -230,17 +241,18 @@ def prove_real(problem: Problem, weights: dict, activation: str = "sigmoid", rou
     ``zonotopes``: also enclose each image with :mod:`automata_rnn.arithmetic.zonotopes` and keep where the
     two enclosures agree (tighter images, about five times the time).  At most ``rounds`` rounds and
     ``max_images`` box images (a budget of work, so that the answer does not depend on the machine).
+    ``reachable``: the float64 states by automaton state, when already computed (see :func:`_reachable`).
     """
     a = problem.automaton
     net = _Network(problem, weights, activation)
-    dims = problem.units * len(problem.cell.state_parts)
-    origin = Box.point(np.zeros((1, dims)))
-    if count_empty and not _decides(net.readout(origin), np.array([a.output[a.start]]))[0]:
-        return RealProof(False, {(a.start, "h(0)"): origin}, 0,
-                         f"h(0) = 0 does not decide the output {a.output[a.start]} on the empty word")
+    origin, undecided = _origin(net, count_empty)
+    if undecided:
+        return RealProof(False, {(a.start, "h(0)"): origin}, 0, undecided)
     owners: list[str] = []
     lows, highs = [], []
-    for q, points in _reachable(problem, weights, activation).items():
+    if reachable is None:
+        reachable = _reachable(problem, weights, activation)
+    for q, points in reachable.items():
         for cluster in _clusters(points, radius):
             owners.append(q)
             lows.append(cluster.min(axis=0))
@@ -369,7 +381,8 @@ PARALLELOTOPE_SETS = 400
 
 def prove_by_parallelotopes(problem: Problem, weights: dict, activation: str = "sigmoid", count_empty: bool = True,
                             radius: float = math.inf, inflate: float = 1.25, floor: float = 1e-4,
-                            depth: int = PARALLELOTOPE_DEPTH, max_images: int = PARALLELOTOPE_IMAGES) -> RealProof:
+                            depth: int = PARALLELOTOPE_DEPTH, max_images: int = PARALLELOTOPE_IMAGES,
+                            reachable: dict | None = None) -> RealProof:
     """Try to prove the real network right on all inputs with parallelotopes that follow the states' directions.
 
     The float64 states the network reaches in each automaton state (see :func:`prove_real`) are cut into
@@ -383,23 +396,27 @@ def prove_by_parallelotopes(problem: Problem, weights: dict, activation: str = "
     image under every input is in the next one or in a parallelotope); the network is proved right when
     every parallelotope and every image that a branch passes through decides its state's output (and h(0)
     the empty word's, when ``count_empty``).  At most ``max_images`` images (a budget of work).
+    ``reachable`` as in :func:`prove_real`.
     """
     a = problem.automaton
     net = _Network(problem, weights, activation)
     n = problem.units * len(problem.cell.state_parts)
-    origin = Box.point(np.zeros((1, n)))
-    if count_empty and not _decides(net.readout(origin), np.array([a.output[a.start]]))[0]:
-        return RealProof(False, {(a.start, "h(0)"): origin}, 0,
-                         f"h(0) = 0 does not decide the output {a.output[a.start]} on the empty word", "parallelotopes")
+    origin, undecided = _origin(net, count_empty)
+    if undecided:
+        return RealProof(False, {(a.start, "h(0)"): origin}, 0, undecided, "parallelotopes")
     sets: list[Parallelotope] = []
     owners: list[str] = []
-    for q, points in _reachable(problem, weights, activation).items():
-        for cluster in _clusters(points, radius, PARALLELOTOPE_SETS - len(sets)):
-            sets.append(Parallelotope.of_points(cluster, inflate, floor))
-            owners.append(q)
-            if len(sets) > PARALLELOTOPE_SETS:
-                return RealProof(False, {}, 0, f"more than {PARALLELOTOPE_SETS} clusters of radius {radius}",
-                                 "parallelotopes")
+    if reachable is None:
+        reachable = _reachable(problem, weights, activation)
+    clusters: list[tuple[str, np.ndarray]] = []
+    for q, points in reachable.items():
+        clusters += [(q, c) for c in _clusters(points, radius, PARALLELOTOPE_SETS - len(clusters))]
+        if len(clusters) > PARALLELOTOPE_SETS:
+            return RealProof(False, {}, 0, f"more than {PARALLELOTOPE_SETS} clusters of radius {radius}",
+                             "parallelotopes")
+    for q, cluster in clusters:
+        sets.append(Parallelotope.of_points(cluster, inflate, floor))
+        owners.append(q)
     if not sets:
         return RealProof(False, {}, 0, "no state reached", "parallelotopes")
     named = _named(owners, Box(np.stack([p.zonotope().box().lo[0] for p in sets]),
@@ -714,10 +731,12 @@ def prove_by_clusters(problem: Problem, weights: dict, activation: str = "sigmoi
     with the finer clusters of CLUSTER_RADII, until one closes; every attempt's reason otherwise."""
     tried = []
     proof = RealProof(False, {}, 0, "no attempt")
+    reachable = _reachable(problem, weights, activation)
     for radius in CLUSTER_RADII:
         where = "one per state" if radius == math.inf else f"clusters of radius {radius}"
         for sets, attempt in (("boxes", prove_real), ("parallelotopes", prove_by_parallelotopes)):
-            proof = attempt(problem, weights, activation, count_empty=count_empty, radius=radius)
+            proof = attempt(problem, weights, activation, count_empty=count_empty, radius=radius,
+                            reachable=reachable)
             if proof.proved or (proof.rounds == 0 and (problem.automaton.start, "h(0)") in proof.boxes):
                 return proof  # proved, or h(0) itself does not decide the empty word's output
             tried.append(f"{sets}, {where}: {proof.reason}")
