@@ -31,8 +31,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
+from mpmath import iv
 
 from automata_rnn.arithmetic.boxes import Box, BoxOps, boxes_of, down, exact_bounds, up
+from automata_rnn.arithmetic.exact import Affine
+from automata_rnn.arithmetic.interval import IntervalOps
+from automata_rnn.arithmetic.interval import exact as interval_of
 from automata_rnn.arithmetic.parallelotopes import Parallelotope, absorb
 from automata_rnn.arithmetic.simulate import encode_words, params_to_numpy, simulate
 from automata_rnn.arithmetic.zonotopes import Zonotope, ZonotopeOps
@@ -569,10 +573,19 @@ def failure_search(problem: Problem, weights: dict, max_length: int = 12, activa
     return search(problem, weights, max_length, activation, long_runs, long_length, seed, count_empty).failure
 
 
+PRECISE_LENGTH = 100
+PRECISE_BITS = (256, 1024)
+"""A failure that the float64 boxes do not decide, on an input of at most PRECISE_LENGTH symbols, is run again
+on mpmath intervals at each of these precisions in turn: their widths start near 2^-bits instead of 2^-53,
+so they stay narrow over as many more steps as the network widens them."""
+
+
 def confirm(problem: Problem, weights: dict, word: tuple, activation: str = "sigmoid",
             undecided: tuple | None = None) -> Failure:
     """The failure of the real network at the end of ``word`` re-run on outward-rounded boxes: ``certain`` when
-    the read-out's enclosure lies wholly on the wrong side."""
+    the read-out's enclosure lies wholly on the wrong side.  When the boxes do not decide it and ``word`` has
+    at most PRECISE_LENGTH symbols, it is run again on mpmath intervals of PRECISE_BITS
+    (:mod:`automata_rnn.arithmetic.interval`, outward-rounded at every operation)."""
     a = problem.automaton
     net = _Network(problem, weights, activation)
     box = Box.point(np.zeros((1, problem.units * len(problem.cell.state_parts))))
@@ -580,8 +593,42 @@ def confirm(problem: Problem, weights: dict, word: tuple, activation: str = "sig
         box = net.step(box, [sym])
     value = net.readout(box)
     expected = np.array([a.outputs(word)[-1]])
+    if not _wrong(value, expected)[0] and len(word) <= PRECISE_LENGTH:
+        for bits in PRECISE_BITS:
+            low, high = _precise_readout(problem, weights, word, activation, bits)
+            if (high <= 0) if expected[0] == 1 else (low > 0):
+                value = Box(np.array([[low]]), np.array([[high]]))
+                break
     return Failure(tuple(word), (float(value.lo[0, 0]), float(value.hi[0, 0])), bool(_wrong(value, expected)[0]),
                    undecided)
+
+
+def _precise_readout(problem: Problem, weights: dict, word: tuple, activation: str, bits: int) -> tuple[float, float]:
+    """Floats below and above the read-out's value at the end of ``word``, from mpmath intervals at ``bits``."""
+    old = iv.prec
+    iv.prec = bits
+    try:
+        params = {k: _intervals(block) for k, block in problem.parameters(weights).items()}
+        ops = IntervalOps(activation)
+        state = tuple(tuple(iv.mpf(0) for _ in range(problem.units)) for _ in problem.cell.state_parts)
+        for sym in word:
+            x = tuple(interval_of(v) for v in encode_symbol(problem.automaton, sym))
+            state, _ = problem.stack.step(ops, params, x, state)
+        h = state[0][problem.top]
+        if problem.output == "state":
+            value = h[0] - interval_of(problem.rule.threshold)
+        else:
+            value = ops.add(ops.linear(h, params["W_y"]), params["b_y"])[0]
+        return float(down(float(value.a))), float(up(float(value.b)))
+    finally:
+        iv.prec = old
+
+
+def _intervals(block):
+    """A parameter block (nested tuples of exact constants) as mpmath intervals."""
+    if isinstance(block, tuple):
+        return tuple(_intervals(v) for v in block)
+    return interval_of(block.value if isinstance(block, Affine) else block)
 
 
 def find_failure(problem: Problem, weights: dict, max_length: int = 12, activation: str = "sigmoid",
