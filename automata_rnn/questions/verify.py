@@ -9,12 +9,15 @@ equations in vectorised box arithmetic) until inductive: every box's image
 under every input lies in a box of the successor state.  Such boxes contain
 every real state the network reaches with the automaton in q, for inputs of
 any length; if each box also reads out q's output, the network is proved to
-implement the automaton.
+implement the automaton.  :func:`prove_by_parallelotopes` does the same with parallelotopes along the
+principal axes of those clusters (:mod:`automata_rnn.arithmetic.parallelotopes`), followed over several steps
+of zonotope images until each lands in one; :func:`prove_by_clusters` tries both, at each cluster radius.
 
 :func:`failure_search` looks for a shortest input on which the real output is
 wrong, running boxes over the tree of all inputs up to a length (so each
 output is decided about the exact real network, or reported undecided with its
-rounding margin), then long random inputs in float64, re-run on boxes;
+rounding margin), then long random inputs in float64, re-run on boxes (and,
+up to 100 symbols, on mpmath intervals of higher precision when the boxes are too wide);
 :func:`extract` reads an automaton off the network by quantising its states,
 for comparison with the target.
 
@@ -381,6 +384,8 @@ def _named(owners: list, boxes: Box) -> dict:
 PARALLELOTOPE_DEPTH = 6
 PARALLELOTOPE_IMAGES = 4000
 PARALLELOTOPE_SETS = 400
+"""At most this many steps from a parallelotope to the one its image lands in, zonotope images in all (each
+holds 2 generators a unit) and parallelotopes per attempt."""
 
 
 def prove_by_parallelotopes(problem: Problem, weights: dict, activation: str = "sigmoid", count_empty: bool = True,
