@@ -8,6 +8,12 @@ the same cell equations by each arithmetic; the input box has width 0.01 around 
 figure is the best of ``--repeats`` runs; the mpmath step runs once per box, so its per-box time is
 multiplied out for a batch.  The widest image of each method is printed too (tighter is better; every
 one contains the exact image).
+
+A second table starts from a thin cloud of states instead (200 points along 3 random directions, extent
+0.01 along them and 1e-5 across, as the states of one automaton state are): its bounding box's image by boxes
+and by zonotopes, against the zonotope image of its parallelotope along its principal axes (what
+``verify``'s parallelotopes use), and the containment test of that image in the cloud's parallelotope
+(:meth:`Parallelotope.holds`).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from mpmath import iv
 
 from automata_rnn.arithmetic.boxes import Box, BoxOps, boxes_of
 from automata_rnn.arithmetic.interval import IntervalOps, exact
+from automata_rnn.arithmetic.parallelotopes import Parallelotope
 from automata_rnn.arithmetic.zonotopes import Zonotope, ZonotopeOps
 from automata_rnn.model.cells import get_cell
 from automata_rnn.model.network import stack
@@ -86,6 +93,31 @@ def main(argv=None) -> None:
         print(f"| {batch} | {t_mp * batch:.3g} s | {t_box:.3g} s | {t_zono:.3g} s | "
               f"{w_mp:.3g} / {float(np.max(boxed.hi[0] - boxed.lo[0])):.3g} / "
               f"{float(np.max(zono.hi[0] - zono.lo[0])):.3g} |")
+    cloud(net, bp, units, rng, args.repeats)
+
+
+def widest(box: Box) -> float:
+    return float(np.max(box.hi - box.lo))
+
+
+def cloud(net, bp, units: int, rng, repeats: int) -> None:
+    """The thin cloud's images: bounding box (boxes, zonotopes) against its parallelotope."""
+    directions = np.linalg.qr(rng.normal(size=(units, 3)))[0].T
+    points = (rng.uniform(-0.5, 0.5, units) + rng.uniform(-0.005, 0.005, (200, 3)) @ directions
+              + rng.uniform(-5e-6, 5e-6, (200, units)))
+    bound = Box(points.min(axis=0, keepdims=True), points.max(axis=0, keepdims=True))
+    shape = Parallelotope.of_points(points, 1.0, 0.0)
+    x = Box.point(np.ones((1, 1)))
+    t_box, boxed = best(lambda: net.step(BoxOps(), bp, x, (bound,))[0][0], repeats)
+    t_zono, zono = best(lambda: net.step(ZonotopeOps(), bp, x, (Zonotope.of_box(bound),))[0][0].box(), repeats)
+    t_par, image = best(lambda: net.step(ZonotopeOps(), bp, x, (shape.zonotope(),))[0][0], repeats)
+    t_holds, _ = best(lambda: shape.holds(image), repeats)
+    print()
+    print("| thin cloud (200 states) | box arithmetic | zonotopes of its box | its parallelotope | containment test |")
+    print("|---|---|---|---|---|")
+    print(f"| time | {t_box:.3g} s | {t_zono:.3g} s | {t_par:.3g} s | {t_holds:.3g} s |")
+    print(f"| widest (set / image) | {widest(bound):.3g} / {widest(boxed):.3g} | {widest(bound):.3g} / "
+          f"{widest(zono):.3g} | {widest(shape.zonotope().box()):.3g} / {widest(image.box()):.3g} | |")
 
 
 if __name__ == "__main__":

@@ -140,7 +140,7 @@ def row(number: int, seed: int, out: Path, timeout: int, memory: str, reuse: boo
     elif "real" not in found:
         answer = f"unknown: {found['reason']}"
     elif found["verdict"] == "sat":
-        answer = f"**proved** ({found['real']['boxes']} boxes)"
+        answer = f"**proved** ({found['real']['boxes']} {found['real']['sets']})"
     else:
         real = found["real"]
         word = real["failing_input"]
@@ -155,6 +155,8 @@ def row(number: int, seed: int, out: Path, timeout: int, memory: str, reuse: boo
             answer = f"unknown: {real['reason']}"
             if word is not None:
                 answer += f"; float64 fails on `{word}` within the rounding margin"
+        if real["proved_length"] is not None and real["proved_length"] > 0:
+            answer += f"; proved up to length {real['proved_length']}"
         extracted = found["extracted"]
         answer += f"; extracted {len(extracted['automaton']['states'])} states" + (
             ", same outputs as the grammar" if extracted["equivalent"] else "")

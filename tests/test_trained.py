@@ -163,3 +163,20 @@ def test_the_empty_word_is_left_out_only_when_asked():
     assert all(r.word != () for r in ignored.thresholded.values())
     for found in (counted, ignored):
         validate("verify", verify_json(found))
+
+
+def test_a_failure_run_again_on_precise_intervals_lies_inside_the_boxes_and_holds_the_float64_value():
+    """The stacked latch at gain 1 fails on 001: mpmath intervals at 256 bits put the logit inside the float64
+    boxes' enclosure, far narrower, around the float64 run's value."""
+    from automata_rnn.questions.verify import _precise_readout, confirm
+
+    p, bad = latch_stack(1)
+    word = ("0", "0", "1")
+    boxed = confirm(p, bad, word)
+    low, high = _precise_readout(p, bad, word, "sigmoid", 256)
+    assert boxed.enclosure[0] <= low <= high <= boxed.enclosure[1]
+    assert high - low < 1e-15 < boxed.enclosure[1] - boxed.enclosure[0]
+    params = params_to_numpy({k: v for k, v in p.parameters(bad).items() if k not in ("W_y", "b_y")})
+    sim = simulate(p.cell, params, encode_words(p.automaton, [word]), layers=p.layers)
+    logit = float(sim.hidden[0, -1, 3]) - 0.5
+    assert abs(logit - (low + high) / 2) < 1e-12

@@ -58,6 +58,11 @@ class Zonotope:
         g[:, np.arange(n), np.arange(n)] = r
         return Zonotope(c, g, np.zeros_like(c))
 
+    def rows(self, index) -> "Zonotope":
+        """The rows ``index`` of the batch (an index of the first axis)."""
+        return Zonotope(self.centre[index], None if self.generators is None else self.generators[index],
+                        self.error[index])
+
     def radius(self) -> np.ndarray:
         """An upper bound of |value - centre|, entrywise."""
         if self.generators is None:

@@ -466,8 +466,11 @@ def _real_network_conclusion(v: Verification) -> str:
     """The line that answers verify's question: proved, fails on an input, or UNKNOWN with the reason."""
     proof, failure = v.proof, v.failure
     if proof.proved:
-        return (f"REAL NETWORK PROVED: on every input of every length it gives the automaton's output "
-                f"({len(proof.boxes)} inductive boxes, outward-rounded intervals, {proof.rounds} rounds)")
+        how = (f"{len(proof.boxes)} inductive boxes, outward-rounded intervals, {proof.rounds} rounds"
+               if proof.sets == "boxes" else
+               f"{len(proof.boxes) - 1} parallelotopes along the reachable states' principal axes and their "
+               f"outward-rounded zonotope images over {proof.rounds} steps")
+        return f"REAL NETWORK PROVED: on every input of every length it gives the automaton's output ({how})"
     if failure is None:
         return (f"UNKNOWN: the real network is not proved ({proof.reason}); no failing input found by the "
                 "search")
@@ -493,6 +496,9 @@ def verify_text(v: Verification) -> str:
     if not v.count_empty:
         lines.append("  the output at time 0 (the empty word) is not part of the question")
     lines.append(_real_network_conclusion(v))
+    if not v.proof.proved and v.proved_length is not None and v.proved_length > 0:
+        lines.append(f"  proved for the inputs of length up to {v.proved_length}: each output decided right by "
+                     "outward-rounded boxes")
     head = f"extracted automaton ({len(extracted.states)} states after minimisation)"
     if unfaithful is not None:
         head += (f", an approximation only: the real network's outputs differ from it on {word_text(unfaithful)}"
@@ -513,6 +519,7 @@ def verify_json(v: Verification) -> dict:
                                   "reason": r.reason or None} for sem, r in thresholded.items()},
             "count_empty": v.count_empty,
             "real": {"proved": proof.proved, "reason": proof.reason or None, "boxes": len(proof.boxes),
+                     "sets": proof.sets, "proved_length": v.proved_length,
                      "failing_input": None if failure is None else "".join(failure.word),
                      "failure_certain": None if failure is None else failure.certain,
                      "failure_enclosure": None if failure is None else [repr(x) for x in failure.enclosure],
