@@ -26,15 +26,24 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# the decomposition's tests of its certificate (not those that compare whole searches, which take minutes per
+# mutant and exercise the same lemma and clause checks)
+LABELLING_TESTS = [f"tests/test_decompose.py::{name}" for name in (
+    "test_the_xor_lemma_is_accepted_and_its_mutants_rejected", "test_every_learnt_lemma_is_a_farkas_certificate",
+    "test_the_clauses_hold_for_every_network_and_the_sorted_order_of_its_units",
+    "test_a_labelling_certificate_is_accepted_valid_and_its_mutants_rejected",
+    "test_the_clause_checker_on_a_hand_refutation", "test_both_sat_cores_refute_with_a_proof_the_checker_accepts",
+    "test_a_refutation_does_not_carry_over_to_a_size_with_a_network")]
+
 # module -> (file to mutate, the tests that exercise it)
 MODULES: dict[str, tuple[str, list[str]]] = {
     "checker": ("automata_rnn/exact/checker.py",
                 ["tests/test_checker.py", "tests/test_checker_reasons.py", "tests/test_soundness.py",
                  "tests/test_counting.py", "tests/test_checker_mutants.py", "tests/test_decompose.py"]),
     "labelling": ("automata_rnn/exact/labelling.py",
-                  ["tests/test_decompose.py", "tests/test_checker.py", "tests/test_checker_mutants.py"]),
+                  ["tests/test_labelling_mutants.py", "tests/test_checker_mutants.py", *LABELLING_TESTS]),
     "clauses": ("automata_rnn/exact/clauses.py",
-                ["tests/test_decompose.py", "tests/test_checker.py", "tests/test_checker_mutants.py"]),
+                ["tests/test_labelling_mutants.py", "tests/test_checker_mutants.py", *LABELLING_TESTS]),
     "exact": ("automata_rnn/arithmetic/exact.py",
               ["tests/test_exact.py", "tests/test_exact_mutants.py"]),
     "cells": ("automata_rnn/model/cells.py",
@@ -60,7 +69,7 @@ def _scratch_copy(module: str, where: Path) -> Path:
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, target / name)
     path, tests = MODULES[module]
-    tests = [t for t in tests if (target / t).exists()]
+    tests = [t for t in tests if (target / t.split("::")[0]).exists()]
     section = "\n".join([
         "[tool.mutmut]",
         'source_paths = ["automata_rnn"]',

@@ -174,9 +174,6 @@ def check_lemma(lab: Labelling, points: list[tuple[int, str | None, int, Fractio
     kinds = {a is None for _, a, _, _ in points}
     if len(kinds) != 1:
         raise Invalid("a lemma speaks either of the units or of the read-out")
-    width = len(lab.point_vector(0, points[0][1]))
-    total = [Fraction(0)] * width
-    on = Fraction(0)
     for c, a, bit, m in points:
         if not (isinstance(c, int) and 0 <= c < lab.codes):
             raise Invalid(f"no code {c!r} at {lab.units} units")
@@ -186,6 +183,9 @@ def check_lemma(lab: Labelling, points: list[tuple[int, str | None, int, Fractio
             raise Invalid(f"bit {bit!r} is not 0 or 1")
         if m < 0:
             raise Invalid(f"negative multiplier {m}")
+    total = [Fraction(0)] * len(lab.point_vector(0, points[0][1]))
+    on = Fraction(0)
+    for c, a, bit, m in points:
         sign = 1 if bit else -1
         on += m if bit else 0
         for i, v in enumerate(lab.point_vector(c, a)):

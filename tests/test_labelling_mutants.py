@@ -1,0 +1,101 @@
+"""The labelling certificate's own checks against the mutants that outlived the decomposition's tests: every
+rejection of a lemma or of the symmetry words read word for word, lemmas whose multipliers are not all 1
+(zeros, halves), the variables' numbering, and the symmetry clauses of one unit written out by hand from
+the definition in :mod:`automata_rnn.exact.labelling`."""
+
+from fractions import Fraction as F
+
+import pytest
+
+from automata_rnn.exact.labelling import Invalid, Labelling, check_lemma
+from automata_rnn.model.automata import toggle
+from automata_rnn.model.problem import encode_symbol
+
+
+def labelling(units=1):
+    a = toggle()
+    return Labelling(a, units, {s: encode_symbol(a, s) for s in a.alphabet})
+
+
+# XOR of (input, unit 0's bit): no threshold unit computes it
+XOR = [(0, "0", 1, F(1)), (1, "1", 1, F(1)), (0, "1", 0, F(1)), (1, "0", 0, F(1))]
+
+
+def invalid(lab, points):
+    with pytest.raises(Invalid) as err:
+        check_lemma(lab, points)
+    return str(err.value)
+
+
+def test_lemmas_with_multipliers_other_than_one_are_read_exactly():
+    check_lemma(labelling(), XOR)
+    check_lemma(labelling(), [(c, a, b, F(1, 2)) for c, a, b, _ in XOR])      # bit 1 carries 1 in all
+    check_lemma(labelling(2), XOR + [(2, "0", 1, F(0))])                      # a point with multiplier 0
+    check_lemma(labelling(2), XOR + [(3, "1", 0, F(0))])
+
+
+@pytest.mark.parametrize("points, why", [
+    ([], "a lemma has points"),
+    ([(0, "0", 1, F(1)), (0, None, 0, F(1))], "a lemma speaks either of the units or of the read-out"),
+    ([(0, "0", 1, F(0)), (1, "0", 0, F(0))], "the points with bit 1 carry no multiplier"),
+    ([(0, "0", 1, F(0)), (1, "0", 0, F(1))], "the points with bit 1 carry no multiplier"),
+    ([(2, "0", 1, F(1))] + XOR[1:], "no code 2 at 1 units"),
+    ([(-1, "0", 1, F(1))] + XOR[1:], "no code -1 at 1 units"),
+    ([(0, "2", 1, F(1))] + XOR[1:], "symbol '2' is not in the alphabet"),
+    ([(0, "0", 2, F(1))] + XOR[1:], "bit 2 is not 0 or 1"),
+    ([(0, "0", 1, F(-1))] + XOR[1:], "negative multiplier -1"),
+    ([(0, "0", 1, F(1)), (0, "1", 0, F(1))], "the multiplied points do not balance: ['-1', '0', '0']"),
+    ([(0, "0", 1, F(2))] + XOR[1:], "the multiplied points do not balance: ['0', '0', '1']"),
+])
+def test_every_flaw_of_a_lemma_is_named(points, why):
+    assert invalid(labelling(), points) == why
+
+
+def test_the_read_outs_lemma_over_codes():
+    """(bits of c, 1): code 0 and code 1 with bit 1 against... the read-out of one unit is any threshold of
+    h, so two codes cannot balance; a zero-sum of bit-1 and bit-0 points that does is refused by name."""
+    assert invalid(labelling(), [(0, None, 1, F(1)), (1, None, 0, F(1))]) == \
+        "the multiplied points do not balance: ['-1', '0']"
+
+
+@pytest.mark.parametrize("words, why", [
+    ([], "the symmetry words begin with the empty word"),
+    ([["1"]], "the symmetry words begin with the empty word"),
+    ([[], ["1"], ["1"]], "symmetry word '1' appears twice"),
+    ([[], ["0", "1"]], "symmetry word '01': its prefix is not listed before it"),
+    ([[], ["2"]], "symmetry word '2': its prefix is not listed before it"),
+])
+def test_every_flaw_of_the_symmetry_words_is_named(words, why):
+    with pytest.raises(Invalid) as err:
+        labelling(2).symmetry(words)
+    assert str(err.value) == why
+
+
+@pytest.mark.parametrize("units", [1, 2, 3])
+def test_every_variable_has_its_own_number(units):
+    lab = labelling(units)
+    before = lab.count
+    words = [(), ("1",), ("1", "0")]
+    lab.symmetry(words)
+    a, codes = lab.automaton, range(lab.codes)
+    numbers = ([lab.X(c, q) for c in codes for q in a.states]
+               + [lab.T(c, s, j) for c in codes for s in a.alphabet for j in range(units)]
+               + [lab.O(c) for c in codes]
+               + [lab.H(k, j) for k in range(len(words)) for j in range(units)]
+               + [lab.E(j, k) for j in range(units - 1) for k in range(len(words))])
+    assert sorted(numbers) == list(range(1, lab.count + 1))
+    assert lab.count - before == len(words) * units + (units - 1) * len(words)
+
+
+def test_the_symmetry_clauses_of_one_unit_written_out():
+    """One unit, words (), (1): H(0) is 0; H(1) is T(code after (), '1') for each code of H(0); after each
+    word's code comes the state it leads to; one unit has nothing to sort."""
+    lab = labelling(1)
+    clauses = lab.symmetry([[], ["1"]])
+    H, T, X = lab.H, lab.T, lab.X
+    expected = [(-H(0, 0),),
+                (H(0, 0), -T(0, "1", 0), H(1, 0)), (H(0, 0), T(0, "1", 0), -H(1, 0)),
+                (-H(0, 0), -T(1, "1", 0), H(1, 0)), (-H(0, 0), T(1, "1", 0), -H(1, 0)),
+                (H(0, 0), X(0, "even")), (-H(0, 0), X(1, "even")),
+                (H(1, 0), X(0, "odd")), (-H(1, 0), X(1, "odd"))]
+    assert clauses == expected
