@@ -99,3 +99,21 @@ def test_the_symmetry_clauses_of_one_unit_written_out():
                 (H(0, 0), X(0, "even")), (-H(0, 0), X(1, "even")),
                 (H(1, 0), X(0, "odd")), (-H(1, 0), X(1, "odd"))]
     assert clauses == expected
+
+
+def test_a_repeated_word_of_several_symbols_is_named():
+    with pytest.raises(Invalid) as err:
+        labelling(2).symmetry([[], ["1"], ["1", "0"], ["1", "0"]])
+    assert str(err.value) == "symmetry word '10' appears twice"
+
+
+def test_the_sorting_clauses_of_two_units_written_out():
+    """Two units, words (), (1), (1, 0): column 0 >= column 1 lexicographically over the words after the
+    empty one (whose bits are 0): H(1,0) >= H(1,1); E(0, 2) when they are equal; then, if so,
+    H(2,0) >= H(2,1)."""
+    lab = labelling(2)
+    clauses = lab.symmetry([[], ["1"], ["1", "0"]])
+    H, E = lab.H, lab.E
+    assert clauses[-4:] == [(H(1, 0), -H(1, 1)), (-H(1, 0), -H(1, 1), E(0, 2)), (H(1, 0), H(1, 1), E(0, 2)),
+                            (-E(0, 2), H(2, 0), -H(2, 1))]
+    assert not any(E(0, 0) in map(abs, c) or E(0, 1) in map(abs, c) for c in clauses)
