@@ -117,3 +117,13 @@ def test_the_sorting_clauses_of_two_units_written_out():
     assert clauses[-4:] == [(H(1, 0), -H(1, 1)), (-H(1, 0), -H(1, 1), E(0, 2)), (H(1, 0), H(1, 1), E(0, 2)),
                             (-E(0, 2), H(2, 0), -H(2, 1))]
     assert not any(E(0, 0) in map(abs, c) or E(0, 1) in map(abs, c) for c in clauses)
+
+
+def test_an_automaton_with_an_unreachable_state_is_refused_by_name():
+    from automata_rnn.model.automata import Automaton
+
+    t = {("a", "0"): "a", ("a", "1"): "a", ("b", "0"): "a", ("b", "1"): "b"}
+    lonely = Automaton("lonely", ("0", "1"), ("a", "b"), "a", t, {"a": 0, "b": 1})
+    with pytest.raises(Invalid) as err:
+        Labelling(lonely, 1, {"0": (F(0),), "1": (F(1),)})
+    assert str(err.value) == "the automaton has unreachable states"
