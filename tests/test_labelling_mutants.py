@@ -127,3 +127,42 @@ def test_an_automaton_with_an_unreachable_state_is_refused_by_name():
     with pytest.raises(Invalid) as err:
         Labelling(lonely, 1, {"0": (F(0),), "1": (F(1),)})
     assert str(err.value) == "the automaton has unreachable states"
+
+
+# ---- the clause database under the proof (RUP and RAT), on formulas small enough to check by hand ----
+
+def database(*clauses):
+    from automata_rnn.exact.clauses import Database
+
+    db = Database()
+    for c in clauses:
+        db.add(c)
+    return db
+
+
+def test_units_propagate_from_the_first_one():
+    db = database((-1, 2), (-2, 3), (1,))
+    assert (db.truth(1), db.truth(2), db.truth(3)) == (True, True, True)
+    assert not db.refuted and database((-1, 2), (-2,), (1,)).refuted
+
+
+def test_a_clause_on_a_fresh_literal_is_rat_and_not_rup():
+    """(3, 1) over {(1, 2)}: no clause holds -3, so every resolvent on 3 holds vacuously."""
+    db = database((1, 2))
+    assert not db.implies((3, 1)) and db.has_rat((3, 1))
+
+
+def test_rat_needs_every_resolvent_to_be_rup():
+    """(1) over {(-1, 2), (1, 2, 6), (1, 2, -6)}: not RUP (-1 alone propagates nothing), but its one
+    resolvent (1, 2) is: -1 and -2 force 6 and -6."""
+    db = database((-1, 2), (1, 2, 6), (1, 2, -6))
+    assert not db.implies((1,)) and db.has_rat((1,))
+    assert not database((-1, 2), (1, 2, 6)).has_rat((1,))
+
+
+def test_a_tautological_resolvent_is_skipped_not_taken_for_the_rest():
+    """(1, 3) over {(-1, -3), (-1, 4)}: the first resolvent (1, 3, -3) is a tautology, the second (1, 3, 4)
+    is not RUP, so (1, 3) is not RAT."""
+    db = database((-1, -3), (-1, 4))
+    assert not db.implies((1, 3)) and not db.has_rat((1, 3))
+    assert not database().has_rat(())
