@@ -166,3 +166,55 @@ def test_a_tautological_resolvent_is_skipped_not_taken_for_the_rest():
     db = database((-1, -3), (-1, 4))
     assert not db.implies((1, 3)) and not db.has_rat((1, 3))
     assert not database().has_rat(())
+
+
+UNSAT = [(1, 2), (1, -2), (-1, 2), (-1, -2)]
+
+
+def refutation_fails(inputs, steps):
+    from automata_rnn.exact.clauses import check_refutation
+
+    with pytest.raises(Invalid) as err:
+        check_refutation(inputs, steps)
+    return str(err.value)
+
+
+def test_a_refutation_takes_its_inputs_in_chunks_and_skips_deletions():
+    from automata_rnn.exact.clauses import check_refutation
+
+    assert check_refutation(UNSAT, [{"inputs": 1}, {"inputs": 0}, {"inputs": 1}, {"inputs": 2}, [1], []]) == 2
+    assert check_refutation(UNSAT, [{"inputs": 4}, {"delete": [1, 2]}, [1], []]) == 2
+
+
+def test_a_rat_step_in_a_refutation():
+    """(1) is RAT, not RUP, over these five clauses; once added, 2 follows, and 7 and -7 clash."""
+    from automata_rnn.exact.clauses import check_refutation
+
+    inputs = [(-1, 2), (1, 2, 6), (1, 2, -6), (-2, 7), (-2, -7)]
+    assert check_refutation(inputs, [{"inputs": 5}, [1], []]) == 2
+
+
+STEP = "a proof step is {inputs: k}, {delete: [literals]} or a list of nonzero literals"
+
+
+@pytest.mark.parametrize("steps, why", [
+    ([{"inputs": -1}], "the proof takes input clauses past the 4 there are"),
+    ([{"inputs": 5}], "the proof takes input clauses past the 4 there are"),
+    ([{"inputs": "4"}], "the proof takes input clauses past the 4 there are"),
+    ([{"inputs": 4}, {"unknown": 1}, [1], []], STEP),
+    ([{"inputs": 4}, ""], STEP),
+    ([{"inputs": 4}, [1, 0], []], STEP),
+    ([{"inputs": 4}, [1]], "the proof does not derive the empty clause"),
+])
+def test_every_flaw_of_a_refutation_is_named(steps, why):
+    assert refutation_fails(UNSAT, steps) == why
+
+
+@pytest.mark.parametrize("step, shown", [
+    ([-1], "[-1]"),
+    ([-1, 3, 4, 5, 6, 7, 8, 9], "[-1, 3, 4, 5, 6, 7, 8, 9]"),
+    ([-1, 3, 4, 5, 6, 7, 8, 9, 10], "[-1, 3, 4, 5, 6, 7, 8, 9]..."),
+])
+def test_a_step_neither_rup_nor_rat_is_named(step, shown):
+    """Over (1, 2) alone, -1 with fresh literals is not RUP, and its resolvent with (1, 2) is not RUP."""
+    assert refutation_fails([(1, 2)], [{"inputs": 1}, step]) == f"proof step 0 ({shown}) is neither RUP nor RAT"
