@@ -2,6 +2,7 @@
 read-out y = [h W_y + b_y > 0]): traces row by row, gate names (no unit index for one unit), ill-defined
 gates under the saturated semantics, open gates with free weights, the margin and the limits."""
 
+import itertools
 from fractions import Fraction as F
 
 import pytest
@@ -18,8 +19,10 @@ from automata_rnn.exact.run import (
     code_class,
     explore,
     initial_code,
+    output_with,
     path_signs,
     read_output,
+    step,
     trace,
     verify_weights,
     weight_signs,
@@ -27,7 +30,7 @@ from automata_rnn.exact.run import (
 from automata_rnn.model.automata import latch, toggle
 from automata_rnn.model.cells import get_cell
 from automata_rnn.model.problem import Problem
-from automata_rnn.model.semantics import Semantics
+from automata_rnn.model.semantics import ALL, POS, Semantics
 
 LATCH = [0, 1]  # (output of off, output of on)
 
@@ -206,3 +209,39 @@ def test_a_code_entry_never_depends_on_free_weights():
         _known(Affine({"U_h": 1}, 1))
     assert str(err.value) == "a code entry depends on free weights: U_h + 1"
     assert _known(Affine(None, F(1, 2))) == F(1, 2)
+
+
+def test_an_output_not_of_one_sign_is_undecided_with_its_split():
+    """output_with's contract: with a sign oracle that leaves unit 0 minus the threshold open, the output
+    is Undecided at the gate 'output', split on that form into its positive part and the rest."""
+    p = Problem(latch(), get_cell("rnn"))
+    params = p.parameters({"U_h": F(2), "W_h": F(2), "b_h": F(-1)})
+    ops = CaseOps(p.semantics, lambda e: ALL, True)
+    with pytest.raises(Undecided) as err:
+        output_with(p, params, ops, initial_code(p), sign=lambda e: ALL)
+    u = err.value
+    assert u.gate == "output" and u.decision.kind == "split"
+    assert u.decision.expr == Affine.lift(F(0)) - F(1, 2)
+    assert u.decision.parts == (ALL & POS, ALL - POS)
+    assert output_with(p, params, ops, initial_code(p), sign=lambda e: frozenset(POS)) == 1
+
+
+@pytest.mark.parametrize("depth", [0, 1, 2, 3])
+def test_explore_to_a_depth_reaches_what_the_inputs_up_to_it_reach(depth):
+    """A counting LSTM cell state (saturated semantics) reaches a new code with every 1: explore with
+    max_depth gives exactly the (code, state) pairs of the inputs of at most that length, run one step at
+    a time."""
+    p = Problem(latch(), get_cell("lstm"), semantics=Semantics("saturated"))
+    weights = {n: F(0) for n in p.parameter_names()}
+    weights.update({"U_i": F(1), "b_i": F(-1, 2), "b_f": F(3, 2), "b_g": F(1, 2), "W_o": F(1), "b_o": F(1, 2)})
+    params = p.parameters(weights)
+    found = explore(p, weight_signs(), params, max_depth=depth)
+    assert isinstance(found, Implements)
+    expected = set()
+    for n in range(depth + 1):
+        for word in itertools.product(p.automaton.alphabet, repeat=n):
+            code, q = initial_code(p), p.automaton.start
+            for s in word:
+                code, q = step(p, params, code, s, weight_signs())[0], p.automaton.step(q, s)
+            expected.add((code, q))
+    assert set(found.pairs) == expected and len(found.pairs) == len(expected)
