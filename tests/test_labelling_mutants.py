@@ -218,3 +218,16 @@ def test_every_flaw_of_a_refutation_is_named(steps, why):
 def test_a_step_neither_rup_nor_rat_is_named(step, shown):
     """Over (1, 2) alone, -1 with fresh literals is not RUP, and its resolvent with (1, 2) is not RUP."""
     assert refutation_fails([(1, 2)], [{"inputs": 1}, step]) == f"proof step 0 ({shown}) is neither RUP nor RAT"
+
+
+def test_a_clause_false_under_the_units_refutes_and_a_true_literal_implies():
+    assert database((1,), (2,), (-1, -2)).refuted
+    assert not database((1,), (-1, -2)).refuted and database((1,), (-1, -2)).truth(2) is False
+    assert database((1,)).implies((1,)) and database((1,)).implies((1, 5))
+
+
+def test_an_empty_input_clause_refutes_at_once():
+    from automata_rnn.exact.clauses import check_refutation
+
+    assert database((), (1,)).refuted
+    assert check_refutation([(), (1,)], [{"inputs": 2}, []]) == 1
