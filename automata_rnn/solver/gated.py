@@ -47,6 +47,7 @@ from automata_rnn.model.problem import Problem
 from automata_rnn.solver.construction import ELMAN_INSIDE
 from automata_rnn.solver.context import one_question
 from automata_rnn.solver.decompose import MAX_UNITS, Cadical, Threshold, labelling, summable_lemmas, symmetry_words
+from automata_rnn.solver.decompose import _weights as elman_weights
 from automata_rnn.verdicts import InternalCheckFailed, Unsupported, Verdict
 
 Lemma = list[tuple[int, str | None, int, Fraction]]
@@ -158,23 +159,15 @@ class GatedSearch:
             while True:
                 rounds += 1
                 found = core.solve(deadline)
-                if found is None:
-                    return Gated(Verdict.UNKNOWN, reason=core.reason, rounds=rounds, lemmas=self.learnt)
                 if not found:
-                    return Gated(Verdict.UNSAT, reason="no network with the reset gate open", rounds=rounds,
-                                 lemmas=self.learnt)
+                    verdict, why = ((Verdict.UNKNOWN, core.reason) if found is None
+                                    else (Verdict.UNSAT, "no network with the reset gate open"))
+                    return Gated(verdict, reason=why, rounds=rounds, lemmas=self.learnt)
                 answer = self._gates(core.model(self.gated.count))
                 if isinstance(answer, dict):
-                    try:
-                        run = verify_weights(self.problem, answer)
-                    except TooLarge:
-                        run = None
-                    if run is None or not run.implements:
-                        raise InternalCheckFailed("weights of the gated search failed exact re-verification")
-                    return Gated(Verdict.SAT, weights=answer, rounds=rounds, lemmas=self.learnt)
-                for points in answer:
-                    self.learnt += 1
-                    core.add(self.gated.gate_clauses(points))
+                    return Gated(Verdict.SAT, verified(self.problem, answer), rounds=rounds, lemmas=self.learnt)
+                self.learnt += len(answer)
+                core.add([clause for points in answer for clause in self.gated.gate_clauses(points)])
         finally:
             core.close()
 
@@ -214,37 +207,31 @@ class GatedSearch:
 def cell_weights(problem: Problem, selects: list, candidates: list, readout: list[Fraction]
                  ) -> dict[str, Fraction]:
     """The cell's weights from each unit's selection row and candidate row (input, recurrent, bias; the row
-    w gives the bit [v.w > 0] with |v.w| >= 1 at every point) and the read-out's row: the update gate is the
-    selection (``keeps`` 0) or its complement, the negated row (``keeps`` 1); the reset gate open (bias 1,
-    other weights 0); ``b_hn`` 0."""
-    params = problem.parameters()
-    inputs, n = problem.inputs, problem.units
+    w gives the bit [v.w > 0] with |v.w| >= 1 at every point) and the read-out's row: the candidate and the
+    read-out as an Elman network's; the update gate the selection (``keeps`` 0) or its complement, the
+    negated row (``keeps`` 1); the reset gate open (bias 1, other weights 0); ``b_hn`` 0."""
+    w = elman_weights(problem, candidates, readout)
     sign = 1 if problem.cell.keeps == 0 else -1
-
-    def name(form) -> str:
-        (only,) = form.coeffs
-        return only
-
-    w: dict[str, Fraction] = {}
-    for gate, rows, factor in (("z", selects, sign), ("h", candidates, 1)):
-        for j, row in enumerate(rows):
-            for i in range(inputs):
-                w[name(params["U_" + gate][i][j])] = factor * row[i]
-            for i in range(n):
-                w[name(params["W_" + gate][i][j])] = factor * row[inputs + i]
-            w[name(params["b_" + gate][j])] = factor * row[inputs + n]
-    for j in range(n):
-        for i in range(inputs):
-            w[name(params["U_r"][i][j])] = Fraction(0)
-        for i in range(n):
-            w[name(params["W_r"][i][j])] = Fraction(0)
-        w[name(params["b_r"][j])] = Fraction(1)
-        if "b_hn" in params:
-            w[name(params["b_hn"][j])] = Fraction(0)
-    for i in range(n):
-        w[name(params["W_y"][i][0])] = readout[i]
-    w[name(params["b_y"][0])] = readout[n]
+    update = elman_weights(problem, [[sign * v for v in row] for row in selects], readout)
+    for name in problem.parameter_names():
+        block = name.split("[")[0]
+        if block in ("U_z", "W_z", "b_z"):
+            w[name] = update[name.replace("_z", "_h", 1)]
+        elif name not in w:  # the reset gate and b_hn
+            w[name] = Fraction(int(block == "b_r"))
     return w
+
+
+def verified(problem: Problem, weights: dict[str, Fraction]) -> dict[str, Fraction]:
+    """The weights, once the exhaustive exact run has found that they implement the automaton;
+    InternalCheckFailed otherwise (a run too large to finish included)."""
+    try:
+        implements = verify_weights(problem, weights).implements
+    except TooLarge:
+        implements = False
+    if not implements:
+        raise InternalCheckFailed("weights of the gated search failed exact re-verification")
+    return weights
 
 
 @one_question
