@@ -13,7 +13,7 @@ from strategies import automata
 from automata_rnn.exact.labelling import check_lemma
 from automata_rnn.interop.automata_files import load_automaton
 from automata_rnn.model import families
-from automata_rnn.model.automata import Automaton
+from automata_rnn.model.automata import Automaton, random_minimal
 from automata_rnn.model.cells import get_cell
 from automata_rnn.model.problem import Problem, encode_symbol
 from automata_rnn.questions import sizes
@@ -52,9 +52,10 @@ def matrix(w: dict, block: str, rows: int, cols: int) -> list[list[Fraction]]:
     return [[w[f"{block}[{i},{j}]"] for j in range(cols)] for i in range(rows)]
 
 
-def run_by_hand(p: Problem, w: dict, max_length: int) -> None:
+def run_by_hand(p: Problem, w: dict, max_length: int) -> dict[str, set]:
     """Every word up to ``max_length``: the GRU's read-out, computed here from its equations with every sigma
-    and tanh a threshold [v > 0], equals the automaton's output (the empty word included)."""
+    and tanh a threshold [v > 0], equals the automaton's output (the empty word included); returns the codes
+    each state is reached with."""
     aut, n, m = p.automaton, p.units, p.inputs
     U = {g: matrix(w, "U_" + g, m, n) for g in "zrh"}
     W = {g: matrix(w, "W_" + g, n, n) for g in "zrh"}
@@ -77,11 +78,14 @@ def run_by_hand(p: Problem, w: dict, max_length: int) -> None:
         take = z if p.cell.name == "gru-chung" else [1 - v for v in z]
         return tuple(c if t else v for c, t, v in zip(cand, take, h))
 
-    frontier = [((0,) * n, aut.start)]
+    frontier = {((0,) * n, aut.start)}
+    codes: dict[str, set] = {}
     for length in range(max_length + 1):
         for h, q in frontier:
             assert int(sum(h[i] * Wy[i][0] for i in range(n)) + by > 0) == aut.output[q], (aut.name, length)
-        frontier = [(step(h, encode_symbol(aut, s)), aut.step(q, s)) for h, q in frontier for s in aut.alphabet]
+            codes.setdefault(q, set()).add(h)
+        frontier = {(step(h, encode_symbol(aut, s)), aut.step(q, s)) for h, q in frontier for s in aut.alphabet}
+    return codes
 
 
 def gated_minimum(aut: Automaton, cell: str, up_to: int) -> tuple[int | None, dict | None]:
@@ -183,6 +187,18 @@ def test_a_gate_is_fitted_by_weights_or_refuted_by_a_checked_lemma():
     for clause in s.gated.gate_clauses(lemmas[0]):  # false when every Z_j (or C_j) takes the XOR bits
         assert all(bits[c, a] == (lit < 0) for lit in clause for c, a in points
                    if abs(lit) in (s.gated.Z(c, a, 0), s.gated.Z(c, a, 1), s.gated.C(c, a, 0), s.gated.C(c, a, 1)))
+
+
+def test_with_one_code_per_state_every_state_is_reached_with_one_code():
+    """The restricted first search (12 states, 4 units: 16 codes) gives a network whose run reaches every
+    state with exactly one code; the codes are distinct, as the automaton is minimal."""
+    aut = random_minimal(12, 0)
+    p = gru(aut, "gru", 4)
+    found = GatedSearch(p, one_code=True).run(None)
+    assert found.verdict == Verdict.SAT
+    codes = run_by_hand(p, found.weights, 8)
+    assert set(codes) == set(aut.states) and all(len(c) == 1 for c in codes.values())
+    assert len({c for cs in codes.values() for c in cs}) == len(aut.states)
 
 
 def test_what_it_speaks_of():

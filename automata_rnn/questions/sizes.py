@@ -263,7 +263,7 @@ def _search_size(p: Problem, timeout: float | None, search: str) -> tuple[SizeRe
     has no direct encoding, goes to the case-split prover
     (:func:`~automata_rnn.questions.cases.solve_by_cases`), whose "no" is its certificate.  A GRU is first
     sought, under ``decompose``, through its own gates with the reset gate open
-    (:mod:`automata_rnn.solver.gated`, half of the time; every Elman network of as many units is among
+    (:mod:`automata_rnn.solver.gated`, three quarters of the time; every Elman network of as many units is among
     them), under ``decompose-z3`` through an Elman network of as many units (:func:`_through_elman`, a
     quarter of the time); neither says "no": that is left to the direct encoding, which gets the rest."""
     t = time.monotonic()
@@ -290,7 +290,7 @@ def _search_size(p: Problem, timeout: float | None, search: str) -> tuple[SizeRe
         return SizeResult(p.units, d.verdict, time.monotonic() - t, d.weights, exclusion, d.reason), False
     if search.startswith("decompose") and p.cell.name in ELMAN_INSIDE:
         if search == "decompose" and gated_applies(p):  # its "no" excludes nothing: the direct encoding follows
-            weights = gated_search(p, None if timeout is None else timeout / 2).weights
+            weights = gated_search(p, None if timeout is None else timeout * 3 / 4).weights
         else:
             weights = _through_elman(p, None if timeout is None else timeout / 4, search)
         if weights is not None:
