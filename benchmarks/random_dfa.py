@@ -4,7 +4,9 @@ For 8, 16 and 32 states (three seeds each, alphabet {0,1}, Elman cell, threshold
 the time to reach the minimal n (first size with verified weights, the size below excluded),
 or how far the search got within the time limit, for each search of `minimize` given (by default the
 decomposition with z3's SAT core, as before, and with CaDiCaL), one after the other on the same automaton.
+``--cell`` asks the same of another cell (a GRU: ``gru``, ``gru-chung``, ``gru-after``); Elman is the default.
 Usage: python benchmarks/random_dfa.py [--limit SECONDS] [--sizes 8 10 16] [--search decompose-z3 decompose direct]
+                                       [--cell rnn|gru|gru-chung|gru-after]
 """
 
 import argparse
@@ -12,7 +14,7 @@ import statistics
 import time
 
 from automata_rnn.model.automata import random_minimal as random_dfa
-from automata_rnn.model.cells import get_cell
+from automata_rnn.model.cells import CELLS, get_cell
 from automata_rnn.model.problem import Problem
 from automata_rnn.questions.sizes import SEARCHES, minimize
 
@@ -23,7 +25,9 @@ def main():
     ap.add_argument("--sizes", type=int, nargs="+", default=[8, 16, 32])
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--search", nargs="+", default=["decompose-z3", "decompose"], choices=SEARCHES)
+    ap.add_argument("--cell", default="rnn", choices=[c for c in CELLS if c != "lstm"])
     args = ap.parse_args()
+    print(f"cell {args.cell}, threshold read-out, indicator semantics, --limit {args.limit:g} s per automaton")
     print(f"{'states':>6} {'seed':>4} {'search':>12} {'minimal n':>9} {'excluded by':>22} {'seconds':>8} {'Minsky':>6}"
           "   sizes (verdict, seconds)")
     for n in args.sizes:
@@ -32,7 +36,7 @@ def main():
             a = random_dfa(n, seed)
             for search in args.search:
                 t = time.perf_counter()
-                m = minimize(Problem(a, get_cell("rnn"), 1, output="readout"), max_hidden=10, timeout=args.limit,
+                m = minimize(Problem(a, get_cell(args.cell), 1, output="readout"), max_hidden=10, timeout=args.limit,
                              search=search)
                 dt = time.perf_counter() - t
                 trace = " ".join(f"{s.units}:{s.verdict}/{s.seconds:.1f}" for s in m.sizes)

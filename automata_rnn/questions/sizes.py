@@ -32,6 +32,8 @@ from automata_rnn.solver.cvc5 import cvc5_verdict
 from automata_rnn.solver.decompose import applies as decomposes
 from automata_rnn.solver.decompose import decide
 from automata_rnn.solver.encode import Encoding, StateCodeEncoding, code_count
+from automata_rnn.solver.gated import applies as gated_applies
+from automata_rnn.solver.gated import search as gated_search
 from automata_rnn.solver.prove import Budget, Timeout, TreeLimit, certificate, prove
 from automata_rnn.verdicts import BadInput, InternalCheckFailed, Verdict
 
@@ -259,7 +261,11 @@ def _search_size(p: Problem, timeout: float | None, search: str) -> tuple[SizeRe
     decomposition's certificate was accepted), and whether z3 found the direct encoding unsatisfiable.
     The counting certificate first, for every search; then a cell whose state can count (the LSTM), which
     has no direct encoding, goes to the case-split prover
-    (:func:`~automata_rnn.questions.cases.solve_by_cases`), whose "no" is its certificate."""
+    (:func:`~automata_rnn.questions.cases.solve_by_cases`), whose "no" is its certificate.  A GRU is first
+    sought, under ``decompose``, through its own gates with the reset gate open
+    (:mod:`automata_rnn.solver.gated`, three quarters of the time; every Elman network of as many units is among
+    them), under ``decompose-z3`` through an Elman network of as many units (:func:`_through_elman`, a
+    quarter of the time); neither says "no": that is left to the direct encoding, which gets the rest."""
     t = time.monotonic()
     counted = counting_exclusion(p)
     if counted is not None:
@@ -283,7 +289,10 @@ def _search_size(p: Problem, timeout: float | None, search: str) -> tuple[SizeRe
             exclusion = Exclusion(p.units, "certificate", d.certificate, d.checked)
         return SizeResult(p.units, d.verdict, time.monotonic() - t, d.weights, exclusion, d.reason), False
     if search.startswith("decompose") and p.cell.name in ELMAN_INSIDE:
-        weights = _through_elman(p, None if timeout is None else timeout / 4, search)
+        if search == "decompose" and gated_applies(p):  # its "no" excludes nothing: the direct encoding follows
+            weights = gated_search(p, None if timeout is None else timeout * 3 / 4).weights
+        else:
+            weights = _through_elman(p, None if timeout is None else timeout / 4, search)
         if weights is not None:
             return SizeResult(p.units, Verdict.SAT, time.monotonic() - t, weights), False
         timeout = None if timeout is None else max(0.5, timeout - (time.monotonic() - t))
@@ -314,7 +323,9 @@ def minimize(problem: Problem, max_hidden: int = 4, timeout: float | None = None
     """Try 1, 2, ... units up to ``max_hidden``; the first size with verified weights, with n - 1 excluded.
     ``search``: 'decompose' (for an Elman cell with a threshold read-out under the indicator semantics, up
     to :data:`decompose.MAX_UNITS` units, :mod:`automata_rnn.solver.decompose` with CaDiCaL as its SAT core;
-    other problems and larger sizes use the direct encoding), 'decompose-z3' (the same with z3's SAT core)
+    for a GRU, :mod:`automata_rnn.solver.gated` looks for weights first, then the direct encoding; other
+    problems and larger sizes use the direct encoding), 'decompose-z3' (the same with z3's SAT core, a GRU
+    looked for through an Elman network)
     or 'direct' (the direct encoding at every size); a size with more states than codes is excluded by the
     counting certificate first, whatever the search.
     Either way the size below the answer is excluded by a certificate (the decomposition's own, or
