@@ -83,29 +83,49 @@ RANDOM7 = {"name": "random7-5", "alphabet": ["0", "1"], "states": ["q0", "q1", "
            "accepting": ["q1"]}
 
 
-@pytest.mark.parametrize("sat", ["cadical", "z3"])
-def test_both_sat_cores_refute_with_a_proof_the_checker_accepts(sat):
-    """Either core's DRAT proof, in our numbering, is replayed by the checker; CaDiCaL's proof holds every
-    clause CaDiCaL learnt, within the size the checker is given."""
+def test_z3s_core_refutes_with_a_drat_proof_the_checker_accepts():
+    """z3's DRAT proof, in our numbering, is replayed by the checker: every input clause, then its lemmas."""
     p = elman(Automaton.from_json(RANDOM7), 3)
-    d = decide(p, sat=sat)
+    d = decide(p, sat="z3")
     assert d.verdict == Verdict.UNSAT and d.certificate is not None, d.checked
     ok, why = check(d.certificate)
     assert ok and "proof clauses" in why
     proof = d.certificate["tree"]["labelling"]["proof"]
-    assert proof[0] == {"inputs": len(labelling(p).base()) + len(labelling(p).symmetry(symmetry_words(labelling(p))))
-                                  + sum(len(lemma_clauses(labelling(p), pts)) for pts in d.lemmas)}
-    assert proof[-1] == [] and 1 < len(proof) <= MAX_PROOF_STEPS + 2
+    assert proof[0] == {"inputs": input_count(p, d)}
+    assert proof[-1] == [] and 1 < len(proof)
+
+
+def test_cadicals_refutation_is_trimmed_with_hints_the_checker_accepts():
+    """CaDiCaL's certificate holds hinted steps whose hints name only the clauses before them (inputs first),
+    ending with the empty clause, fewer than the conflicts CaDiCaL needed to refute the clauses again."""
+    p = elman(Automaton.from_json(RANDOM7), 3)
+    d = decide(p)
+    assert d.verdict == Verdict.UNSAT and d.certificate is not None, d.checked
+    ok, why = check(d.certificate)
+    assert ok and "proof clauses" in why
+    leaf = d.certificate["tree"]["labelling"]
+    assert "proof" not in leaf
+    steps, inputs = leaf["hinted"], input_count(p, d)
+    assert steps[-1][0] == [] and all(clause for clause, _ in steps[:-1])
+    assert all(1 <= h <= inputs + k for k, (_, hints) in enumerate(steps) for h in hints)
+    assert 1 < len(steps) <= MAX_PROOF_STEPS
+
+
+def input_count(p, d) -> int:
+    lab = labelling(p)
+    return (len(lab.base()) + len(lab.symmetry(symmetry_words(lab)))
+            + sum(len(lemma_clauses(lab, pts)) for pts in d.lemmas))
 
 
 def test_a_refutation_does_not_carry_over_to_a_size_with_a_network():
     """Tomita 4's refutation at 2 units, read as one of 3 units (where a network exists) or taking one input
     clause more than there are, is rejected."""
-    cert = refutation()
-    bigger = json.loads(json.dumps(cert))
-    bigger["problem"]["units"] = 3
     assert decide(elman(load_automaton("tomita4"), 3)).verdict == Verdict.SAT
-    assert not check(bigger)[0]
+    for sat in ("cadical", "z3"):
+        bigger = json.loads(json.dumps(refutation(sat=sat)))
+        bigger["problem"]["units"] = 3
+        assert not check(bigger)[0]
+    cert = refutation(sat="z3")
     past_the_end = mutant(cert, lambda node: node["proof"][0].update(inputs=node["proof"][0]["inputs"] + 1))
     assert not check(past_the_end)[0]
 
@@ -244,8 +264,8 @@ def test_the_clauses_hold_for_every_network_and_the_sorted_order_of_its_units(na
     assert 1 <= sorted_ok < 6
 
 
-def refutation(name: str = "tomita4", units: int = 2) -> dict:
-    d = decide(elman(load_automaton(name), units))
+def refutation(name: str = "tomita4", units: int = 2, sat: str = "cadical") -> dict:
+    d = decide(elman(load_automaton(name), units), sat=sat)
     assert d.verdict == Verdict.UNSAT and d.certificate is not None
     return d.certificate
 
@@ -256,8 +276,10 @@ def mutant(cert: dict, change) -> dict:
     return copy
 
 
-def test_a_labelling_certificate_is_accepted_valid_and_its_mutants_rejected():
-    cert = refutation()
+@pytest.mark.parametrize("sat", ["cadical", "z3"])
+def test_a_labelling_certificate_is_accepted_valid_and_its_mutants_rejected(sat):
+    cert = refutation(sat=sat)
+    key = "hinted" if sat == "cadical" else "proof"
     assert check(cert)[0]
     assert_valid("certificate", cert)
     leaf = cert["tree"]["labelling"]
@@ -276,10 +298,13 @@ def test_a_labelling_certificate_is_accepted_valid_and_its_mutants_rejected():
         node["lemmas"] = []
 
     def no_empty_clause(node):
-        node["proof"] = node["proof"][:-1]
+        node[key] = node[key][:-1]
 
     def wrong_clause(node):  # "the start code is not reached with the start state": neither RUP nor RAT
-        node["proof"].insert(1, [-1])
+        if key == "proof":
+            node[key].insert(1, [-1])
+        else:
+            node[key].insert(0, [[-1], [1]])
 
     def unsorted(node):
         node["symmetry_words"] = node["symmetry_words"][1:]
@@ -314,6 +339,6 @@ def test_the_command_line_answer_is_valid_and_audit_accepts_its_certificate(tmp_
     code, audited = printed_json(["audit", str(path)])
     assert code == 0 and audited[0]["accepted"] and "Farkas lemmas" in audited[0]["reason"]
     bad = answer["lower_bound"]["certificate"]
-    bad["tree"]["labelling"]["proof"] = bad["tree"]["labelling"]["proof"][:1] + [[]]
+    bad["tree"]["labelling"]["hinted"] = [[[], []]]
     path.write_text(json.dumps(bad))
     assert printed_json(["audit", str(path)])[0] != 0

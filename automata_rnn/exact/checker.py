@@ -47,7 +47,7 @@ automaton) and ``implements-region`` (all weights satisfying every clause of
 from __future__ import annotations
 
 from automata_rnn.arithmetic.exact import Affine, parse_rational
-from automata_rnn.exact.clauses import check_refutation
+from automata_rnn.exact.clauses import check_hinted, check_refutation
 from automata_rnn.exact.labelling import Invalid, Labelling, check_lemma, lemma_clauses
 from automata_rnn.exact.run import (
     Failure,
@@ -225,9 +225,9 @@ def _check_labelling(node, problem: Problem, facts: dict) -> str:
             or problem.fixed or problem.bound is not None):
         raise Rejected("a labelling refutation is for one layer of Elman units under the indicator semantics "
                        "with a threshold read-out, no margin, no fixed weights and no weight bound")
-    if not isinstance(node, dict) or not all(isinstance(node.get(k), list)
-                                             for k in ("symmetry_words", "lemmas", "proof")):
-        raise Rejected("a labelling leaf is {symmetry_words, lemmas, proof}")
+    if not (isinstance(node, dict) and all(isinstance(node.get(k), list) for k in ("symmetry_words", "lemmas"))
+            and len([k for k in ("proof", "hinted") if isinstance(node.get(k), list)]) == 1):
+        raise Rejected("a labelling leaf is {symmetry_words, lemmas, proof} or {symmetry_words, lemmas, hinted}")
     a = minimize(problem.automaton)
     try:
         lab = Labelling(a, problem.units, {s: encode_symbol(a, s) for s in a.alphabet})
@@ -242,7 +242,10 @@ def _check_labelling(node, problem: Problem, facts: dict) -> str:
             except Invalid as err:
                 raise Invalid(f"lemma {k}: {err}") from None
             inputs += lemma_clauses(lab, points)
-        added = check_refutation(inputs, node["proof"])
+        if "hinted" in node:
+            added = check_hinted(inputs, node["hinted"])
+        else:
+            added = check_refutation(inputs, node["proof"])
     except Invalid as err:
         raise Rejected(str(err)) from None
     return f"{len(node['lemmas'])} Farkas lemmas, {added} proof clauses"

@@ -150,3 +150,54 @@ def check_refutation(inputs: Sequence[Sequence[int]], steps: Sequence) -> int:
         else:
             raise Invalid("a proof step is {inputs: k}, {delete: [literals]} or a list of nonzero literals")
     raise Invalid("the proof does not derive the empty clause")
+
+
+def check_hinted(inputs: Sequence[Sequence[int]], steps: Sequence) -> int:
+    """Invalid unless the hinted ``steps`` refute ``inputs``; returns the steps checked.
+
+    A step is ``[clause, hints]``: clause ids (1-based; the inputs in order, then each step) of earlier
+    clauses which, the clause's literals taken false, each become unit in turn (all literals false but one,
+    which is then taken true) until the last has every literal false (LRAT's RUP steps, without
+    deletions).  A hint that names no earlier clause, a clause already true or with two open literals, a
+    hint after the conflict or no conflict at the end rejects the step.  The last step is the empty
+    clause."""
+    clauses: list[Sequence[int]] = list(inputs)
+    for n, step in enumerate(steps):
+        if not (isinstance(step, list) and len(step) == 2 and isinstance(step[0], list)
+                and isinstance(step[1], list)
+                and all(isinstance(x, int) and not isinstance(x, bool) for x in step[0] + step[1])
+                and all(step[0])):
+            raise Invalid("a hinted step is [clause, hints]: nonzero literals and clause ids")
+        clause, hints = step
+        if not _propagates_to_conflict(clauses, clause, hints):
+            raise Invalid(f"hinted step {n} ({clause[:8]}{'...' if len(clause) > 8 else ''}) does not "
+                          "follow from its hints by unit propagation")
+        if not clause:
+            if n != len(steps) - 1:
+                raise Invalid("the empty clause is the last hinted step")
+            return len(steps)
+        clauses.append(clause)
+    raise Invalid("the proof does not derive the empty clause")
+
+
+def _propagates_to_conflict(clauses: Sequence[Sequence[int]], clause: Sequence[int], hints: Sequence[int]) -> bool:
+    """Whether, ``clause`` taken false, each hint in turn is unit and the last is false (see check_hinted)."""
+    true = {-lit for lit in clause}
+    if any(-lit in true for lit in true):
+        return True  # a tautology
+    count = len(clauses)
+    for k, h in enumerate(hints):
+        if not 1 <= h <= count:
+            return False
+        unit = 0
+        for lit in clauses[h - 1]:
+            if lit in true:
+                return False
+            if -lit not in true and lit != unit:
+                if unit:
+                    return False
+                unit = lit
+        if not unit:
+            return k == len(hints) - 1
+        true.add(unit)
+    return False

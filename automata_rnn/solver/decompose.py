@@ -44,6 +44,7 @@ from automata_rnn.model.problem import Problem, encode_symbol
 from automata_rnn.solver.context import context, one_question
 from automata_rnn.solver.counting import access_words
 from automata_rnn.solver.prove import SEED, integer_multipliers
+from automata_rnn.solver.trim import paused_gc, refute
 from automata_rnn.verdicts import InternalCheckFailed, Unsupported, Verdict
 
 #: z3 takes the DRAT file from a global parameter: one proof of its SAT core is written at a time.
@@ -62,9 +63,10 @@ check that runs out is followed by one twice as long."""
 CONFLICTS = 5_000
 """CaDiCaL's conflicts between two looks at the deadline (well under a second on a 2026 server core)."""
 
-MAX_PROOF_STEPS = 100_000
-"""The most clauses a proof may add for its certificate to be checked (the checker replays about 2,000 a
-second); a longer refutation is left to the other exclusions of ``minimize``."""
+MAX_PROOF_STEPS = 500_000
+"""The most conflicts of CaDiCaL 1.9.5 refuting the clauses again with hints (each adds a clause; its
+proof is read, trimmed and checked at about 10,000 clauses a second and takes about 10 kB a clause in
+memory); a longer refutation is left to the other exclusions of ``minimize``."""
 
 MAX_UNITS = 5
 """The largest size searched by decomposition: the clauses grow as 4^n |Sigma| |Q| (at 5 units, 75,000 for 16
@@ -202,31 +204,14 @@ class Cadical:
                 value[lit] = True
         return value
 
-    def refutation(self, inputs: list[Clause], count: int, deadline: float | None) -> list | None:
+    def refutation(self, inputs: list[Clause], count: int, deadline: float | None) -> dict | None:
         """The proof that ``inputs`` (every clause given to the solver, in order) are unsatisfiable, as
-        proof steps: every input clause, then each clause the proof adds, then the empty clause; None when
-        it has more than :data:`MAX_PROOF_STEPS` steps.  Deletions are left out (the checker keeps every
-        clause), and so is the order in which the inputs reached the solver: a clause implied by unit
-        propagation over some clauses is implied over more.  Each conflict adds a clause, so a proof is
-        not read when the conflicts alone are too many (PySAT reads 250,000 clauses in about 25 s)."""
-        if self.solver.accum_stats().get("conflicts", 0) > MAX_PROOF_STEPS:
-            self.reason = f"CaDiCaL's proof has more than {MAX_PROOF_STEPS} steps"
-            return None
-        steps: list = [{"inputs": len(inputs)}]
-        for line in self.solver.get_proof():
-            parts = line.split()
-            if parts[:1] == ["d"]:
-                continue
-            clause = [int(t) for t in parts[:-1]]
-            if parts[-1:] != ["0"] or any(abs(lit) > count for lit in clause):
-                raise ValueError(f"DRAT line {line[:40]!r}")
-            steps.append(clause)
-            if len(steps) > MAX_PROOF_STEPS:
-                self.reason = f"CaDiCaL's proof has more than {MAX_PROOF_STEPS} steps"
-                return None
-        if steps[-1] != []:
-            steps.append([])
-        return steps
+        ``{"hinted": steps}``: CaDiCaL 1.9.5 refutes them once more writing an LRAT proof (CaDiCaL 1.5.3,
+        the search's core, writes DRAT, without hints), trimmed to the clauses the empty clause depends on
+        (:func:`automata_rnn.solver.trim.refute`).  None (and :attr:`reason`) when it takes more than
+        :data:`MAX_PROOF_STEPS` conflicts or passes the deadline."""
+        steps, self.reason = refute(inputs, deadline, MAX_PROOF_STEPS)
+        return None if steps is None else {"hinted": steps}
 
     def close(self) -> None:
         self.solver.delete()
@@ -393,17 +378,18 @@ class Search:
     def certificate(self, core: Cadical | Z3Sat, deadline: float | None) -> tuple[dict | None, str]:
         """The ``labelling`` certificate that the clauses so far are unsatisfiable, with the checker's
         verdict, if the core's proof is accepted by the checker; else None (and why, if the checker said)."""
-        try:
-            steps = core.refutation(self.inputs, self.lab.count, deadline)
-        except (OSError, ValueError):
-            return None, ""
-        if steps is None:
-            return None, ""
-        cert = {"format": FORMAT, "claim": "refutes", "problem": self.problem.to_json(), "hypotheses": [],
-                "tree": {"labelling": {"symmetry_words": [list(w) for w in self.words],
-                                       "lemmas": [lemma_json(p) for p in self.lemmas],
-                                       "proof": steps}}}
-        ok, why = check(cert)
+        with paused_gc():
+            try:
+                found = core.refutation(self.inputs, self.lab.count, deadline)
+            except (OSError, ValueError):
+                return None, ""
+            if found is None:
+                return None, ""
+            proof = found if isinstance(found, dict) else {"proof": found}  # Z3Sat gives DRAT steps
+            cert = {"format": FORMAT, "claim": "refutes", "problem": self.problem.to_json(), "hypotheses": [],
+                    "tree": {"labelling": {"symmetry_words": [list(w) for w in self.words],
+                                           "lemmas": [lemma_json(p) for p in self.lemmas], **proof}}}
+            ok, why = check(cert)
         return (cert, why) if ok else (None, why)
 
 
