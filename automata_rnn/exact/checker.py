@@ -30,13 +30,14 @@ Leaves:
   every later code are functions of the code); but each unit's code takes only
   the values the cell's semantics allows (:meth:`Cell.code_values`), so n units
   have at most ``values ** n`` codes, fewer than k;
-* ``{"labelling": {"symmetry_words", "lemmas", "proof"}}`` (claim ``refutes``,
+* ``{"labelling": {"symmetry_words", "lemmas", "proof" or "hinted"}}`` (claim ``refutes``,
   no hypotheses; an Elman cell with a threshold read-out under the indicator
   semantics, one layer, no margin, fixed weights or bound): the clauses that
   every such network satisfies (:mod:`automata_rnn.exact.labelling`, built here
   from the problem's minimal automaton), with the symmetry clauses of the words
   and one clause per unit (or for the read-out) of each lemma, are refuted by
-  the proof (:mod:`automata_rnn.exact.clauses`); each lemma's multipliers are
+  the DRAT proof or the hinted steps (:mod:`automata_rnn.exact.clauses`:
+  ``check_refutation``, ``check_hinted``); each lemma's multipliers are
   checked to balance its points, so that no threshold unit gives its bits.
 
 Claims: ``refutes`` (no weights satisfying ``hypotheses`` implement the

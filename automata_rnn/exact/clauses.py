@@ -1,4 +1,5 @@
-"""Checking a clause refutation: a DRAT proof over a set of input clauses, by unit propagation.
+"""Checking a clause refutation over a set of input clauses: a DRAT proof by unit propagation, or hinted
+steps (:func:`check_hinted`) by unit propagation over the clauses each step names.
 
 A proof is a list of steps: take the next ``k`` input clauses into the database, add a clause, or delete
 one.  Each added clause must be RUP (asserting the negation of its literals and propagating units over the
@@ -163,10 +164,9 @@ def check_hinted(inputs: Sequence[Sequence[int]], steps: Sequence) -> int:
     clause."""
     clauses: list[Sequence[int]] = list(inputs)
     for n, step in enumerate(steps):
-        if not (isinstance(step, list) and len(step) == 2 and isinstance(step[0], list)
-                and isinstance(step[1], list)
-                and all(isinstance(x, int) and not isinstance(x, bool) for x in step[0] + step[1])
-                and all(step[0])):
+        if not (type(step) is list and len(step) == 2 and type(step[0]) is list and type(step[1]) is list
+                and all(type(x) is int for x in step[0]) and all(type(x) is int for x in step[1])
+                and all(step[0])):  # type(...) is int: JSON's integers, not booleans
             raise Invalid("a hinted step is [clause, hints]: nonzero literals and clause ids")
         clause, hints = step
         if not _propagates_to_conflict(clauses, clause, hints):
