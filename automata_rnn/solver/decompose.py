@@ -210,7 +210,7 @@ class Cadical:
         the search's core, writes DRAT, without hints), trimmed to the clauses the empty clause depends on
         (:func:`automata_rnn.solver.trim.refute`).  None (and :attr:`reason`) when it takes more than
         :data:`MAX_PROOF_STEPS` conflicts or passes the deadline."""
-        steps, self.reason = refute(inputs, deadline, MAX_PROOF_STEPS)
+        steps, self.reason = refute(inputs, deadline, MAX_PROOF_STEPS, CONFLICTS)
         return None if steps is None else {"hinted": steps}
 
     def close(self) -> None:

@@ -23,9 +23,6 @@ from pysat.solvers import Solver, pysolvers
 
 from automata_rnn.verdicts import InternalCheckFailed
 
-CONFLICTS = 5_000
-"""Conflicts between two looks at the deadline (PySAT cannot interrupt CaDiCaL)."""
-
 _ADD, _DELETE = 0x61, 0x64  # 'a' and 'd': the first byte of each line of a binary proof
 
 
@@ -127,11 +124,12 @@ def trim_lrat(inputs: int, proof: Sequence[tuple[int, list[int], list[int]]]) ->
     return steps
 
 
-def refute(inputs: Sequence[Sequence[int]], deadline: float | None, max_conflicts: int
+def refute(inputs: Sequence[Sequence[int]], deadline: float | None, max_conflicts: int, every: int
            ) -> tuple[list[list[list[int]]] | None, str]:
     """CaDiCaL 1.9.5's refutation of ``inputs`` as trimmed hinted steps (:func:`trim_lrat`), or None and
-    why not: more than ``max_conflicts`` conflicts, the deadline (time.monotonic) passed, or a proof that
-    is not hinted RUP steps.  InternalCheckFailed if CaDiCaL satisfies the clauses: they were refuted."""
+    why not: more than ``max_conflicts`` conflicts, the deadline (time.monotonic, looked at after every
+    ``every`` conflicts: PySAT cannot interrupt CaDiCaL) passed, or a proof that is not hinted RUP steps.
+    InternalCheckFailed if CaDiCaL satisfies the clauses: they were refuted."""
     solver = Solver(name="cadical195")
     backend = solver.solver  # PySAT writes DRAT unless LRAT is chosen before the proof file is named
     try:
@@ -145,7 +143,7 @@ def refute(inputs: Sequence[Sequence[int]], deadline: float | None, max_conflict
                 return None, "timeout while CaDiCaL 1.9.5 wrote the proof with hints"
             if solver.accum_stats().get("conflicts", 0) > max_conflicts:
                 return None, f"the proof with hints takes more than {max_conflicts} conflicts"
-            solver.conf_budget(CONFLICTS)
+            solver.conf_budget(every)
             found = solver.solve_limited()
             if found is not None:
                 break
