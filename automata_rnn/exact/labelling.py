@@ -17,7 +17,10 @@ Variables, and their value for a given network:
   the first k symmetry words (used only by the symmetry breaking).
 
 Clauses of the network (:meth:`Labelling.base`): X(0, start); at most one state per code;
-X(c, q) -> O(c) = output(q); X(c, q) and [T(c, a) = d] -> X(d, delta(q, a)).
+X(c, q) -> O(c) = output(q); X(c, q) and [T(c, a) = d] -> X(d, delta(q, a)).  When the automaton has as
+many states as there are codes (|Q| = 2^n), also (:meth:`Labelling.every_code`): some X(c, q) for every
+code c, and at most one code per state.  The count makes them true: the states of a minimal automaton are
+reached with pairwise different codes, so 2^n states take every code, each one code.
 
 Lemmas (:func:`lemma_clauses`): a set of points (code, symbol) with bits and non-negative multipliers
 such that the multiplied vectors (x(a), c, 1) of the points with bit 1 sum to those of the points with bit
@@ -112,6 +115,17 @@ class Labelling:
                     differs = tuple(self.successor_differs(c, s, d))
                     for q in self.states:
                         out.append((-self.X(c, q),) + differs + (self.X(d, a.step(q, s)),))
+        return out + self.every_code()
+
+    def every_code(self) -> list[Clause]:
+        """The counting argument's clauses when the automaton has as many states as there are codes (else
+        none): every code is reached (with one state), and every state with one code only."""
+        if len(self.states) != self.codes:
+            return []
+        out: list[Clause] = [tuple(self.X(c, q) for q in self.states) for c in range(self.codes)]
+        for q in self.states:
+            for c, d in itertools.combinations(range(self.codes), 2):
+                out.append((-self.X(c, q), -self.X(d, q)))
         return out
 
     def symmetry(self, words: Sequence[Sequence[str]]) -> list[Clause]:
