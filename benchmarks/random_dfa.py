@@ -2,7 +2,8 @@
 
 For 8, 16 and 32 states (three seeds each, alphabet {0,1}, Elman cell, threshold read-out):
 the time to reach the minimal n (first size with verified weights, the size below excluded),
-or how far the search got within the time limit, for each search of `minimize` given (by default the
+or how far the search got within the time limit (the upper bound may be Minsky's network, verified when no
+size searched has one), for each search of `minimize` given (by default the
 decomposition with z3's SAT core, as before, and with CaDiCaL), one after the other on the same automaton.
 ``--cell`` asks the same of another cell (a GRU: ``gru``, ``gru-chung``, ``gru-after``); Elman is the default.
 Usage: python benchmarks/random_dfa.py [--limit SECONDS] [--sizes 8 10 16] [--search decompose-z3 decompose direct]
@@ -47,7 +48,8 @@ def main():
                     times[search].append(dt)
                     answer = f"{m.minimal:>9} {how:>22}"
                 else:
-                    upper = next((s.units for s in m.sizes if s.verdict == "sat"), None)
+                    upper = next((s.units for s in m.sizes if s.verdict == "sat"),
+                                 m.construction[0].units if m.construction else None)
                     excluded = max((s.units for s in m.sizes if s.verdict == "unsat"), default=0)
                     answer = f"{'?':>9} {f'n>{excluded}' + (f', n<={upper}' if upper else ''):>22}"
                 print(f"{n:>6} {seed:>4} {search:>12} {answer} {dt:>8.2f} {2 * n:>6}   {trace}", flush=True)

@@ -361,7 +361,7 @@ def test_a_verified_leaf_past_the_exploration_limit_is_rejected_with_the_limit(m
 TOGGLE_LABELLING = {"symmetry_words": [[], ["1"]],
                     "lemmas": [{"points": [[0, "0", 1, "1"], [1, "1", 1, "1"], [0, "1", 0, "1"], [1, "0", 0, "1"]]},
                                {"points": [[0, "1", 1, "1"], [1, "0", 1, "1"], [0, "0", 0, "1"], [1, "1", 0, "1"]]}],
-                    "proof": [{"inputs": 34}, []]}
+                    "proof": [{"inputs": 36}, []]}
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from automata_rnn.exact.clauses import check_refutation
 from automata_rnn.exact.labelling import Invalid, check_lemma, lemma_clauses
 from automata_rnn.exact.run import verify_weights
 from automata_rnn.interop.automata_files import load_automaton
-from automata_rnn.model.automata import Automaton, minimize
+from automata_rnn.model.automata import Automaton, minimize, random_minimal
 from automata_rnn.model.cells import get_cell
 from automata_rnn.model.problem import Problem, encode_symbol
 from automata_rnn.questions.sizes import find_weights
@@ -342,3 +342,58 @@ def test_the_command_line_answer_is_valid_and_audit_accepts_its_certificate(tmp_
     bad["tree"]["labelling"]["hinted"] = [[[], []]]
     path.write_text(json.dumps(bad))
     assert printed_json(["audit", str(path)])[0] != 0
+
+
+def random_elman(states: int, seed: int, units: int) -> Problem:
+    return elman(random_minimal(states, seed), units)
+
+
+def test_with_as_many_states_as_codes_each_state_has_one_code_in_every_network():
+    """Random 4-state automaton (seed 1) at 2 units: the counting clauses are among the base clauses, and
+    every network the search finds, under each renumbering of its units, satisfies them."""
+    p = random_elman(4, 1, 2)
+    d = decide(p)
+    assert d.verdict == Verdict.SAT
+    lab = labelling(p)
+    counted = lab.counting()
+    assert len(counted) == 4 * 6 and set(counted) <= set(lab.base())
+    for order in itertools.permutations(range(2)):
+        true = network_assignment(lab, p, d.weights, list(order))
+        assert all(satisfied(c, true) for c in counted), order
+
+
+def test_the_counting_clauses_need_as_many_states_as_codes():
+    """With fewer states than codes a state may have several codes (tomita 5's 4 states at 3 units: the
+    network found reaches its start state with codes 0, 5 and 6), so "one code per state" is not among the
+    checker's clauses and a proof cannot take it as a step."""
+    p = elman(minimize(load_automaton("tomita5")), 3)
+    d = decide(p)
+    assert d.verdict == Verdict.SAT
+    lab = labelling(p)
+    assert lab.counting() == []
+    true = network_assignment(lab, p, d.weights, [0, 1, 2])
+    q = lab.automaton.start
+    several = [c for c in range(1, lab.codes) if lab.X(c, q) in true]
+    assert len(several) >= 2
+    step = [-lab.X(several[0], q), -lab.X(several[1], q)]
+    assert not satisfied(step, true)
+    inputs = lab.base()
+    with pytest.raises(Invalid, match="neither RUP nor RAT"):
+        check_refutation(inputs, [{"inputs": len(inputs)}, step, []])
+
+
+def test_a_refutation_with_as_many_states_as_codes_rests_on_the_counting_clauses():
+    """Random 4-state automaton (seed 0) at 2 units: refuted with a certificate the checker accepts, whose
+    proof does not refute the clauses without the counting clauses (the checker builds them itself)."""
+    p = random_elman(4, 0, 2)
+    d = decide(p)
+    assert d.verdict == Verdict.UNSAT and d.certificate is not None
+    assert check(d.certificate)[0]
+    lab = labelling(p)
+    counted = set(lab.counting())
+    leaf = d.certificate["tree"]["labelling"]
+    inputs = [c for c in lab.base() if c not in counted] + lab.symmetry(leaf["symmetry_words"])
+    inputs += [c for lemma in leaf["lemmas"] for c in lemma_clauses(lab, [
+        (c, a, bit, Fraction(m)) for c, a, bit, m in lemma["points"]])]
+    with pytest.raises(Invalid):
+        check_refutation(inputs, [{"inputs": len(inputs)}] + leaf["proof"][1:])

@@ -17,7 +17,11 @@ Variables, and their value for a given network:
   the first k symmetry words (used only by the symmetry breaking).
 
 Clauses of the network (:meth:`Labelling.base`): X(0, start); at most one state per code;
-X(c, q) -> O(c) = output(q); X(c, q) and [T(c, a) = d] -> X(d, delta(q, a)).
+X(c, q) -> O(c) = output(q); X(c, q) and [T(c, a) = d] -> X(d, delta(q, a)).  When the automaton has as
+many states as there are codes (|Q| = 2^n), also at most one code per state (:meth:`Labelling.counting`).
+The count makes them true: the states of a minimal automaton are reached with pairwise different codes,
+so 2^n states take every code, each state one code.  (That every code has a state is true as well, but
+slows CaDiCaL down: 19-26 k conflicts instead of 11-17 k to refute 16 random states at 4 units.)
 
 Lemmas (:func:`lemma_clauses`): a set of points (code, symbol) with bits and non-negative multipliers
 such that the multiplied vectors (x(a), c, 1) of the points with bit 1 sum to those of the points with bit
@@ -112,7 +116,15 @@ class Labelling:
                     differs = tuple(self.successor_differs(c, s, d))
                     for q in self.states:
                         out.append((-self.X(c, q),) + differs + (self.X(d, a.step(q, s)),))
-        return out
+        return out + self.counting()
+
+    def counting(self) -> list[Clause]:
+        """The counting argument's clauses when the automaton has as many states as there are codes (else
+        none): at most one code per state."""
+        if len(self.states) != self.codes:
+            return []
+        return [(-self.X(c, q), -self.X(d, q)) for q in self.states
+                for c, d in itertools.combinations(range(self.codes), 2)]
 
     def symmetry(self, words: Sequence[Sequence[str]]) -> list[Clause]:
         """Clauses sorting the units by their bits after ``words`` (a prefix-closed list, the empty word
