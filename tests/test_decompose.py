@@ -11,7 +11,7 @@ from strategies import automata
 from test_schemas import assert_valid, printed_json
 
 from automata_rnn.exact.checker import check
-from automata_rnn.exact.clauses import check_refutation
+from automata_rnn.exact.clauses import check_hinted, check_refutation
 from automata_rnn.exact.labelling import Invalid, check_lemma, lemma_clauses
 from automata_rnn.exact.run import verify_weights
 from automata_rnn.interop.automata_files import load_automaton
@@ -384,7 +384,8 @@ def test_the_counting_clauses_need_as_many_states_as_codes():
 
 def test_a_refutation_with_as_many_states_as_codes_rests_on_the_counting_clauses():
     """Random 4-state automaton (seed 0) at 2 units: refuted with a certificate the checker accepts, whose
-    proof does not refute the clauses without the counting clauses (the checker builds them itself)."""
+    proof does not refute the clauses without the counting clauses (the checker builds them itself): each
+    counting clause replaced by a tautology, which no step may use, the hinted steps are rejected."""
     p = random_elman(4, 0, 2)
     d = decide(p)
     assert d.verdict == Verdict.UNSAT and d.certificate is not None
@@ -392,8 +393,8 @@ def test_a_refutation_with_as_many_states_as_codes_rests_on_the_counting_clauses
     lab = labelling(p)
     counted = set(lab.counting())
     leaf = d.certificate["tree"]["labelling"]
-    inputs = [c for c in lab.base() if c not in counted] + lab.symmetry(leaf["symmetry_words"])
+    inputs = [(1, -1) if c in counted else c for c in lab.base()] + lab.symmetry(leaf["symmetry_words"])
     inputs += [c for lemma in leaf["lemmas"] for c in lemma_clauses(lab, [
         (c, a, bit, Fraction(m)) for c, a, bit, m in lemma["points"]])]
-    with pytest.raises(Invalid):
-        check_refutation(inputs, [{"inputs": len(inputs)}] + leaf["proof"][1:])
+    with pytest.raises(Invalid, match="does not follow from its hints"):
+        check_hinted(inputs, leaf["hinted"])

@@ -20,6 +20,7 @@ from automata_rnn.questions import sizes
 from automata_rnn.questions.sizes import find_weights
 from automata_rnn.questions.sizes import minimize as minimal_units
 from automata_rnn.solver.construction import ELMAN_INSIDE
+from automata_rnn.solver.decompose import fit
 from automata_rnn.solver.gated import Gated, GatedSearch, applies, search
 from automata_rnn.verdicts import Verdict
 
@@ -175,13 +176,13 @@ def test_a_gate_is_fitted_by_weights_or_refuted_by_a_checked_lemma():
     points = [(c, a) for c in range(4) for a in "01"]
     lemmas: list = []
     conj = [(c, a, (c & 1) & int(a)) for c, a in points]
-    w = s._fit(s.gate_lp, conj, lemmas)
+    w = fit(s.lab, s.gate_lp, conj, lemmas)
     assert w is not None and not lemmas
     for c, a, bit in conj:
         pre = sum(v * x for v, x in zip(s.lab.point_vector(c, a), w))
         assert (pre >= 1) if bit else (pre <= -1)
     xor = [(c, a, (c & 1) ^ int(a)) for c, a in points]
-    assert s._fit(s.gate_lp, xor, lemmas) is None and len(lemmas) == 1
+    assert fit(s.lab, s.gate_lp, xor, lemmas) is None and len(lemmas) == 1
     check_lemma(s.lab, lemmas[0])
     bits = {(c, a): bit for c, a, bit in xor}
     for clause in s.gated.gate_clauses(lemmas[0]):  # false when every Z_j (or C_j) takes the XOR bits

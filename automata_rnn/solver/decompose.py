@@ -10,9 +10,10 @@ points (checked exactly), which become a lemma clause for every unit (a CEGAR lo
 asummability (on at two points, off at two others with the same sum) are given from the start.
 
 Two SAT cores (:data:`SAT_CORES`): CaDiCaL 1.5.3 through PySAT (the default), incremental (each lemma's
-clauses are added to the running solver), writing a DRAT proof from its first clause on; or z3's SAT core
-(the search before CaDiCaL), which runs in checks of growing length, each with a new seed, and when the
-clauses become unsatisfiable refutes them once more in a fresh solver while writing a DRAT proof.
+clauses are added to the running solver; a refutation is repeated by CaDiCaL 1.9.5 writing an LRAT proof);
+or z3's SAT core (the search before CaDiCaL), which runs in checks of growing length, each with a new
+seed, and when the clauses become unsatisfiable refutes them once more in a fresh solver while writing a
+DRAT proof.
 
 Every network found is re-verified by the exhaustive exact run.  When the clauses become unsatisfiable,
 the proof (in our variable numbering), the lemmas with their multipliers and the symmetry words form a
@@ -32,6 +33,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Sequence
 
 import z3
 from pysat.solvers import Solver
@@ -172,11 +174,35 @@ def summable_lemmas(lab: Labelling) -> list[list[tuple[int, str | None, int, Fra
     return out
 
 
+Lemma = list[tuple[int, str | None, int, Fraction]]
+"""A Farkas lemma: points (code, symbol or None for the read-out, bit, multiplier)."""
+
+
+def fit(lab: Labelling, lp: Threshold, pts: Sequence[tuple[int, str | None, int]], lemmas: list[Lemma]
+        ) -> list[Fraction] | None:
+    """The weights of one threshold unit that gives the bits ``pts`` (code, symbol or None, bit); None, with
+    the Farkas lemma that no unit gives them appended to ``lemmas`` (checked exactly: InternalCheckFailed if
+    the check fails)."""
+    vecs = [(lab.point_vector(c, a), bit) for c, a, bit in pts]
+    w = lp.weights(vecs)
+    if w is not None:
+        return w
+    mult = lp.farkas(vecs)
+    points = [(c, a, bit, Fraction(k)) for (c, a, bit), k in zip(pts, mult) if k]
+    try:
+        check_lemma(lab, points)
+    except Invalid as err:
+        raise InternalCheckFailed(f"a Farkas lemma of the decomposition failed its exact check: {err}") from None
+    lemmas.append(points)
+    return None
+
+
 class Cadical:
-    """CaDiCaL 1.5.3 through PySAT: an incremental SAT core that writes a DRAT proof from its first clause on."""
+    """CaDiCaL 1.5.3 through PySAT: an incremental SAT core; a refutation's proof is written by a second
+    solve (:meth:`refutation`)."""
 
     def __init__(self, clauses: list[Clause]):
-        self.solver = Solver(name="cadical153", bootstrap_with=clauses, with_proof=True)
+        self.solver = Solver(name="cadical153", bootstrap_with=clauses)
         self.reason = ""
 
     def add(self, clauses: list[Clause]) -> None:
@@ -206,8 +232,8 @@ class Cadical:
 
     def refutation(self, inputs: list[Clause], count: int, deadline: float | None) -> dict | None:
         """The proof that ``inputs`` (every clause given to the solver, in order) are unsatisfiable, as
-        ``{"hinted": steps}``: CaDiCaL 1.9.5 refutes them once more writing an LRAT proof (CaDiCaL 1.5.3,
-        the search's core, writes DRAT, without hints), trimmed to the clauses the empty clause depends on
+        ``{"hinted": steps}``: CaDiCaL 1.9.5 refutes them once more writing an LRAT proof (the search's core,
+        CaDiCaL 1.5.3, writes no proof), trimmed to the clauses the empty clause depends on
         (:func:`automata_rnn.solver.trim.refute`).  None (and :attr:`reason`) when it takes more than
         :data:`MAX_PROOF_STEPS` conflicts or passes the deadline."""
         steps, self.reason = refute(inputs, deadline, MAX_PROOF_STEPS, CONFLICTS)
@@ -347,33 +373,15 @@ class Search:
 
     def _units(self, value: list[bool]):
         """The weights of every unit and the read-out for the model, or the lemmas of those that fail."""
-        lab, problem = self.lab, self.problem
+        lab = self.lab
         reached = range(lab.codes)  # the clauses ask every code's bits to be a unit's
-        lemmas, rows = [], []
-        for j in range(lab.units):
-            pts = [(c, a, int(value[lab.T(c, a, j)])) for c in reached for a in lab.symbols]
-            vecs = [(lab.point_vector(c, a), bit) for c, a, bit in pts]
-            w = self.units_lp.weights(vecs)
-            if w is None:
-                lemmas.append(self._lemma(self.units_lp, pts, vecs))
-            rows.append(w)
-        pts_y = [(c, None, int(value[lab.O(c)])) for c in reached]
-        vecs_y = [(lab.point_vector(c, None), bit) for c, _, bit in pts_y]
-        wy = self.readout_lp.weights(vecs_y)
-        if wy is None:
-            lemmas.append(self._lemma(self.readout_lp, pts_y, vecs_y))
+        lemmas: list[Lemma] = []
+        rows = [fit(lab, self.units_lp, [(c, a, int(value[lab.T(c, a, j)])) for c in reached for a in lab.symbols],
+                    lemmas) for j in range(lab.units)]
+        wy = fit(lab, self.readout_lp, [(c, None, int(value[lab.O(c)])) for c in reached], lemmas)
         if lemmas or wy is None:
             return lemmas
-        return _weights(problem, rows, wy)
-
-    def _lemma(self, lp: Threshold, pts, vecs) -> list[tuple[int, str | None, int, Fraction]]:
-        mult = lp.farkas(vecs)
-        points = [(c, a, bit, Fraction(k)) for (c, a, bit), k in zip(pts, mult) if k]
-        try:
-            check_lemma(self.lab, points)
-        except Invalid as err:
-            raise InternalCheckFailed(f"a Farkas lemma of the decomposition failed its exact check: {err}") from None
-        return points
+        return _weights(self.problem, rows, wy)
 
     def certificate(self, core: Cadical | Z3Sat, deadline: float | None) -> tuple[dict | None, str]:
         """The ``labelling`` certificate that the clauses so far are unsatisfiable, with the checker's

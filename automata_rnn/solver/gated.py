@@ -40,20 +40,24 @@ import itertools
 import time
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Sequence
 
-from pysat.solvers import Solver
-
-from automata_rnn.exact.labelling import Clause, Invalid, Labelling, check_lemma, lemma_clauses
+from automata_rnn.exact.labelling import Clause, Labelling, lemma_clauses
 from automata_rnn.exact.run import TooLarge, verify_weights
 from automata_rnn.model.problem import Problem
 from automata_rnn.solver.construction import ELMAN_INSIDE
 from automata_rnn.solver.context import one_question
-from automata_rnn.solver.decompose import MAX_UNITS, Cadical, Threshold, labelling, summable_lemmas, symmetry_words
+from automata_rnn.solver.decompose import (
+    MAX_UNITS,
+    Cadical,
+    Lemma,
+    Threshold,
+    fit,
+    labelling,
+    summable_lemmas,
+    symmetry_words,
+)
 from automata_rnn.solver.decompose import _weights as elman_weights
 from automata_rnn.verdicts import InternalCheckFailed, Unsupported, Verdict
-
-Lemma = list[tuple[int, str | None, int, Fraction]]
 
 
 def applies(problem: Problem) -> bool:
@@ -126,14 +130,6 @@ class GatedLabelling:
         return out
 
 
-class _Cadical(Cadical):
-    """CaDiCaL 1.5.3 without a proof: an upper-bound search has nothing to refute."""
-
-    def __init__(self, clauses: list[Clause]):
-        self.solver = Solver(name="cadical153", bootstrap_with=clauses)
-        self.reason = ""
-
-
 class GatedSearch:
     """The CEGAR loop at one size (see the module docstring); :meth:`run` answers within a deadline.
 
@@ -163,7 +159,7 @@ class GatedSearch:
 
     def run(self, deadline: float | None) -> Gated:
         """sat (the cell's weights, verified) / unsat (none with the reset gate open) / unknown (time)."""
-        core = _Cadical(self.inputs)
+        core = Cadical(self.inputs)
         rounds = 0
         try:
             while True:
@@ -190,28 +186,12 @@ class GatedSearch:
         for kind, var in (("Z", gated.Z), ("C", gated.C)):
             for j in range(lab.units):
                 pts = [(c, a, int(value[var(c, a, j)])) for c in range(lab.codes) for a in lab.symbols]
-                row = self._fit(self.gate_lp, pts, lemmas)
+                row = fit(self.lab, self.gate_lp, pts, lemmas)
                 rows[kind].append(row)
-        readout = self._fit(self.readout_lp, [(c, None, int(value[lab.O(c)])) for c in range(lab.codes)], lemmas)
+        readout = fit(lab, self.readout_lp, [(c, None, int(value[lab.O(c)])) for c in range(lab.codes)], lemmas)
         if lemmas or readout is None:
             return lemmas
         return cell_weights(self.problem, rows["Z"], rows["C"], readout)
-
-    def _fit(self, lp: Threshold, pts: Sequence[tuple[int, str | None, int]], lemmas: list[Lemma]
-             ) -> list[Fraction] | None:
-        """The weights of one gate for the bits ``pts``; None, with a new lemma in ``lemmas``, if none."""
-        vecs = [(self.lab.point_vector(c, a), bit) for c, a, bit in pts]
-        w = lp.weights(vecs)
-        if w is not None:
-            return w
-        mult = lp.farkas(vecs)
-        points = [(c, a, bit, Fraction(k)) for (c, a, bit), k in zip(pts, mult) if k]
-        try:
-            check_lemma(self.lab, points)
-        except Invalid as err:
-            raise InternalCheckFailed(f"a Farkas lemma of the gated search failed its exact check: {err}") from None
-        lemmas.append(points)
-        return None
 
 
 def cell_weights(problem: Problem, selects: list, candidates: list, readout: list[Fraction]
