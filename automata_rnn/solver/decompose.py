@@ -381,7 +381,7 @@ class Search:
         wy = fit(lab, self.readout_lp, [(c, None, int(value[lab.O(c)])) for c in reached], lemmas)
         if lemmas or wy is None:
             return lemmas
-        return _weights(self.problem, rows, wy)
+        return network_weights(self.problem, rows, wy)
 
     def certificate(self, core: Cadical | Z3Sat, deadline: float | None) -> tuple[dict | None, str]:
         """The ``labelling`` certificate that the clauses so far are unsatisfiable, with the checker's
@@ -448,8 +448,9 @@ def drat_steps(text: str, inputs: list[Clause], count: int) -> list:
     return steps
 
 
-def _weights(problem: Problem, rows: list, readout: list[Fraction]) -> dict[str, Fraction]:
-    """The network's weights from each unit's (input, recurrent, bias) row and the read-out's row."""
+def network_weights(problem: Problem, rows: list, readout: list[Fraction]) -> dict[str, Fraction]:
+    """An Elman network's weights, by the problem's parameter names, from each unit's (input, recurrent, bias) row
+    and the read-out's row (a GRU with its gates built from such rows: :mod:`automata_rnn.solver.gated`)."""
     params = problem.parameters()
     inputs, n = problem.inputs, problem.units
 

@@ -53,10 +53,10 @@ from automata_rnn.solver.decompose import (
     Threshold,
     fit,
     labelling,
+    network_weights,
     summable_lemmas,
     symmetry_words,
 )
-from automata_rnn.solver.decompose import _weights as elman_weights
 from automata_rnn.verdicts import InternalCheckFailed, Unsupported, Verdict
 
 
@@ -200,9 +200,9 @@ def cell_weights(problem: Problem, selects: list, candidates: list, readout: lis
     w gives the bit [v.w > 0] with |v.w| >= 1 at every point) and the read-out's row: the candidate and the
     read-out as an Elman network's; the update gate the selection (``keeps`` 0) or its complement, the
     negated row (``keeps`` 1); the reset gate open (bias 1, other weights 0); ``b_hn`` 0."""
-    w = elman_weights(problem, candidates, readout)
+    w = network_weights(problem, candidates, readout)
     sign = 1 if problem.cell.keeps == 0 else -1
-    update = elman_weights(problem, [[sign * v for v in row] for row in selects], readout)
+    update = network_weights(problem, [[sign * v for v in row] for row in selects], readout)
     for name in problem.parameter_names():
         block = name.split("[")[0]
         if block in ("U_z", "W_z", "b_z"):
