@@ -2,6 +2,7 @@
 minimal sizes whose weights verify and whose smaller size is excluded."""
 
 import dataclasses
+import time
 
 import pytest
 from hypothesis import given, settings
@@ -10,6 +11,7 @@ from strategies import automata
 
 from automata_rnn.exact.checker import check
 from automata_rnn.interop.automata_files import load_automaton
+from automata_rnn.model.automata import random_minimal
 from automata_rnn.model.cells import get_cell
 from automata_rnn.model.problem import Problem
 from automata_rnn.model.semantics import Semantics
@@ -145,3 +147,13 @@ def test_minimize_answers_for_the_lstm_through_the_prover():
     m = minimize(Problem(tomita3(), get_cell("lstm"), output="readout"), max_hidden=1)
     assert m.minimal is None and m.sizes[0].verdict == "unsat"
     assert check(m.sizes[0].exclusion.certificate)[0]
+
+
+def test_an_encoding_not_built_in_time_is_unknown_within_the_time():
+    """Building the direct encoding of 16 states at 6 units takes tens of seconds: with a second's time
+    the answer is unknown, saying so, a few seconds later (not after the build)."""
+    p = Problem(random_minimal(16, 0), get_cell("rnn"), 6, output="readout")
+    t = time.monotonic()
+    found = find_weights(p, 1.0)
+    assert time.monotonic() - t < 10
+    assert found.verdict == "unknown" and "building the direct encoding" in found.reason

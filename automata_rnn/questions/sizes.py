@@ -35,7 +35,7 @@ from automata_rnn.solver.encode import Encoding, StateCodeEncoding, code_count
 from automata_rnn.solver.gated import applies as gated_applies
 from automata_rnn.solver.gated import search as gated_search
 from automata_rnn.solver.prove import Budget, Timeout, TreeLimit, certificate, prove
-from automata_rnn.verdicts import BadInput, InternalCheckFailed, Verdict
+from automata_rnn.verdicts import BadInput, InternalCheckFailed, ResourceLimit, Verdict
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
@@ -101,17 +101,23 @@ def find_weights(problem: Problem, timeout: float | None = None, enc: Encoding |
 
     When the full encoding is large (codes x states > 64), a smaller sufficient encoding (one code per
     automaton state) is tried first for a few seconds; its models are re-verified like any other, and
-    only the full encoding may say "no".  More codes than ``MAX_CODES``: ValueError, up front.
+    only the full encoding may say "no".  More codes than ``MAX_CODES``: ResourceLimit, up front.  Building
+    the encoding counts against ``timeout``: when it is not built in time the answer is unknown.
     """
     codes = code_count(problem)
+    deadline = None if timeout is None else time.monotonic() + timeout
     if problem.units > 1 and not robust and codes * len(problem.automaton.states) > 64:
         budget = 5.0 if timeout is None else min(5.0, timeout / 4)
         found = one_code_per_state(problem, budget)
         if found is not None:
             return found
-        if timeout is not None:
-            timeout = max(0.5, timeout - budget)
-    enc = Encoding(problem, robust=robust) if enc is None else enc
+    if enc is None:
+        try:
+            enc = Encoding(problem, robust=robust, deadline=deadline)
+        except ResourceLimit as limit:
+            return Found(Verdict.UNKNOWN, None, str(limit))
+    if deadline is not None:
+        timeout = max(0.5, deadline - time.monotonic())
     s = enc.solver(None if timeout is None else max(1, int(timeout * 1000)))
     r = s.check()
     if r == z3.unknown:

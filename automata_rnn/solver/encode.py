@@ -17,6 +17,7 @@ would be wrong: parity needs two codes for one state with two units.)
 from __future__ import annotations
 
 import itertools
+import time
 from fractions import Fraction
 
 import z3
@@ -103,10 +104,13 @@ class _Z3Encoding:
 class Encoding(_Z3Encoding):
     """The direct encoding of a problem; ``solver`` holds it, ``weights(model)`` reads a model back."""
 
-    def __init__(self, problem: Problem, symmetry_breaking: bool = True, robust: bool = False):
+    def __init__(self, problem: Problem, symmetry_breaking: bool = True, robust: bool = False,
+                 deadline: float | None = None):
         """``robust`` (gated cells, a search constraint for weights meant to work in a real network
         on inputs of any length): wherever an update gate keeps a unit's code, the candidate equals
-        that code, so a real state that is kept does not drift towards an opposite candidate."""
+        that code, so a real state that is kept does not drift towards an opposite candidate.
+        ``deadline`` (a :func:`time.monotonic` instant): building the formula stops there with
+        :class:`ResourceLimit` (at 6 units and 16 states it takes tens of seconds)."""
         self.problem, self.robust = problem, robust
         self.ctx = context()
         values = unit_values(problem)
@@ -114,9 +118,9 @@ class Encoding(_Z3Encoding):
         self.codes = [tuple(c) for c in itertools.product(values, repeat=problem.units)]
         self.vars = {n: z3.Real(n, self.ctx) for n in problem.free_names()}
         self.assertions: list = []
-        self._build(symmetry_breaking)
+        self._build(symmetry_breaking, deadline)
 
-    def _build(self, symmetry_breaking: bool) -> None:
+    def _build(self, symmetry_breaking: bool, deadline: float | None) -> None:
         p, a, ctx = self.problem, self.problem.automaton, self.ctx
         params = self._params()
         R = {(c, q): z3.Bool(f"R_{'_'.join(map(str, c))}_{q}", ctx) for c in self.codes for q in a.states}
@@ -126,6 +130,9 @@ class Encoding(_Z3Encoding):
         add(R[(start, a.start)])
         index = {c: i for i, c in enumerate(self.codes)}
         for c in self.codes:
+            if deadline is not None and time.monotonic() > deadline:
+                raise ResourceLimit(f"the time limit was reached while building the direct encoding "
+                                    f"({len(self.codes)} codes, {len(a.states)} states)")
             reach = z3.Or(*[R[(c, q)] for q in a.states])
             # output
             read = c[p.top]
