@@ -21,6 +21,7 @@ import pytest
 from automata_rnn.cli.census import guarded
 from automata_rnn.cli.main import main
 from automata_rnn.exact.checker import check
+from automata_rnn.interop import census_archive
 from automata_rnn.interop.files import gzipped_json, read_json
 from automata_rnn.interop.schemas import problems
 from automata_rnn.model import families
@@ -246,6 +247,38 @@ def test_a_census_ended_mid_run_leaves_no_process_and_resumes_to_the_same_datase
     assert again.resumed == written and again.computed == 26 - written
     elman = [r for r in _without_seconds(folder / cs.DATASET) if r["cell"] == "rnn"]
     assert _without_seconds(out / cs.DATASET) == elman
+
+
+def test_a_packed_census_unpacks_to_the_same_files_and_resumes_with_nothing_to_compute(two_states, tmp_path):
+    automata, made, result = two_states
+    names = sorted({r["lower_bound"]["certificate"] for r in result.records} - {None})
+    folder = tmp_path / "made"
+    folder.mkdir()
+    for name in names + [cs.DATASET]:
+        (folder / name).write_bytes((made / name).read_bytes())
+    (folder / "census.csv").write_text("automaton\n" + "".join(f"{a.name}\n" for a in automata))
+    tmp_path = tmp_path / "unpacked"
+    tmp_path.mkdir()
+    written = census_archive.pack(str(folder), names)
+    first = [pathlib.Path(p).read_bytes() for p in written]
+    assert [pathlib.Path(p).read_bytes() for p in census_archive.pack(str(folder), names)] == first  # stable
+    for path in written:
+        (tmp_path / os.path.basename(path)).write_bytes(pathlib.Path(path).read_bytes())
+    notes: list[str] = []
+    again = cs.census(automata, ["rnn", "gru", "gru-after"], str(tmp_path), SETTINGS, note=notes.append)
+    assert again.computed == 0 and again.resumed == len(result.records)
+    assert notes == [f"{tmp_path}: unpacked the archived census ({len(names)} certificates)"]
+    for name in names + ["census.csv"]:
+        assert (tmp_path / name).read_bytes() == (folder / name).read_bytes()
+    assert (tmp_path / cs.DATASET).read_bytes() == (folder / cs.DATASET).read_bytes()
+    (tmp_path / cs.DATASET).unlink()
+    (tmp_path / names[0]).unlink()
+    with open(tmp_path / census_archive.CERTIFICATES, "r+b") as f:     # a damaged archive: one clear error
+        f.seek(200)
+        f.write(b"\0" * 64)
+    with pytest.raises(BadInput, match="damaged census archive"):
+        cs.census(automata, ["rnn"], str(tmp_path), SETTINGS)
+    assert not (tmp_path / cs.DATASET).exists()
 
 
 def test_a_census_made_with_other_settings_or_a_foreign_line_is_refused(two_states, tmp_path):

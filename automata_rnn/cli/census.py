@@ -51,6 +51,9 @@ def add_parser(sub) -> None:
     c.add_argument("--out", required=True, metavar="FOLDER",
                    help="the dataset's folder (made if missing); a census already there is resumed")
     c.add_argument("--no-plot", dest="plot", action="store_false", help="no figure")
+    c.add_argument("--archive", action="store_true",
+                   help="also pack the finished census into census.jsonl.xz, census.csv.xz and certificates.tar.xz "
+                        "(a folder holding only these is unpacked and resumed)")
     c.add_argument("--json", action="store_true", help="print JSON")
 
 
@@ -77,6 +80,7 @@ def family(args) -> tuple[str, list]:
 def run(args) -> int:
     """Carry out ``census`` as parsed by :func:`add_parser`: 0 when every entry is exact, 3 otherwise."""
     from automata_rnn.cli.train import made_folder, writable_folder
+    from automata_rnn.interop.census_archive import pack
     from automata_rnn.interop.files import write_atomic
     from automata_rnn.present.census import census_csv, census_text
     from automata_rnn.questions import census as cs
@@ -92,12 +96,15 @@ def run(args) -> int:
     made_folder(out)
     result = cs.census(automata, cells, out, settings, engine, guarded(args.timeout, args.memory),
                        progress=progress("minimal_units"), note=_note)
-    files = {"dataset": result.dataset,
+    files: dict[str, str | list[str]] = {"dataset": result.dataset,
              "csv": write_atomic(os.path.join(out, "census.csv"), census_csv(result.records))}
     if args.plot:
         from automata_rnn.present.plots import census_plot
 
         files["figure"] = census_plot(result.records, label, os.path.join(out, "census.png"))
+    if args.archive:
+        files["archive"] = pack(out, [r["lower_bound"]["certificate"] for r in result.records
+                                      if r["lower_bound"]["certificate"]])
     stats = cs.statistics(result.records)
     unknown = [{"automaton": r["automaton"], "cell": r["cell"], "reason": r["reason"]}
                for r in result.records if r["minimal_units"] is None]

@@ -69,7 +69,8 @@ def census_text(summary: dict, records: list[dict]) -> str:
     lines += ["", units_table(records), ""]
     for u in summary["unknown"]:
         lines.append(f"* {u['automaton']} on {u['cell']}: unknown: {u['reason']}")
-    lines += [f"wrote {path}" for path in summary["files"].values()]
+    lines += [f"wrote {path}" for paths in summary["files"].values()
+              for path in (paths if isinstance(paths, list) else [paths])]
     return "\n".join(lines)
 
 

@@ -29,6 +29,7 @@ from typing import Callable, Iterable, Iterator, NamedTuple
 from automata_rnn.arithmetic.exact import parse_rational
 from automata_rnn.exact.checker import check
 from automata_rnn.exact.run import TooLarge, verify_weights
+from automata_rnn.interop.census_archive import archived, unpack
 from automata_rnn.interop.files import gzipped_json, write_atomic
 from automata_rnn.interop.weights import weights_json
 from automata_rnn.model.automata import Automaton
@@ -230,8 +231,12 @@ class Dataset:
         self.path = os.path.join(folder, DATASET)
 
     def load(self, note: Callable[[str], None]) -> dict[tuple[str, str], dict]:
-        """The records already written, by (automaton, cell).  A torn last line (an interrupted write) is cut
-        off, with a note; any other line that is not a record is BadInput (the file is not this tool's)."""
+        """The records already written, by (automaton, cell); a folder that holds only a packed census
+        (:mod:`automata_rnn.interop.census_archive`) is unpacked first.  A torn last line (an interrupted write)
+        is cut off, with a note; any other line that is not a record is BadInput (the file is not this tool's)."""
+        if not os.path.exists(self.path) and archived(self.folder):
+            written = unpack(self.folder)
+            note(f"{self.folder}: unpacked the archived census ({written} certificates)")
         if not os.path.exists(self.path):
             return {}
         with open(self.path, "rb") as f:
