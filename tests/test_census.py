@@ -281,6 +281,25 @@ def test_a_packed_census_unpacks_to_the_same_files_and_resumes_with_nothing_to_c
     assert not (tmp_path / cs.DATASET).exists()
 
 
+def test_a_resumed_record_whose_certificate_the_checker_rejects_is_computed_again(two_states, tmp_path):
+    automata, folder, result = two_states
+    for name in os.listdir(folder):
+        if name.startswith("cert-") or name == cs.DATASET:
+            (tmp_path / name).write_bytes((folder / name).read_bytes())
+    elman = [r for r in result.records if r["cell"] == "rnn" and r["lower_bound"]["certificate"]]
+    stale, other = elman[0], elman[1]          # a certificate made under other clauses: here, another machine's
+    (tmp_path / stale["lower_bound"]["certificate"]).write_bytes((tmp_path / other["lower_bound"]["certificate"])
+                                                                 .read_bytes())
+    assert not cs.Dataset(str(tmp_path)).holds(stale) and cs.Dataset(str(tmp_path)).holds(other)
+    notes: list[str] = []
+    again = cs.census(automata, ["rnn", "gru", "gru-after"], str(tmp_path), SETTINGS, note=notes.append)
+    assert again.computed == 1 and again.resumed == len(result.records) - 1
+    assert len(notes) == 1 and notes[0].startswith("1 record(s)") and "computed again" in notes[0]
+    assert _without_seconds(tmp_path / cs.DATASET) == _without_seconds(folder / cs.DATASET)
+    assert (tmp_path / stale["lower_bound"]["certificate"]).read_bytes() == \
+        (folder / stale["lower_bound"]["certificate"]).read_bytes()
+
+
 def test_a_census_made_with_other_settings_or_a_foreign_line_is_refused(two_states, tmp_path):
     automata, folder, _ = two_states
     with pytest.raises(BadInput, match="other settings"):

@@ -17,6 +17,7 @@ plain data in and out, so that any engine (local processes, Ray) can run it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -30,7 +31,7 @@ from automata_rnn.arithmetic.exact import parse_rational
 from automata_rnn.exact.checker import check
 from automata_rnn.exact.run import TooLarge, verify_weights
 from automata_rnn.interop.census_archive import archived, unpack
-from automata_rnn.interop.files import gzipped_json, write_atomic
+from automata_rnn.interop.files import gzipped_json, read_json, write_atomic
 from automata_rnn.interop.weights import weights_json
 from automata_rnn.model.automata import Automaton
 from automata_rnn.model.automata import minimize as minimal_machine
@@ -261,6 +262,28 @@ class Dataset:
                 os.fsync(f.fileno())
         return records
 
+    def holds(self, record: dict) -> bool:
+        """Whether a record read back passes the checks of a new one (:func:`checked`): its certificate file is
+        there and the checker accepts it, its network passes the exact run.  A certificate made by an earlier
+        version whose clauses differ from this checker's is rejected here, and its entry computed again."""
+        name = record["lower_bound"]["certificate"] if isinstance(record.get("lower_bound"), dict) else None
+        try:
+            certificates = {} if name is None else {name: read_json(os.path.join(self.folder, name))}
+            checked({"record": record, "certificates": certificates})
+        except (OSError, ValueError, KeyError, TypeError, InternalCheckFailed):
+            return False
+        return True
+
+    def forget(self, stale: Iterable[dict], kept: Iterable[dict]) -> None:
+        """Remove the certificate files of ``stale`` records that no ``kept`` record names (the records
+        themselves go when the dataset is next rewritten; a later line of an entry replaces an earlier one)."""
+        named = {r["lower_bound"]["certificate"] for r in kept}
+        for record in stale:
+            name = record["lower_bound"]["certificate"]
+            if name and name not in named:
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(os.path.join(self.folder, name))
+
     def add(self, record: dict, certificates: dict[str, dict]) -> None:
         """Write the record's certificates (each whole, by name), then append the record as one line, flushed to
         disk before this returns: a record on disk always finds its certificates."""
@@ -304,7 +327,8 @@ def census(automata: list[Automaton], cells: list[str], folder: str, settings: S
            progress: Callable[[int, int, dict], None] | None = None,
            note: Callable[[str], None] = lambda message: None) -> Census:
     """Minimal units for every (automaton, cell), kept in ``folder`` (which must exist): entries already there
-    are not computed again (BadInput if they were made under other settings); the others run on ``engine``
+    are checked again as if just computed (:meth:`Dataset.holds`) and, if they pass, not computed again
+    (BadInput if they were made under other settings); the others run on ``engine``
     and are checked and written one by one as they finish; the dataset is then rewritten in order.
     ``progress(k, n, record)`` is called as the k-th of the n entries to compute is written."""
     cells = [get_cell(c).name for c in cells]
@@ -317,6 +341,11 @@ def census(automata: list[Automaton], cells: list[str], folder: str, settings: S
         if record["settings"] != settings.to_json():
             raise BadInput(f"{dataset.path} holds a census made with other settings ({record['settings']}); "
                            "give another folder")
+    stale = [key for key, record in done.items() if not dataset.holds(record)]
+    if stale:
+        note(f"{len(stale)} record(s) of {dataset.path} no longer pass their checks (a certificate the checker "
+             "rejects, or a network the exact run rejects, as this version makes them); computed again")
+        dataset.forget([done.pop(key) for key in stale], done.values())
     resumed = sum((a.name, c) in done for a in automata for c in cells)
     specs = [spec_of(a, c, settings) for a in automata for c in cells if (a.name, c) not in done]
     for k, (spec, answer) in enumerate(engine(function, specs), 1):
