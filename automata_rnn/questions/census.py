@@ -224,12 +224,47 @@ def line_of(record: dict) -> str:
     return json.dumps({k: record[k] for k in RECORD_KEYS}, separators=(",", ":")) + "\n"
 
 
+CHECKED = "census.checked"
+"""The file beside a dataset that names the code that last checked every record in it (:func:`checking_code`)."""
+
+CHECKING_PACKAGES = ("arithmetic", "exact", "model")
+"""The subpackages whose code decides whether a record holds: the checker and its clauses, the exact run, the
+cells and automata they read."""
+
+
+def checking_code() -> str:
+    """The SHA-256 of the source of :data:`CHECKING_PACKAGES`: equal for two installs whose checks of a record
+    cannot differ."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    digest = hashlib.sha256()
+    for package in CHECKING_PACKAGES:
+        folder = os.path.join(root, package)
+        for name in sorted(n for n in os.listdir(folder) if n.endswith(".py")):
+            with open(os.path.join(folder, name), "rb") as f:
+                digest.update(f"{package}/{name}\0".encode() + f.read() + b"\0")
+    return digest.hexdigest()
+
+
 class Dataset:
-    """A census in a folder: ``census.jsonl`` (one record per line) and the certificates beside it."""
+    """A census in a folder: ``census.jsonl`` (one record per line), the certificates beside it, and
+    :data:`CHECKED`."""
 
     def __init__(self, folder: str):
         self.folder = folder
         self.path = os.path.join(folder, DATASET)
+        self.checked = os.path.join(folder, CHECKED)
+
+    def checked_by_this_code(self) -> bool:
+        """Whether every record in the folder was checked by this :func:`checking_code`."""
+        try:
+            with open(self.checked, encoding="ascii") as f:
+                return f.read().strip() == checking_code()
+        except (OSError, UnicodeDecodeError):
+            return False
+
+    def stamp(self) -> None:
+        """Say that every record in the folder, and every record added after, is checked by this code."""
+        write_atomic(self.checked, checking_code() + "\n")
 
     def load(self, note: Callable[[str], None]) -> dict[tuple[str, str], dict]:
         """The records already written, by (automaton, cell); a folder that holds only a packed census
@@ -327,8 +362,9 @@ def census(automata: list[Automaton], cells: list[str], folder: str, settings: S
            progress: Callable[[int, int, dict], None] | None = None,
            note: Callable[[str], None] = lambda message: None) -> Census:
     """Minimal units for every (automaton, cell), kept in ``folder`` (which must exist): entries already there
-    are checked again as if just computed (:meth:`Dataset.holds`) and, if they pass, not computed again
-    (BadInput if they were made under other settings); the others run on ``engine``
+    are not computed again (BadInput if they were made under other settings), unless they fail the checks of
+    a new record, made again when the code that checks them has changed since (:meth:`Dataset.holds`,
+    :func:`checking_code`); the others run on ``engine``
     and are checked and written one by one as they finish; the dataset is then rewritten in order.
     ``progress(k, n, record)`` is called as the k-th of the n entries to compute is written."""
     cells = [get_cell(c).name for c in cells]
@@ -341,11 +377,14 @@ def census(automata: list[Automaton], cells: list[str], folder: str, settings: S
         if record["settings"] != settings.to_json():
             raise BadInput(f"{dataset.path} holds a census made with other settings ({record['settings']}); "
                            "give another folder")
-    stale = [key for key, record in done.items() if not dataset.holds(record)]
-    if stale:
-        note(f"{len(stale)} record(s) of {dataset.path} no longer pass their checks (a certificate the checker "
-             "rejects, or a network the exact run rejects, as this version makes them); computed again")
-        dataset.forget([done.pop(key) for key in stale], done.values())
+    if done and not dataset.checked_by_this_code():
+        note(f"{dataset.path}: checking the {len(done)} records again (they were last checked by other code)")
+        stale = [key for key, record in done.items() if not dataset.holds(record)]
+        if stale:
+            note(f"{len(stale)} record(s) no longer pass their checks (a certificate the checker rejects, or a "
+                 "network the exact run rejects, as this version makes them); computed again")
+            dataset.forget([done.pop(key) for key in stale], done.values())
+    dataset.stamp()
     resumed = sum((a.name, c) in done for a in automata for c in cells)
     specs = [spec_of(a, c, settings) for a in automata for c in cells if (a.name, c) not in done]
     for k, (spec, answer) in enumerate(engine(function, specs), 1):
