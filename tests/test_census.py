@@ -373,7 +373,7 @@ def test_the_command_writes_the_dataset_csv_and_figure_and_prints_json_its_schem
     obj = json.loads(out)
     assert problems("census", obj) == []
     assert obj["entries"] == 4 and obj["exact"] == 4 and obj["computed"] == 4
-    assert sorted(os.listdir(folder)) == ["census.csv", "census.jsonl", "census.png"]
+    assert sorted(os.listdir(folder)) == ["census.checked", "census.csv", "census.jsonl", "census.png"]
     rows = (folder / "census.csv").read_text().splitlines()
     assert rows[0].startswith("automaton,states,cell,minimal_units") and len(rows) == 5
     code, out, _ = _run([a for a in argv if a != "--json"])
