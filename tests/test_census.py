@@ -271,8 +271,8 @@ def test_a_packed_census_unpacks_to_the_same_files_and_resumes_with_nothing_to_c
     again = cs.census(automata, ["rnn", "gru", "gru-after"], str(tmp_path), SETTINGS, note=notes.append)
     assert again.computed == 0 and again.resumed == len(result.records)
     assert notes == [f"{tmp_path}: unpacked the archived census ({len(names)} certificates)",
-                     f"{tmp_path / cs.DATASET}: checking the {len(result.records)} records again (they were last "
-                     "checked by other code)"]
+                     f"{tmp_path / cs.DATASET}: checking the {len(result.records)} records again (this version's "
+                     "checker and exact run have not checked them)"]
     for name in names + ["census.csv"]:
         assert (tmp_path / name).read_bytes() == (folder / name).read_bytes()
     assert (tmp_path / cs.DATASET).read_bytes() == (folder / cs.DATASET).read_bytes()

@@ -378,7 +378,8 @@ def census(automata: list[Automaton], cells: list[str], folder: str, settings: S
             raise BadInput(f"{dataset.path} holds a census made with other settings ({record['settings']}); "
                            "give another folder")
     if done and not dataset.checked_by_this_code():
-        note(f"{dataset.path}: checking the {len(done)} records again (they were last checked by other code)")
+        note(f"{dataset.path}: checking the {len(done)} records again (this version's checker and exact run have "
+             "not checked them)")
         stale = [key for key, record in done.items() if not dataset.holds(record)]
         if stale:
             note(f"{len(stale)} record(s) no longer pass their checks (a certificate the checker rejects, or a "
