@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from automata_rnn.cli.census import guarded
+from automata_rnn.cli.census import guarded, local_engine
 from automata_rnn.cli.main import main
 from automata_rnn.exact.checker import check
 from automata_rnn.interop import census_archive
@@ -297,7 +297,8 @@ def test_a_resumed_record_whose_certificate_the_checker_rejects_is_computed_agai
                                                                  .read_bytes())
     assert not cs.Dataset(str(tmp_path)).holds(stale) and cs.Dataset(str(tmp_path)).holds(other)
     notes: list[str] = []
-    again = cs.census(automata, ["rnn", "gru", "gru-after"], str(tmp_path), SETTINGS, note=notes.append)
+    again = cs.census(automata, ["rnn", "gru", "gru-after"], str(tmp_path), SETTINGS, engine=local_engine(2),
+                      note=notes.append)                                  # checked again on two processes
     assert again.computed == 1 and again.resumed == len(result.records) - 1
     assert len(notes) == 2 and "checking the" in notes[0]
     assert notes[1].startswith("1 record(s)") and "computed again" in notes[1]

@@ -213,6 +213,33 @@ def checked(answer: dict) -> tuple[dict, dict[str, dict]]:
     return record, certificates
 
 
+def still_holds(record: dict, certificates: dict[str, dict]) -> bool:
+    """Whether a record read back passes the checks of a new one (:func:`checked`), given the certificates
+    beside it: the one it names is there and the checker accepts it, its network passes the exact run.  A
+    certificate made by an earlier version whose clauses differ from this checker's fails here."""
+    name = _certificate_of(record)
+    try:
+        checked({"record": record, "certificates": {} if name not in certificates else {name: certificates[name]}})
+    except (ValueError, KeyError, TypeError, InternalCheckFailed):
+        return False
+    return True
+
+
+def _certificate_of(record: dict) -> str | None:
+    lower = record.get("lower_bound")
+    return lower.get("certificate") if isinstance(lower, dict) else None
+
+
+RECHECK_BATCH = 500
+"""Records per task when a resumed census checks its records again (about a second of work each)."""
+
+
+def recheck(spec: dict) -> dict:
+    """A task (plain data in and out, for any engine): which of a batch of records (``spec``: ``records``, the
+    ``certificates`` they name, by name) no longer hold, as their indices in the batch (``stale``)."""
+    return {"stale": [i for i, record in enumerate(spec["records"]) if not still_holds(record, spec["certificates"])]}
+
+
 # -- the dataset -------------------------------------------------------------------------------------------
 
 RECORD_KEYS = ("format", "automaton", "states", "cell", "minimal_units", "lower_bound", "upper_bound", "reason",
@@ -298,16 +325,23 @@ class Dataset:
         return records
 
     def holds(self, record: dict) -> bool:
-        """Whether a record read back passes the checks of a new one (:func:`checked`): its certificate file is
-        there and the checker accepts it, its network passes the exact run.  A certificate made by an earlier
-        version whose clauses differ from this checker's is rejected here, and its entry computed again."""
-        name = record["lower_bound"]["certificate"] if isinstance(record.get("lower_bound"), dict) else None
-        try:
-            certificates = {} if name is None else {name: read_json(os.path.join(self.folder, name))}
-            checked({"record": record, "certificates": certificates})
-        except (OSError, ValueError, KeyError, TypeError, InternalCheckFailed):
-            return False
-        return True
+        """Whether a record read back passes the checks of a new one (:func:`still_holds`, its certificate read
+        from the folder)."""
+        return not recheck(next(self.batches([record])))["stale"]
+
+    def batches(self, records: list[dict]) -> Iterator[dict]:
+        """The records in tasks for :func:`recheck` of :data:`RECHECK_BATCH` records each, with the certificates
+        they name read from the folder (one that cannot be read is left out: its record does not hold); each
+        task says where its records begin (``first``)."""
+        for first in range(0, len(records), RECHECK_BATCH):
+            part = records[first:first + RECHECK_BATCH]
+            certificates: dict[str, dict] = {}
+            for record in part:
+                name = _certificate_of(record)
+                if name is not None and name not in certificates:
+                    with contextlib.suppress(OSError, ValueError):
+                        certificates[name] = read_json(os.path.join(self.folder, name))
+            yield {"records": part, "certificates": certificates, "first": first}
 
     def forget(self, stale: Iterable[dict], kept: Iterable[dict]) -> None:
         """Remove the certificate files of ``stale`` records that no ``kept`` record names (the records
@@ -337,11 +371,12 @@ class Dataset:
         return write_atomic(self.path, "".join(map(line_of, records)))
 
 
-Engine = Callable[[Callable[[dict], dict], list[dict]], Iterator[tuple[dict, dict]]]
-"""How tasks run: ``engine(task, specs)`` yields (spec, answer) for every spec, in any order."""
+Engine = Callable[[Callable[[dict], dict], Iterable[dict]], Iterator[tuple[dict, dict]]]
+"""How tasks run: ``engine(task, specs)`` yields (spec, answer) for every spec, in any order, taking the specs
+as it needs them (they may be made as they are taken)."""
 
 
-def in_process(function: Callable[[dict], dict], specs: list[dict]) -> Iterator[tuple[dict, dict]]:
+def in_process(function: Callable[[dict], dict], specs: Iterable[dict]) -> Iterator[tuple[dict, dict]]:
     """The plainest engine: one task after another, here."""
     for spec in specs:
         yield spec, function(spec)
@@ -380,7 +415,9 @@ def census(automata: list[Automaton], cells: list[str], folder: str, settings: S
     if done and not dataset.checked_by_this_code():
         note(f"{dataset.path}: checking the {len(done)} records again (this version's checker and exact run have "
              "not checked them)")
-        stale = [key for key, record in done.items() if not dataset.holds(record)]
+        keys = list(done)
+        stale = [keys[spec["first"] + i] for spec, answer in engine(recheck, dataset.batches([done[k] for k in keys]))
+                 for i in answer["stale"]]
         if stale:
             note(f"{len(stale)} record(s) no longer pass their checks (a certificate the checker rejects, or a "
                  "network the exact run rejects, as this version makes them); computed again")
