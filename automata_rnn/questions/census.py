@@ -18,6 +18,7 @@ plain data in and out, so that any engine (local processes, Ray) can run it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import math
@@ -259,6 +260,7 @@ CHECKING_PACKAGES = ("arithmetic", "exact", "model")
 cells and automata they read."""
 
 
+@functools.cache
 def checking_code() -> str:
     """The SHA-256 of the source of :data:`CHECKING_PACKAGES`: equal for two installs whose checks of a record
     cannot differ."""
@@ -324,11 +326,6 @@ class Dataset:
                 os.fsync(f.fileno())
         return records
 
-    def holds(self, record: dict) -> bool:
-        """Whether a record read back passes the checks of a new one (:func:`still_holds`, its certificate read
-        from the folder)."""
-        return not recheck(next(self.batches([record])))["stale"]
-
     def batches(self, records: list[dict]) -> Iterator[dict]:
         """The records in tasks for :func:`recheck` of :data:`RECHECK_BATCH` records each, with the certificates
         they name read from the folder (one that cannot be read is left out: its record does not hold); each
@@ -346,9 +343,9 @@ class Dataset:
     def forget(self, stale: Iterable[dict], kept: Iterable[dict]) -> None:
         """Remove the certificate files of ``stale`` records that no ``kept`` record names (the records
         themselves go when the dataset is next rewritten; a later line of an entry replaces an earlier one)."""
-        named = {r["lower_bound"]["certificate"] for r in kept}
+        named = {_certificate_of(r) for r in kept}
         for record in stale:
-            name = record["lower_bound"]["certificate"]
+            name = _certificate_of(record)
             if name and name not in named:
                 with contextlib.suppress(FileNotFoundError):
                     os.remove(os.path.join(self.folder, name))
@@ -398,7 +395,7 @@ def census(automata: list[Automaton], cells: list[str], folder: str, settings: S
            note: Callable[[str], None] = lambda message: None) -> Census:
     """Minimal units for every (automaton, cell), kept in ``folder`` (which must exist): entries already there
     are not computed again (BadInput if they were made under other settings), unless they fail the checks of
-    a new record, made again when the code that checks them has changed since (:meth:`Dataset.holds`,
+    a new record, made again when the code that checks them has changed since (:func:`still_holds`,
     :func:`checking_code`); the others run on ``engine``
     and are checked and written one by one as they finish; the dataset is then rewritten in order.
     ``progress(k, n, record)`` is called as the k-th of the n entries to compute is written."""
@@ -412,7 +409,8 @@ def census(automata: list[Automaton], cells: list[str], folder: str, settings: S
         if record["settings"] != settings.to_json():
             raise BadInput(f"{dataset.path} holds a census made with other settings ({record['settings']}); "
                            "give another folder")
-    if done and not dataset.checked_by_this_code():
+    current = dataset.checked_by_this_code()
+    if done and not current:
         note(f"{dataset.path}: checking the {len(done)} records again (this version's checker and exact run have "
              "not checked them)")
         keys = list(done)
@@ -422,7 +420,8 @@ def census(automata: list[Automaton], cells: list[str], folder: str, settings: S
             note(f"{len(stale)} record(s) no longer pass their checks (a certificate the checker rejects, or a "
                  "network the exact run rejects, as this version makes them); computed again")
             dataset.forget([done.pop(key) for key in stale], done.values())
-    dataset.stamp()
+    if not current:
+        dataset.stamp()
     resumed = sum((a.name, c) in done for a in automata for c in cells)
     specs = [spec_of(a, c, settings) for a in automata for c in cells if (a.name, c) not in done]
     for k, (spec, answer) in enumerate(engine(function, specs), 1):
