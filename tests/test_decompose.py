@@ -12,7 +12,7 @@ from test_schemas import assert_valid, printed_json
 
 from automata_rnn.exact.checker import check
 from automata_rnn.exact.clauses import check_hinted, check_refutation
-from automata_rnn.exact.labelling import Invalid, check_lemma, lemma_clauses
+from automata_rnn.exact.labelling import Invalid, check_lemma
 from automata_rnn.exact.run import verify_weights
 from automata_rnn.interop.automata_files import load_automaton
 from automata_rnn.model.automata import Automaton, minimize, random_minimal
@@ -114,7 +114,7 @@ def test_cadicals_refutation_is_trimmed_with_hints_the_checker_accepts():
 def input_count(p, d) -> int:
     lab = labelling(p)
     return (len(lab.base()) + len(lab.symmetry(symmetry_words(lab)))
-            + sum(len(lemma_clauses(lab, pts)) for pts in d.lemmas))
+            + sum(len(lab.lemma_clauses(pts)) for pts in d.lemmas))
 
 
 def test_a_refutation_does_not_carry_over_to_a_size_with_a_network():
@@ -174,7 +174,7 @@ def test_the_xor_lemma_is_accepted_and_its_mutants_rejected():
     for bad in (flipped, halved, relabelled, dropped):
         with pytest.raises(Invalid):
             check_lemma(lab, bad)
-    (clause,) = lemma_clauses(lab, xor_points())
+    (clause,) = lab.lemma_clauses(xor_points())
     assert sorted(clause) == sorted([-lab.T(1, "0", 0), -lab.T(0, "1", 0), lab.T(0, "0", 0), lab.T(1, "1", 0)])
 
 
@@ -255,7 +255,7 @@ def test_the_clauses_hold_for_every_network_and_the_sorted_order_of_its_units(na
     lab = labelling(p)
     base = lab.base()
     symmetry = lab.symmetry(symmetry_words(lab))
-    lemmas = [c for points in d.lemmas for c in lemma_clauses(lab, points)]
+    lemmas = [c for points in d.lemmas for c in lab.lemma_clauses(points)]
     sorted_ok = 0
     for order in itertools.permutations(range(3)):
         true = network_assignment(lab, p, d.weights, list(order))
@@ -394,7 +394,7 @@ def test_a_refutation_with_as_many_states_as_codes_rests_on_the_counting_clauses
     counted = set(lab.counting())
     leaf = d.certificate["tree"]["labelling"]
     inputs = [(1, -1) if c in counted else c for c in lab.base()] + lab.symmetry(leaf["symmetry_words"])
-    inputs += [c for lemma in leaf["lemmas"] for c in lemma_clauses(lab, [
+    inputs += [c for lemma in leaf["lemmas"] for c in lab.lemma_clauses([
         (c, a, bit, Fraction(m)) for c, a, bit, m in lemma["points"]])]
     with pytest.raises(Invalid, match="does not follow from its hints"):
         check_hinted(inputs, leaf["hinted"])

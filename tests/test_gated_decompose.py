@@ -20,8 +20,8 @@ from automata_rnn.questions import sizes
 from automata_rnn.questions.sizes import find_weights
 from automata_rnn.questions.sizes import minimize as minimal_units
 from automata_rnn.solver.construction import ELMAN_INSIDE
-from automata_rnn.solver.decompose import fit
-from automata_rnn.solver.gated import Gated, GatedSearch, applies, search
+from automata_rnn.solver.decompose import Search, fit
+from automata_rnn.solver.gated import Gated, applies, search
 from automata_rnn.verdicts import Verdict
 
 TOMITA = [f"tomita{k}" for k in range(1, 8)]
@@ -172,22 +172,22 @@ def test_a_gate_is_fitted_by_weights_or_refuted_by_a_checked_lemma():
     """One gate's bits over every (code, symbol) at 2 units: [unit 0 and input] gets weights on the right
     side of 0 by at least 1 at every point; unit 0 XOR input gets no weights but a lemma that passes the
     exact check and whose clauses exclude these bits for every gate."""
-    s = GatedSearch(gru(load_automaton("tomita3"), "gru", 2))
+    s = Search(gru(load_automaton("tomita3"), "gru", 2), reset_open=True)
     points = [(c, a) for c in range(4) for a in "01"]
     lemmas: list = []
     conj = [(c, a, (c & 1) & int(a)) for c, a in points]
-    w = fit(s.lab, s.gate_lp, conj, lemmas)
+    w = fit(s.lab, s.units_lp, conj, lemmas)
     assert w is not None and not lemmas
     for c, a, bit in conj:
         pre = sum(v * x for v, x in zip(s.lab.point_vector(c, a), w))
         assert (pre >= 1) if bit else (pre <= -1)
     xor = [(c, a, (c & 1) ^ int(a)) for c, a in points]
-    assert fit(s.lab, s.gate_lp, xor, lemmas) is None and len(lemmas) == 1
+    assert fit(s.lab, s.units_lp, xor, lemmas) is None and len(lemmas) == 1
     check_lemma(s.lab, lemmas[0])
     bits = {(c, a): bit for c, a, bit in xor}
-    for clause in s.gated.gate_clauses(lemmas[0]):  # false when every Z_j (or C_j) takes the XOR bits
+    for clause in s.lab.lemma_clauses(lemmas[0]):  # false when every Z_j (or R_j, K_j) takes the XOR bits
         assert all(bits[c, a] == (lit < 0) for lit in clause for c, a in points
-                   if abs(lit) in (s.gated.Z(c, a, 0), s.gated.Z(c, a, 1), s.gated.C(c, a, 0), s.gated.C(c, a, 1)))
+                   if abs(lit) in {v(c, a, j) for v in s.lab.families() for j in (0, 1)})
 
 
 def test_with_one_code_per_state_every_state_is_reached_with_one_code():
@@ -195,7 +195,7 @@ def test_with_one_code_per_state_every_state_is_reached_with_one_code():
     state with exactly one code; the codes are distinct, as the automaton is minimal."""
     aut = random_minimal(12, 0)
     p = gru(aut, "gru", 4)
-    found = GatedSearch(p, one_code=True).run(None)
+    found = Search(p, one_code=True, reset_open=True).run(None)
     assert found.verdict == Verdict.SAT
     codes = run_by_hand(p, found.weights, 8)
     assert set(codes) == set(aut.states) and all(len(c) == 1 for c in codes.values())
@@ -210,13 +210,13 @@ def test_what_it_speaks_of():
     assert not applies(gru(aut, "gru", 2, fixed={"b_r[0]": Fraction(1)}))
 
 
-def test_a_lemma_over_the_units_points_is_a_clause_for_every_update_gate_and_candidate():
+def test_a_lemma_over_the_units_points_is_a_clause_for_every_selection_reset_gate_and_candidate():
     """The XOR pattern over (input, unit 0's bit) at 2 units: checked exactly, it becomes the clause "some
-    point has another bit" for Z_j and C_j of both units, and speaks of no next bit T."""
-    s = GatedSearch(gru(load_automaton("tomita3"), "gru", 2))
+    point has another bit" for Z_j, R_j and K_j of both units, and speaks of no next bit T."""
+    s = Search(gru(load_automaton("tomita3"), "gru", 2))
     xor = [(1, "0", 1, Fraction(1)), (0, "1", 1, Fraction(1)), (0, "0", 0, Fraction(1)), (1, "1", 0, Fraction(1))]
     check_lemma(s.lab, xor)
-    g = s.gated
+    g = s.lab
     expected = {tuple(sorted((-v(1, "0", j), -v(0, "1", j), v(0, "0", j), v(1, "1", j)), key=abs))
-                for v in (g.Z, g.C) for j in range(2)}
-    assert set(g.gate_clauses(xor)) == expected and len(g.gate_clauses(xor)) == 4
+                for v in (g.Z, g.R, g.K) for j in range(2)}
+    assert set(g.lemma_clauses(xor)) == expected and len(g.lemma_clauses(xor)) == 6

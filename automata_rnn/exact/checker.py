@@ -31,11 +31,13 @@ Leaves:
   the values the cell's semantics allows (:meth:`Cell.code_values`), so n units
   have at most ``values ** n`` codes, fewer than k;
 * ``{"labelling": {"symmetry_words", "lemmas", "proof" or "hinted"}}`` (claim ``refutes``,
-  no hypotheses; an Elman cell with a threshold read-out under the indicator
-  semantics, one layer, no margin, fixed weights or bound): the clauses that
-  every such network satisfies (:mod:`automata_rnn.exact.labelling`, built here
-  from the problem's minimal automaton), with the symmetry clauses of the words
-  and one clause per unit (or for the read-out) of each lemma, are refuted by
+  no hypotheses; an Elman cell or a GRU with the reset before the product, with a
+  threshold read-out under the indicator semantics, one layer, no margin, fixed
+  weights or bound): the clauses that every such network satisfies
+  (:mod:`automata_rnn.exact.labelling`, :mod:`automata_rnn.exact.gru_labelling`,
+  built here from the problem's minimal automaton), with the symmetry clauses of
+  the words and one clause per unit and threshold family (or for the read-out)
+  of each lemma, are refuted by
   the DRAT proof or the hinted steps (:mod:`automata_rnn.exact.clauses`:
   ``check_refutation``, ``check_hinted``); each lemma's multipliers are
   checked to balance its points, so that no threshold unit gives its bits.
@@ -49,7 +51,8 @@ from __future__ import annotations
 
 from automata_rnn.arithmetic.exact import Affine, parse_rational
 from automata_rnn.exact.clauses import check_hinted, check_refutation
-from automata_rnn.exact.labelling import Invalid, Labelling, check_lemma, lemma_clauses
+from automata_rnn.exact.gru_labelling import LABELLINGS
+from automata_rnn.exact.labelling import Invalid, check_lemma
 from automata_rnn.exact.run import (
     Failure,
     IllDefined,
@@ -221,17 +224,19 @@ def _check_labelling(node, problem: Problem, facts: dict) -> str:
     :mod:`automata_rnn.exact.labelling` (built here from the problem) with the lemmas' clauses."""
     if facts:
         raise Rejected("a labelling refutation speaks of every weight: no facts or hypotheses")
-    if (not problem.cell.state_is_gate or len(problem.layers) != 1 or problem.output != "readout"
+    kind = LABELLINGS.get(problem.cell.name)
+    if (kind is None or len(problem.layers) != 1 or problem.output != "readout"
             or problem.semantics.name != "indicator" or problem.semantics.margin
             or problem.fixed or problem.bound is not None):
-        raise Rejected("a labelling refutation is for one layer of Elman units under the indicator semantics "
-                       "with a threshold read-out, no margin, no fixed weights and no weight bound")
+        raise Rejected("a labelling refutation is for one layer of Elman or GRU (reset before the product) units "
+                       "under the indicator semantics with a threshold read-out, no margin, no fixed weights and "
+                       "no weight bound")
     if not (isinstance(node, dict) and all(isinstance(node.get(k), list) for k in ("symmetry_words", "lemmas"))
             and len([k for k in ("proof", "hinted") if isinstance(node.get(k), list)]) == 1):
         raise Rejected("a labelling leaf is {symmetry_words, lemmas, proof} or {symmetry_words, lemmas, hinted}")
     a = minimize(problem.automaton)
     try:
-        lab = Labelling(a, problem.units, {s: encode_symbol(a, s) for s in a.alphabet})
+        lab = kind(a, problem.units, {s: encode_symbol(a, s) for s in a.alphabet})
         words = node["symmetry_words"]
         if not all(isinstance(w, list) and all(isinstance(s, str) for s in w) for w in words):
             raise Invalid("a symmetry word is a list of symbols")
@@ -242,7 +247,7 @@ def _check_labelling(node, problem: Problem, facts: dict) -> str:
                 check_lemma(lab, points)
             except Invalid as err:
                 raise Invalid(f"lemma {k}: {err}") from None
-            inputs += lemma_clauses(lab, points)
+            inputs += lab.lemma_clauses(points)
         if "hinted" in node:
             added = check_hinted(inputs, node["hinted"])
         else:

@@ -23,7 +23,7 @@ The count makes them true: the states of a minimal automaton are reached with pa
 so 2^n states take every code, each state one code.  (That every code has a state is true as well, but
 slows CaDiCaL down: 19-26 k conflicts instead of 11-17 k to refute 16 random states at 4 units.)
 
-Lemmas (:func:`lemma_clauses`): a set of points (code, symbol) with bits and non-negative multipliers
+Lemmas (:meth:`Labelling.lemma_clauses`): a set of points (code, symbol) with bits and non-negative multipliers
 such that the multiplied vectors (x(a), c, 1) of the points with bit 1 sum to those of the points with bit
 0, the first sum's multipliers not all zero.  No threshold unit gives these bits (the weighted sum of the
 pre-activations would be both > 0 and <= 0), so for every unit j some point has another bit: the clause
@@ -121,10 +121,28 @@ class Labelling:
     def counting(self) -> list[Clause]:
         """The counting argument's clauses when the automaton has as many states as there are codes (else
         none): at most one code per state."""
-        if len(self.states) != self.codes:
-            return []
+        return self.one_code() if len(self.states) == self.codes else []
+
+    def one_code(self) -> list[Clause]:
+        """At most one code per state: true of every network when |Q| = 2^n (:meth:`counting`), a
+        restriction otherwise (a minimal automaton may need two codes for a state)."""
         return [(-self.X(c, q), -self.X(d, q)) for q in self.states
                 for c, d in itertools.combinations(range(self.codes), 2)]
+
+    def families(self) -> list:
+        """The threshold functions of the units' points (x(a), c, 1), one variable per (c, a, j) each: for
+        the Elman cell, the next bits T."""
+        return [self.T]
+
+    def lemma_clauses(self, points: list[tuple[int, str | None, int, Fraction]]) -> list[Clause]:
+        """The clauses of a (checked) lemma: for a lemma over the units' points, one per unit of each of
+        :meth:`families` (some point has another bit); for the read-out's, one over O.  The points of a lemma
+        are distinct (code, symbol) pairs, so no clause is a tautology."""
+        if points[0][1] is None:
+            return [tuple(sorted({(-self.O(c) if bit else self.O(c)) for c, _, bit, _ in points}, key=abs))]
+        return [tuple(sorted({(-var(c, a, j) if bit else var(c, a, j)) for c, a, bit, _ in points
+                              if a is not None}, key=abs))
+                for var in self.families() for j in range(self.units)]
 
     def symmetry(self, words: Sequence[Sequence[str]]) -> list[Clause]:
         """Clauses sorting the units by their bits after ``words`` (a prefix-closed list, the empty word
@@ -206,13 +224,3 @@ def check_lemma(lab: Labelling, points: list[tuple[int, str | None, int, Fractio
         raise Invalid("the points with bit 1 carry no multiplier")
     if any(total):
         raise Invalid(f"the multiplied points do not balance: {[str(t) for t in total]}")
-
-
-def lemma_clauses(lab: Labelling, points: list[tuple[int, str | None, int, Fraction]]) -> list[Clause]:
-    """The clauses of a (checked) lemma: one per unit, or one for the read-out.  The points of a lemma are
-    distinct (code, symbol) pairs, so no clause is a tautology."""
-    if points[0][1] is None:
-        return [tuple(sorted({(-lab.O(c) if bit else lab.O(c)) for c, _, bit, _ in points}, key=abs))]
-    return [tuple(sorted({(-lab.T(c, a, j) if bit else lab.T(c, a, j)) for c, a, bit, _ in points
-                          if a is not None}, key=abs))
-            for j in range(lab.units)]

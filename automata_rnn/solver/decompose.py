@@ -1,12 +1,14 @@
-"""The decomposed search for an Elman threshold network: labellings of codes by SAT, units by exact LPs.
+"""The decomposed search for a threshold network: labellings of codes by SAT, threshold functions by exact LPs.
 
 For an Elman cell under the indicator semantics with a threshold read-out (one layer; the clauses are in
 :mod:`automata_rnn.exact.labelling`), a network is a labelling of codes {0,1}^n with states of the
 minimal automaton, a successor code per (code, symbol) and a read-out bit per code, such that each unit's
-bit and the read-out's bit are threshold functions.  A SAT solver searches labellings; for each one it
-proposes, one exact LP per unit (and one for the read-out) over the (code, input) points either gives the
-unit's weights or proves that no threshold unit gives these bits: then Farkas multipliers over a few
-points (checked exactly), which become a lemma clause for every unit (a CEGAR loop).  The lemmas of two
+bit and the read-out's bit are threshold functions.  For a GRU with the reset before the product
+(:mod:`automata_rnn.exact.gru_labelling`) the threshold functions are each unit's selection, reset gate and
+candidate, which give the successor code.  A SAT solver searches labellings; for each one it proposes, one
+exact LP per threshold function (and one for the read-out) over the (code, input) points either gives its
+weights or proves that no threshold unit gives these bits: then Farkas multipliers over a few points
+(checked exactly), which become a lemma clause for every unit and threshold family (a CEGAR loop).  The lemmas of two
 asummability (on at two points, off at two others with the same sum) are given from the start.
 
 Two SAT cores (:data:`SAT_CORES`): CaDiCaL 1.5.3 through PySAT (the default), incremental (each lemma's
@@ -39,13 +41,15 @@ import z3
 from pysat.solvers import Solver
 
 from automata_rnn.exact.checker import FORMAT, check
-from automata_rnn.exact.labelling import Clause, Invalid, Labelling, check_lemma, lemma_clauses
+from automata_rnn.exact.gru_labelling import LABELLINGS, GruLabelling
+from automata_rnn.exact.labelling import Clause, Invalid, Labelling, check_lemma
 from automata_rnn.exact.run import TooLarge, verify_weights
 from automata_rnn.model.automata import minimize
 from automata_rnn.model.problem import Problem, encode_symbol
 from automata_rnn.solver.context import context, one_question
 from automata_rnn.solver.counting import access_words
 from automata_rnn.solver.prove import SEED, integer_multipliers
+from automata_rnn.solver.rows import gru_weights, network_weights
 from automata_rnn.solver.trim import paused_gc, refute
 from automata_rnn.verdicts import InternalCheckFailed, Unsupported, Verdict
 
@@ -76,12 +80,19 @@ states, built in about a second); past it, building them alone would outlast any
 
 
 def applies(problem: Problem) -> bool:
-    """Whether the decomposition speaks of the problem: an Elman cell, one layer of at most
+    """Whether the decomposition speaks of the problem: an Elman cell or a GRU with the reset before the
+    product (a cell of :data:`~automata_rnn.exact.gru_labelling.LABELLINGS`), one layer of at most
     :data:`MAX_UNITS` units, a threshold read-out, the indicator semantics without margin, no fixed weights
     and no weight bound."""
-    return (problem.cell.name == "rnn" and len(problem.layers) == 1 and problem.units <= MAX_UNITS
-            and problem.output == "readout" and problem.semantics.name == "indicator"
-            and not problem.semantics.margin and not problem.fixed and problem.bound is None)
+    return problem.cell.name in LABELLINGS and speaks_of(problem)
+
+
+def speaks_of(problem: Problem) -> bool:
+    """One layer of at most :data:`MAX_UNITS` units, a threshold read-out, the indicator semantics without
+    margin, no fixed weights and no weight bound: what the labelling clauses assume beside the cell."""
+    return (len(problem.layers) == 1 and problem.units <= MAX_UNITS and problem.output == "readout"
+            and problem.semantics.name == "indicator" and not problem.semantics.margin and not problem.fixed
+            and problem.bound is None)
 
 
 @dataclass
@@ -99,10 +110,13 @@ class Decided:
     lemmas: list = field(default_factory=list)
 
 
-def labelling(problem: Problem) -> Labelling:
-    """The labelling problem of the problem's minimal automaton at the problem's size."""
+def labelling(problem: Problem, reset_open: bool = False) -> Labelling:
+    """The labelling problem of the problem's minimal automaton at the problem's size, for its cell
+    (:data:`~automata_rnn.exact.gru_labelling.LABELLINGS`; ``reset_open``: also ``gru-after``, whose step
+    with the reset gate open is the GRU's)."""
     a = minimize(problem.automaton)
-    return Labelling(a, problem.units, {s: encode_symbol(a, s) for s in a.alphabet})
+    kind = GruLabelling if reset_open else LABELLINGS[problem.cell.name]
+    return kind(a, problem.units, {s: encode_symbol(a, s) for s in a.alphabet})
 
 
 def symmetry_words(lab: Labelling) -> list[tuple[str, ...]]:
@@ -324,22 +338,33 @@ SAT_CORES: dict[str, type[Cadical] | type[Z3Sat]] = {"cadical": Cadical, "z3": Z
 
 
 class Search:
-    """The CEGAR loop at one size (see the module docstring); :meth:`run` decides it within a deadline."""
+    """The CEGAR loop at one size (see the module docstring); :meth:`run` decides it within a deadline.
 
-    def __init__(self, problem: Problem, sat: str = "cadical"):
+    Restrictions (for a GRU's upper bounds: an ``unsat`` under them excludes nothing and carries no
+    certificate): ``one_code``, every state reached with at most one code (a minimal automaton may need two
+    codes for a state); ``reset_open``, the reset gate open at every (code, symbol)."""
+
+    def __init__(self, problem: Problem, sat: str = "cadical", one_code: bool = False, reset_open: bool = False):
         self.problem = problem
         self.sat = SAT_CORES[sat]
-        self.lab = lab = labelling(problem)
+        self.lab = lab = labelling(problem, reset_open)
         self.words = symmetry_words(lab)
         self.inputs: list[Clause] = lab.base() + lab.symmetry(self.words)
+        self.restricted, self.reset_open = one_code or reset_open, reset_open
+        if one_code:
+            self.inputs += lab.one_code()
+        if reset_open:
+            assert isinstance(lab, GruLabelling)
+            self.inputs += lab.reset_open()
         self.lemmas = summable_lemmas(lab)
         for points in self.lemmas:
-            self.inputs += lemma_clauses(lab, points)
+            self.inputs += lab.lemma_clauses(points)
         self.units_lp = Threshold(problem.inputs + lab.units + 1)
         self.readout_lp = Threshold(lab.units + 1)
 
     def run(self, deadline: float | None) -> Decided:
-        """sat (weights re-verified) / unsat (the clauses are unsatisfiable) / unknown (time)."""
+        """sat (weights re-verified) / unsat (the clauses are unsatisfiable; a certificate when unrestricted)
+        / unknown (time)."""
         lab = self.lab
         core = self.sat(self.inputs)
         rounds = 0
@@ -349,6 +374,9 @@ class Search:
                 found = core.solve(deadline)
                 if found is None:
                     return Decided(Verdict.UNKNOWN, reason=core.reason, rounds=rounds, lemmas=self.lemmas)
+                if not found and self.restricted:
+                    return Decided(Verdict.UNSAT, reason="no network under the restriction", rounds=rounds,
+                                   lemmas=self.lemmas)
                 if not found:
                     cert, checked = self.certificate(core, deadline)
                     reason = "" if cert else core.reason or "no proof of unsatisfiability was accepted in time"
@@ -365,23 +393,27 @@ class Search:
                     return Decided(Verdict.SAT, weights=units, rounds=rounds, lemmas=self.lemmas)
                 for points in units:
                     self.lemmas.append(points)
-                    clauses = lemma_clauses(lab, points)
+                    clauses = lab.lemma_clauses(points)
                     core.add(clauses)
                     self.inputs.extend(clauses)
         finally:
             core.close()
 
     def _units(self, value: list[bool]):
-        """The weights of every unit and the read-out for the model, or the lemmas of those that fail."""
+        """The network's weights for the model (every threshold family's rows and the read-out's), or the
+        lemmas of the functions that no threshold unit gives."""
         lab = self.lab
-        reached = range(lab.codes)  # the clauses ask every code's bits to be a unit's
         lemmas: list[Lemma] = []
-        rows = [fit(lab, self.units_lp, [(c, a, int(value[lab.T(c, a, j)])) for c in reached for a in lab.symbols],
-                    lemmas) for j in range(lab.units)]
-        wy = fit(lab, self.readout_lp, [(c, None, int(value[lab.O(c)])) for c in reached], lemmas)
+        rows = [[fit(lab, self.units_lp, [(c, a, int(value[var(c, a, j)])) for c in range(lab.codes)
+                                           for a in lab.symbols], lemmas) for j in range(lab.units)]
+                for var in lab.families()]
+        wy = fit(lab, self.readout_lp, [(c, None, int(value[lab.O(c)])) for c in range(lab.codes)], lemmas)
         if lemmas or wy is None:
             return lemmas
-        return network_weights(self.problem, rows, wy)
+        if isinstance(lab, GruLabelling):
+            selects, resets, candidates = rows
+            return gru_weights(self.problem, selects, None if self.reset_open else resets, candidates, wy)
+        return network_weights(self.problem, rows[0], wy)
 
     def certificate(self, core: Cadical | Z3Sat, deadline: float | None) -> tuple[dict | None, str]:
         """The ``labelling`` certificate that the clauses so far are unsatisfiable, with the checker's
@@ -399,7 +431,6 @@ class Search:
                                            "lemmas": [lemma_json(p) for p in self.lemmas], **proof}}}
             ok, why = check(cert)
         return (cert, why) if ok else (None, why)
-
 
 def smt2(clauses: list[Clause]) -> str:
     """Clauses over variables ``v1``, ``v2``, ... as SMT-LIB 2 (z3 parses this far faster than it builds
@@ -448,29 +479,6 @@ def drat_steps(text: str, inputs: list[Clause], count: int) -> list:
     return steps
 
 
-def network_weights(problem: Problem, rows: list, readout: list[Fraction]) -> dict[str, Fraction]:
-    """An Elman network's weights, by the problem's parameter names, from each unit's (input, recurrent, bias) row
-    and the read-out's row (a GRU with its gates built from such rows: :mod:`automata_rnn.solver.gated`)."""
-    params = problem.parameters()
-    inputs, n = problem.inputs, problem.units
-
-    def name(form) -> str:
-        (only,) = form.coeffs
-        return only
-
-    w: dict[str, Fraction] = {}
-    for j, row in enumerate(rows):
-        for i in range(inputs):
-            w[name(params["U_h"][i][j])] = row[i]
-        for i in range(n):
-            w[name(params["W_h"][i][j])] = row[inputs + i]
-        w[name(params["b_h"][j])] = row[inputs + n]
-    for i in range(n):
-        w[name(params["W_y"][i][0])] = readout[i]
-    w[name(params["b_y"][0])] = readout[n]
-    return w
-
-
 @one_question
 def decide(problem: Problem, timeout: float | None = None, sat: str = "cadical") -> Decided:
     """The decomposition at the problem's size, within ``timeout`` seconds, with the SAT core ``sat`` (a
@@ -478,7 +486,7 @@ def decide(problem: Problem, timeout: float | None = None, sat: str = "cadical")
     (:func:`applies`)."""
     if not applies(problem):
         raise Unsupported("the decomposition is for one layer of at most "
-                          f"{MAX_UNITS} Elman units with a threshold read-out under the indicator semantics, "
-                          "without margin, fixed weights or weight bound")
+                          f"{MAX_UNITS} Elman or GRU (reset before the product) units with a threshold read-out "
+                          "under the indicator semantics, without margin, fixed weights or weight bound")
     deadline = None if timeout is None else time.monotonic() + timeout
     return Search(problem, sat).run(deadline)
