@@ -148,22 +148,22 @@ def test_four_state_machines_get_the_verdicts_of_the_direct_encoding_with_the_re
 
 def test_a_network_that_needs_its_reset_gate_is_found_by_the_direct_encoding():
     """The gated search's "no" at 2 units is not an exclusion: minimize goes on to the direct encoding, whose
-    GRU of 2 units uses its reset gate, and excludes 1 unit by counting codes."""
+    gru-after of 2 units uses its reset gate, and excludes 1 unit by counting codes."""
     aut = Automaton.from_json(NEEDS_RESET)
-    p = gru(aut, "gru", 2)
+    p = gru(aut, "gru-after", 2)
     assert search(p).verdict == Verdict.UNSAT
     assert find_weights(reset_open(p)).verdict == Verdict.UNSAT
-    m = minimal_units(gru(aut, "gru", 1), 3)
+    m = minimal_units(gru(aut, "gru-after", 1), 3)
     assert m.minimal == 2 and [s.verdict for s in m.sizes] == [Verdict.UNSAT, Verdict.SAT]
     assert "counting" in m.lower_bound.certificate["tree"]
     run_by_hand(m.problem, m.weights, 7)
 
 
 def test_a_gated_no_is_never_an_exclusion(monkeypatch):
-    """With the gated search answering "no" at every size, minimize still finds Tomita 4's GRU of 2 units (by
-    the direct encoding) and excludes 1 unit by a certificate, never by that "no"."""
+    """With the gated search answering "no" at every size, minimize still finds Tomita 4's gru-after of 2 units
+    (by the direct encoding) and excludes 1 unit by a certificate, never by that "no"."""
     monkeypatch.setattr(sizes, "gated_search", lambda p, timeout=None: Gated(Verdict.UNSAT))
-    m = minimal_units(gru(load_automaton("tomita4"), "gru", 1), 3)
+    m = minimal_units(gru(load_automaton("tomita4"), "gru-after", 1), 3)
     assert m.minimal == 2 and m.lower_bound.method == "certificate"
     run_by_hand(m.problem, m.weights, 7)
 

@@ -56,6 +56,15 @@ def test_the_22_four_state_machines_that_need_3_gru_units_get_certificates():
             agrees_with_census(aut, 3)
 
 
+@pytest.mark.parametrize("name", ["all-3", "random-4", "all-4"])
+def test_every_lower_bound_of_a_committed_census_is_a_certificate_or_needs_none(name):
+    folder = CENSUS / name
+    packed = folder / "census.jsonl.xz"
+    lines = (lzma.open(packed, "rt") if packed.exists() else open(folder / "census.jsonl")).read().splitlines()
+    methods = {json.loads(line)["lower_bound"]["method"] for line in lines}
+    assert "certificate" in methods and methods <= {"certificate", "none needed: one unit is the least"}
+
+
 @pytest.mark.parametrize("cell", ["gru", "gru-chung"])
 def test_a_sample_of_the_three_state_census_has_its_minimum(cell):
     """Both conventions share the clauses (the selection stands for the update gate or its complement), so both

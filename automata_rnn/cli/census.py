@@ -197,6 +197,12 @@ def local_engine(workers: int):
     return engine
 
 
+OBJECT_STORE = 1 << 30
+"""The local Ray's object store, in bytes (a task and its answer take at most a few MB).  Ray's default, 30 %
+of the memory, is mapped by the raylet twice and outgrows the command's memory limit (the address space) as
+soon as a task is large enough to go through the store."""
+
+
 def ray_engine(address: str | None, workers: int):
     """Tasks on Ray: a local Ray with ``workers`` CPUs, or the cluster at ``address``, at most
     :data:`IN_FLIGHT` per CPU of the cluster handed out at a time; yielded as each finishes."""
@@ -204,7 +210,8 @@ def ray_engine(address: str | None, workers: int):
 
     def engine(function, specs) -> Iterator[tuple[dict, dict]]:
         if address is None:
-            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False, configure_logging=False)
+            ray.init(num_cpus=workers, object_store_memory=OBJECT_STORE, include_dashboard=False,
+                     log_to_driver=False, configure_logging=False)
         else:
             ray.init(address=address, log_to_driver=False, configure_logging=False)
         try:

@@ -421,8 +421,9 @@ def census(automata: list[Automaton], cells: list[str], folder: str, settings: S
         stale = [keys[spec["first"] + i] for spec, answer in engine(recheck, dataset.batches([done[k] for k in keys]))
                  for i in answer["stale"]]
         if stale:
-            note(f"{len(stale)} record(s) no longer pass their checks (a certificate the checker rejects, or a "
-                 "network the exact run rejects, as this version makes them); computed again")
+            note(f"{len(stale)} record(s) no longer pass their checks (a certificate the checker rejects, a "
+                 "network the exact run rejects, or a lower bound resting on two solvers, as this version makes "
+                 "them); computed again")
             dataset.forget([done.pop(key) for key in stale], done.values())
     if not current:
         dataset.stamp()

@@ -269,12 +269,11 @@ def _search_size(p: Problem, timeout: float | None, search: str) -> tuple[SizeRe
     has no direct encoding, goes to the case-split prover
     (:func:`~automata_rnn.questions.cases.solve_by_cases`), whose "no" is its certificate.  Under the
     decompositions, a problem of :func:`~automata_rnn.solver.decompose.decide` (the Elman cell, the GRU with
-    the reset before the product) is decided by it, whose "no" carries its certificate; a GRU is first sought
-    with its reset gate open (:mod:`automata_rnn.solver.gated`, half the time; its "no" excludes nothing).
-    ``gru-after`` is sought, under ``decompose``, with the reset gate open (three quarters of the time; every
-    Elman network of as many units is among them), under ``decompose-z3`` through an Elman network of as many
-    units (:func:`_through_elman`, a quarter of the time); neither says "no": that is left to the direct
-    encoding, which gets the rest."""
+    the reset before the product) is decided by it, whose "no" carries its certificate.  ``gru-after`` is
+    sought, under ``decompose``, with the reset gate open (:mod:`automata_rnn.solver.gated`, three quarters of
+    the time; every Elman network of as many units is among them), under ``decompose-z3`` through an Elman
+    network of as many units (:func:`_through_elman`, a quarter of the time); neither says "no": that is left
+    to the direct encoding, which gets the rest."""
     t = time.monotonic()
     counted = counting_exclusion(p)
     if counted is not None:
@@ -286,12 +285,7 @@ def _search_size(p: Problem, timeout: float | None, search: str) -> tuple[SizeRe
         return SizeResult(p.units, answer.verdict, time.monotonic() - t, answer.weights, exclusion,
                           answer.reason), False
     if search.startswith("decompose") and decomposes(p):
-        if search == "decompose" and gated_applies(p):  # a GRU: first with its reset gate open, half the time
-            weights = gated_search(p, None if timeout is None else timeout / 2).weights
-            if weights is not None:
-                return SizeResult(p.units, Verdict.SAT, time.monotonic() - t, weights), False
-            timeout = None if timeout is None else max(0.5, timeout - (time.monotonic() - t))
-        elif p.units > 1 and code_count(p) * len(p.automaton.states) > 64:  # as find_weights: try it first
+        if p.cell.name == "rnn" and p.units > 1 and code_count(p) * len(p.automaton.states) > 64:  # as find_weights
             budget = 5.0 if timeout is None else min(5.0, timeout / 4)
             found = one_code_per_state(p, budget)
             if found is not None:
