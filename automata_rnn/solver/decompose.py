@@ -46,6 +46,7 @@ from automata_rnn.exact.labelling import Clause, Invalid, Labelling, check_lemma
 from automata_rnn.exact.run import TooLarge, verify_weights
 from automata_rnn.model.automata import minimize
 from automata_rnn.model.problem import Problem, encode_symbol
+from automata_rnn.solver.construction import ELMAN_INSIDE
 from automata_rnn.solver.context import context, one_question
 from automata_rnn.solver.counting import access_words
 from automata_rnn.solver.prove import SEED, integer_multipliers
@@ -114,8 +115,11 @@ def labelling(problem: Problem, reset_open: bool = False) -> Labelling:
     """The labelling problem of the problem's minimal automaton at the problem's size, for its cell
     (:data:`~automata_rnn.exact.gru_labelling.LABELLINGS`; ``reset_open``: also ``gru-after``, whose step
     with the reset gate open is the GRU's)."""
+    kind = GruLabelling if reset_open and problem.cell.name in ELMAN_INSIDE else LABELLINGS.get(problem.cell.name)
+    if kind is None:
+        raise Unsupported(f"no labelling clauses describe the cell {problem.cell.name!r}"
+                          + (" with its reset gate open" if reset_open else ""))
     a = minimize(problem.automaton)
-    kind = GruLabelling if reset_open else LABELLINGS[problem.cell.name]
     return kind(a, problem.units, {s: encode_symbol(a, s) for s in a.alphabet})
 
 
@@ -353,8 +357,7 @@ class Search:
         self.restricted, self.reset_open = one_code or reset_open, reset_open
         if one_code:
             self.inputs += lab.one_code()
-        if reset_open:
-            assert isinstance(lab, GruLabelling)
+        if reset_open and isinstance(lab, GruLabelling):
             self.inputs += lab.reset_open()
         self.lemmas = summable_lemmas(lab)
         for points in self.lemmas:
