@@ -220,3 +220,14 @@ def test_a_lemma_over_the_units_points_is_a_clause_for_every_selection_reset_gat
     expected = {tuple(sorted((-v(1, "0", j), -v(0, "1", j), v(0, "0", j), v(1, "1", j)), key=abs))
                 for v in (g.Z, g.R, g.K) for j in range(2)}
     assert set(g.lemma_clauses(xor)) == expected and len(g.lemma_clauses(xor)) == 6
+
+
+@pytest.mark.parametrize("cell", ELMAN_INSIDE)
+def test_minskys_network_copied_into_a_gru_bounds_the_size_past_the_sizes_searched(cell):
+    """With one unit searched (Tomita 3 has 5 states: counted out), minimize still answers with a verified GRU
+    of |Q| |Sigma| = 10 units, Minsky's Elman network in the candidate, which the GRU written here runs right."""
+    m = minimal_units(gru(load_automaton("tomita3"), cell, 1), 1)
+    assert m.minimal is None and m.construction is not None
+    sized, weights = m.construction
+    assert sized.units == 10 and sized.cell.name == cell
+    run_by_hand(sized, weights, 7)

@@ -60,6 +60,11 @@ def exact_sign(e: Affine) -> frozenset:
     return sign_of(e.const) if e.is_constant else sign_of_tanh_form(e)
 
 
+def _is_zero(x) -> bool:
+    """Whether a number or an affine form is the constant 0."""
+    return x.is_constant and not x.const if isinstance(x, Affine) else x == 0
+
+
 class CaseOps:
     """Vector operations over affine forms; gates are decided through ``semantics.decide``."""
 
@@ -69,8 +74,10 @@ class CaseOps:
         self.log: list[tuple[str, int, Affine, int]] = []
 
     def linear(self, v, m):
+        """v m, the terms of v's zero entries left out (they add nothing: a hidden code is mostly zeros)."""
         cols = len(m[0]) if m else 0
-        return tuple(sum((v[i] * m[i][j] for i in range(len(v))), Affine()) for j in range(cols))
+        rows = [i for i, x in enumerate(v) if not _is_zero(x)]
+        return tuple(sum((v[i] * m[i][j] for i in rows), Affine()) for j in range(cols))
 
     def add(self, a, b):
         return tuple(Affine.lift(x) + y for x, y in zip(a, b))

@@ -330,10 +330,10 @@ def minimize(problem: Problem, max_hidden: int = 4, timeout: float | None = None
              certificate_nodes: int = CERTIFICATE_NODES, search: str = "decompose") -> Minimal:
     """Try 1, 2, ... units up to ``max_hidden``; the first size with verified weights, with n - 1 excluded.
     ``search``: 'decompose' (for an Elman cell with a threshold read-out under the indicator semantics, up
-    to :data:`decompose.MAX_UNITS` units, :mod:`automata_rnn.solver.decompose` with CaDiCaL as its SAT core;
-    for a GRU, :mod:`automata_rnn.solver.gated` looks for weights first, then the direct encoding; other
-    problems and larger sizes use the direct encoding), 'decompose-z3' (the same with z3's SAT core, a GRU
-    looked for through an Elman network)
+    to :data:`decompose.MAX_UNITS` units, :mod:`automata_rnn.solver.decompose` with CaDiCaL as its SAT core,
+    for the GRU with the reset before the product as well; for ``gru-after``, :mod:`automata_rnn.solver.gated`
+    looks for weights first, then the direct encoding; other problems and larger sizes use the direct
+    encoding), 'decompose-z3' (the same with z3's SAT core, ``gru-after`` looked for through an Elman network)
     or 'direct' (the direct encoding at every size); a size with more states than codes is excluded by the
     counting certificate first, whatever the search.
     Either way the size below the answer is excluded by a certificate (the decomposition's own, or
@@ -388,14 +388,18 @@ def minimize(problem: Problem, max_hidden: int = 4, timeout: float | None = None
 
 
 def _construction(problem: Problem) -> tuple[Problem, dict] | None:
-    """Minsky's network for the problem's automaton, when it applies and verifies (it always should)."""
-    built = minsky_weights(problem)
+    """Minsky's network for the problem's automaton, when it applies and verifies (it always should); for a
+    GRU (:data:`ELMAN_INSIDE`), Minsky's Elman network copied into the GRU's candidate with the update gate
+    on the candidate and the reset gate open (:func:`~automata_rnn.solver.construction.gated_from_elman`)."""
+    gru = problem.cell.name in ELMAN_INSIDE
+    built = minsky_weights(dataclasses.replace(problem, cell=get_cell("rnn")) if gru else problem)
     if built is None:
         return None
-    sized, weights = built
-    if not verify_weights(sized, weights).implements:
-        raise InternalCheckFailed("Minsky's construction failed exact re-verification")
-    return built
+    sized = dataclasses.replace(built[0], cell=problem.cell)
+    for weights in gated_from_elman(sized, built[1]) if gru else [built[1]]:
+        if verify_weights(sized, weights).implements:
+            return sized, weights
+    raise InternalCheckFailed("Minsky's construction failed exact re-verification")
 
 
 def _job(args) -> dict:
