@@ -8,19 +8,21 @@ import json
 import lzma
 import pathlib
 import random
+from fractions import Fraction
 
 import pytest
-from test_gated_decompose import NEEDS_RESET, gru, run_by_hand
+from test_gru_decompose import NEEDS_RESET, gru, run_by_hand
 
 from automata_rnn.exact.checker import check
-from automata_rnn.exact.gru_labelling import GruLabelling
+from automata_rnn.exact.gru_labelling import GruAfterLabelling, GruLabelling
+from automata_rnn.exact.labelling import Invalid, check_lemma
 from automata_rnn.model import families
 from automata_rnn.model.automata import Automaton
 from automata_rnn.model.problem import encode_symbol
 from automata_rnn.questions.census import problem_of
 from automata_rnn.questions.sizes import minimize, resized
 from automata_rnn.solver.decompose import decide
-from automata_rnn.verdicts import Unsupported, Verdict
+from automata_rnn.verdicts import Verdict
 
 CENSUS = pathlib.Path(__file__).parent.parent / "docs" / "census"
 
@@ -65,11 +67,11 @@ def test_every_lower_bound_of_a_committed_census_is_a_certificate_or_needs_none(
     assert "certificate" in methods and methods <= {"certificate", "none needed: one unit is the least"}
 
 
-@pytest.mark.parametrize("cell", ["gru", "gru-chung"])
-def test_a_sample_of_the_three_state_census_has_its_minimum(cell):
-    """Both conventions share the clauses (the selection stands for the update gate or its complement), so both
-    have the census's GRU minima (the two conventions agree on every machine up to 3 states)."""
-    minima = census_minima("all-3", "gru")
+@pytest.mark.parametrize("cell, column", [("gru", "gru"), ("gru-chung", "gru"), ("gru-after", "gru-after")])
+def test_a_sample_of_the_three_state_census_has_its_minimum(cell, column):
+    """gru and gru-chung share the clauses (the selection stands for the update gate or its complement), so both
+    have the census's GRU minima; gru-after has its own column, which the direct encoding computed."""
+    minima = census_minima("all-3", column)
     machines = [a for a in families.all_minimal(3) if a.name in minima]
     for aut in random.Random(3).sample(machines, 40):
         agrees_with_census(aut, minima[aut.name], cell)
@@ -95,7 +97,7 @@ def refuted(cell="gru") -> dict:
 
 def test_the_checker_refuses_a_gru_certificate_for_a_cell_its_clauses_do_not_speak_of():
     cert = refuted()
-    for other in ("gru-after", "lstm"):
+    for other in ("lstm",):
         bad = copy.deepcopy(cert)
         bad["problem"]["cell"] = other
         ok, why = check(bad)
@@ -161,9 +163,25 @@ def test_the_step_clauses_hold_of_every_gru_step():
         assert not all(holds(c) for c in step)
 
 
-def test_decide_does_not_speak_of_the_reset_after_the_product():
-    """gru-after is searched with its reset gate open only (its step is then the GRU's); decide, whose "no"
-    is a certificate, is not for it."""
-    p = gru(Automaton.from_json(NEEDS_RESET), "gru-after", 2)
-    with pytest.raises(Unsupported, match="reset before the product"):
-        decide(p, 10)
+def test_gru_after_finds_the_network_that_needs_its_reset_gate_after_the_product():
+    """gru-after's candidate over its own points (x(a), r c, r, 1): decide finds the 2-unit network of the machine
+    that needs its reset gate, run right by the GRU written in the tests, and refutes 1 unit by certificate."""
+    aut = Automaton.from_json(NEEDS_RESET)
+    found = decide(gru(aut, "gru-after", 2), 60)
+    assert found.verdict == Verdict.SAT
+    run_by_hand(gru(aut, "gru-after", 2), found.weights, 7)
+
+
+def test_a_gru_after_lemma_with_a_point_without_a_code_speaks_of_the_candidate_only():
+    """The candidate on at the reset-off point of symbol 1 and off where the reset is on at code 0 after 1, on
+    at code 0 after 0 and off at the reset-off point of 0: (x, rc, r, 1) balances, (1,0,0,1) + (0,0,1,1) =
+    (0,0,0,1) + (1,0,1,1) at one unit.  Checked exactly, its clause is over K and K0, one per unit."""
+    aut = Automaton.from_json(NEEDS_RESET)
+    lab = GruAfterLabelling(aut, 1, {s: encode_symbol(aut, s) for s in aut.alphabet})
+    points = [(None, "1", 1, Fraction(1)), (0, "0", 1, Fraction(1)), (None, "0", 0, Fraction(1)),
+              (0, "1", 0, Fraction(1))]
+    check_lemma(lab, points)
+    assert lab.lemma_clauses(points) == [tuple(sorted((-lab.K0("1", 0), -lab.K(0, "0", 0), lab.K0("0", 0),
+                                                       lab.K(0, "1", 0)), key=abs))]
+    with pytest.raises(Invalid):
+        check_lemma(lab, points[:3] + [(1, "1", 0, Fraction(1))])

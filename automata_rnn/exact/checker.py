@@ -31,7 +31,7 @@ Leaves:
   the values the cell's semantics allows (:meth:`Cell.code_values`), so n units
   have at most ``values ** n`` codes, fewer than k;
 * ``{"labelling": {"symmetry_words", "lemmas", "proof" or "hinted"}}`` (claim ``refutes``,
-  no hypotheses; an Elman cell or a GRU with the reset before the product, with a
+  no hypotheses; an Elman cell or a GRU (any of its three conventions), with a
   threshold read-out under the indicator semantics, one layer, no margin, fixed
   weights or bound): the clauses that every such network satisfies
   (:mod:`automata_rnn.exact.labelling`, :mod:`automata_rnn.exact.gru_labelling`,
@@ -228,9 +228,8 @@ def _check_labelling(node, problem: Problem, facts: dict) -> str:
     if (kind is None or len(problem.layers) != 1 or problem.output != "readout"
             or problem.semantics.name != "indicator" or problem.semantics.margin
             or problem.fixed or problem.bound is not None):
-        raise Rejected("a labelling refutation is for one layer of Elman or GRU (reset before the product) units "
-                       "under the indicator semantics with a threshold read-out, no margin, no fixed weights and "
-                       "no weight bound")
+        raise Rejected("a labelling refutation is for one layer of Elman or GRU units under the indicator "
+                       "semantics with a threshold read-out, no margin, no fixed weights and no weight bound")
     if not (isinstance(node, dict) and all(isinstance(node.get(k), list) for k in ("symmetry_words", "lemmas"))
             and len([k for k in ("proof", "hinted") if isinstance(node.get(k), list)]) == 1):
         raise Rejected("a labelling leaf is {symmetry_words, lemmas, proof} or {symmetry_words, lemmas, hinted}")
@@ -262,7 +261,8 @@ def _lemma_points(lemma) -> list:
         raise Invalid("a lemma is {points}")
     points = []
     for p in lemma["points"]:
-        if not (isinstance(p, list) and len(p) == 4 and isinstance(p[0], int) and not isinstance(p[0], bool)
+        if not (isinstance(p, list) and len(p) == 4 and (p[0] is None or isinstance(p[0], int))
+                and not isinstance(p[0], bool)
                 and (p[1] is None or isinstance(p[1], str)) and isinstance(p[2], int)):
             raise Invalid("a lemma point is [code, symbol or null, bit, multiplier]")
         points.append((p[0], p[1], p[2], parse_rational(p[3])))

@@ -25,16 +25,15 @@ of c's 1-bits spelling the submask m of c -> T(c, a, j) = K(m, a, j).  A lemma o
 then a clause for every unit of each of Z, R and K (:meth:`GruLabelling.families`).
 
 Every GRU network of the two cells that implements a minimal automaton gives every variable a value that
-satisfies every clause, so an unsatisfiable set proves that no such network exists.  With the reset gate
-held open (R true everywhere: :meth:`GruLabelling.reset_open`, a restriction) the step is also that of
-``gru-after`` with b_hn = 0.
+satisfies every clause, so an unsatisfiable set proves that no such network exists.  ``gru-after`` (the
+reset after the product) has its own candidate points: :class:`GruAfterLabelling`.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
 
-from automata_rnn.exact.labelling import Clause, Labelling
+from automata_rnn.exact.labelling import Clause, Labelling, LemmaPoint
 from automata_rnn.model.automata import Automaton
 
 
@@ -87,10 +86,59 @@ class GruLabelling(Labelling):
                         out.append((-z,) + other + (t, -k))
         return out
 
-    def reset_open(self) -> list[Clause]:
-        """The restriction r = 1 at every (code, symbol): one unit clause per R."""
-        return [(self.R(c, a, i),) for c in range(self.codes) for a in self.symbols for i in range(self.units)]
+
+class GruAfterLabelling(GruLabelling):
+    """The labelling problem for ``gru-after``, the reset after the product:
+    k_j = [x(a) U_h + b_h + r_j (c W_h + b_hn) > 0], a threshold function of (x(a), r_j c, r_j, 1).  Its points
+    are (x(a), c, 1, 1) where r_j = 1, one per (code, symbol), and (x(a), 0, 0, 1) where r_j = 0, one per
+    symbol, written with code None.  K(c, a, j) is the candidate at the first, ``K0(a, j)`` at the second; the
+    step reads R(c, a, j), unit j's own reset bit: Z and R -> T = K(c, a, j), Z and not R -> T = K0(a, j).
+    A lemma over codes only is one of the units' points (the last two coordinates of (x(a), c, 1, 1) are equal)
+    and speaks of Z, R and K; a lemma with a point without a code speaks of the candidate only."""
+
+    def __init__(self, automaton: Automaton, units: int, inputs: dict[str, tuple[Fraction, ...]]):
+        super().__init__(automaton, units, inputs)
+        self._k0 = self._block(len(self.symbols) * units)
+
+    def K0(self, a: str, j: int) -> int:
+        return self._k0 + self.symbol_index[a] * self.units + j
+
+    def step(self) -> list[Clause]:
+        """T(c, a, j) = bit j of c where not Z(c, a, j); = K(c, a, j) where Z and R(c, a, j); = K0(a, j) where Z
+        and not R(c, a, j)."""
+        out: list[Clause] = []
+        for c in range(self.codes):
+            for a in self.symbols:
+                for j in range(self.units):
+                    t, z, r = self.T(c, a, j), self.Z(c, a, j), self.R(c, a, j)
+                    k, k0 = self.K(c, a, j), self.K0(a, j)
+                    out.append((z, t) if (c >> j) & 1 else (z, -t))
+                    out += [(-z, -r, -t, k), (-z, -r, t, -k), (-z, r, -t, k0), (-z, r, t, -k0)]
+        return out
+
+    def valid_code(self, c, a: str | None) -> bool:
+        """A code, or None for the candidate's point where the reset bit is 0 (a unit's point only)."""
+        return (c is None and a is not None) or super().valid_code(c, a)
+
+    def vectors(self, points):
+        """The units' vectors (x(a), c, 1) when every point has a code; else the candidate's: (x(a), c, 1, 1),
+        and (x(a), 0, 0, 1) for a point without a code."""
+        if all(c is not None for c, _ in points):
+            return super().vectors(points)
+        zero = (Fraction(0),) * self.units
+        return [tuple(self.inputs[a]) + ((zero + (Fraction(0),)) if c is None else
+                                         (self.point_vector(c, a)[len(self.inputs[a]):-1] + (Fraction(1),)))
+                + (Fraction(1),) for c, a in points]
+
+    def lemma_clauses(self, points: list[LemmaPoint]) -> list[Clause]:
+        """A lemma with a point without a code: one clause per unit over K and K0; any other as the GRU's."""
+        if all(c is not None for c, _, _, _ in points):
+            return super().lemma_clauses(points)
+        return [tuple(sorted({(-v if bit else v) for c, a, bit, _ in points if a is not None
+                              for v in [self.K0(a, j) if c is None else self.K(c, a, j)]}, key=abs))
+                for j in range(self.units)]
 
 
-LABELLINGS: dict[str, type[Labelling]] = {"rnn": Labelling, "gru": GruLabelling, "gru-chung": GruLabelling}
+LABELLINGS: dict[str, type[Labelling]] = {"rnn": Labelling, "gru": GruLabelling, "gru-chung": GruLabelling,
+                                          "gru-after": GruAfterLabelling}
 """The labelling problem of each cell it is defined for, by the cell's name."""

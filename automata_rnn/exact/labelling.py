@@ -50,6 +50,10 @@ class Invalid(Exception):
 
 Clause = tuple[int, ...]
 
+LemmaPoint = tuple[int | None, str | None, int, Fraction]
+"""A lemma's point: code (None: a point without one, where a labelling has such), symbol (None: the
+read-out's), bit, multiplier."""
+
 
 class Labelling:
     """The variables and clauses of the labelling problem of a minimal automaton at ``units`` units.
@@ -121,11 +125,8 @@ class Labelling:
     def counting(self) -> list[Clause]:
         """The counting argument's clauses when the automaton has as many states as there are codes (else
         none): at most one code per state."""
-        return self.one_code() if len(self.states) == self.codes else []
-
-    def one_code(self) -> list[Clause]:
-        """At most one code per state: true of every network when |Q| = 2^n (:meth:`counting`), a
-        restriction otherwise (a minimal automaton may need two codes for a state)."""
+        if len(self.states) != self.codes:
+            return []
         return [(-self.X(c, q), -self.X(d, q)) for q in self.states
                 for c, d in itertools.combinations(range(self.codes), 2)]
 
@@ -134,14 +135,15 @@ class Labelling:
         the Elman cell, the next bits T."""
         return [self.T]
 
-    def lemma_clauses(self, points: list[tuple[int, str | None, int, Fraction]]) -> list[Clause]:
+    def lemma_clauses(self, points: list[LemmaPoint]) -> list[Clause]:
         """The clauses of a (checked) lemma: for a lemma over the units' points, one per unit of each of
         :meth:`families` (some point has another bit); for the read-out's, one over O.  The points of a lemma
         are distinct (code, symbol) pairs, so no clause is a tautology."""
         if points[0][1] is None:
-            return [tuple(sorted({(-self.O(c) if bit else self.O(c)) for c, _, bit, _ in points}, key=abs))]
+            return [tuple(sorted({(-self.O(c) if bit else self.O(c)) for c, _, bit, _ in points if c is not None},
+                                 key=abs))]
         return [tuple(sorted({(-var(c, a, j) if bit else var(c, a, j)) for c, a, bit, _ in points
-                              if a is not None}, key=abs))
+                              if a is not None and c is not None}, key=abs))
                 for var in self.families() for j in range(self.units)]
 
     def symmetry(self, words: Sequence[Sequence[str]]) -> list[Clause]:
@@ -195,8 +197,18 @@ class Labelling:
         x = () if a is None else tuple(self.inputs[a])
         return x + tuple(Fraction((c >> j) & 1) for j in range(self.units)) + (Fraction(1),)
 
+    def vectors(self, points: Sequence[tuple[int | None, str | None]]) -> list[tuple[Fraction, ...]]:
+        """The vectors of one threshold function's points (code, symbol): :meth:`point_vector` each."""
+        if any(c is None for c, _ in points):
+            raise Invalid("a point without a code")
+        return [self.point_vector(c, a) for c, a in points]  # type: ignore[arg-type]
 
-def check_lemma(lab: Labelling, points: list[tuple[int, str | None, int, Fraction]]) -> None:
+    def valid_code(self, c, a: str | None) -> bool:
+        """Whether ``c`` names a code at this size (for a point of symbol ``a``)."""
+        return isinstance(c, int) and not isinstance(c, bool) and 0 <= c < self.codes
+
+
+def check_lemma(lab: Labelling, points: list[LemmaPoint]) -> None:
     """Invalid unless the points (code, symbol or None for the read-out, bit, multiplier) are a Farkas
     certificate that no threshold function takes these bits on them."""
     if not points:
@@ -205,7 +217,7 @@ def check_lemma(lab: Labelling, points: list[tuple[int, str | None, int, Fractio
     if len(kinds) != 1:
         raise Invalid("a lemma speaks either of the units or of the read-out")
     for c, a, bit, m in points:
-        if not (isinstance(c, int) and 0 <= c < lab.codes):
+        if not lab.valid_code(c, a):
             raise Invalid(f"no code {c!r} at {lab.units} units")
         if a is not None and a not in lab.symbol_index:
             raise Invalid(f"symbol {a!r} is not in the alphabet")
@@ -213,12 +225,13 @@ def check_lemma(lab: Labelling, points: list[tuple[int, str | None, int, Fractio
             raise Invalid(f"bit {bit!r} is not 0 or 1")
         if m < 0:
             raise Invalid(f"negative multiplier {m}")
-    total = [Fraction(0)] * len(lab.point_vector(0, points[0][1]))
+    vectors = lab.vectors([(c, a) for c, a, _, _ in points])
+    total = [Fraction(0)] * len(vectors[0])
     on = Fraction(0)
-    for c, a, bit, m in points:
+    for (_, _, bit, m), vector in zip(points, vectors):
         sign = 1 if bit else -1
         on += m if bit else 0
-        for i, v in enumerate(lab.point_vector(c, a)):
+        for i, v in enumerate(vector):
             total[i] += sign * m * v
     if on <= 0:
         raise Invalid("the points with bit 1 carry no multiplier")

@@ -32,8 +32,6 @@ from automata_rnn.solver.cvc5 import cvc5_verdict
 from automata_rnn.solver.decompose import applies as decomposes
 from automata_rnn.solver.decompose import decide
 from automata_rnn.solver.encode import Encoding, StateCodeEncoding, code_count
-from automata_rnn.solver.gated import applies as gated_applies
-from automata_rnn.solver.gated import search as gated_search
 from automata_rnn.solver.prove import Budget, Timeout, TreeLimit, certificate, prove
 from automata_rnn.verdicts import BadInput, InternalCheckFailed, ResourceLimit, Verdict
 
@@ -268,12 +266,9 @@ def _search_size(p: Problem, timeout: float | None, search: str) -> tuple[SizeRe
     The counting certificate first, for every search; then a cell whose state can count (the LSTM), which
     has no direct encoding, goes to the case-split prover
     (:func:`~automata_rnn.questions.cases.solve_by_cases`), whose "no" is its certificate.  Under the
-    decompositions, a problem of :func:`~automata_rnn.solver.decompose.decide` (the Elman cell, the GRU with
-    the reset before the product) is decided by it, whose "no" carries its certificate.  ``gru-after`` is
-    sought, under ``decompose``, with the reset gate open (:mod:`automata_rnn.solver.gated`, three quarters of
-    the time; every Elman network of as many units is among them), under ``decompose-z3`` through an Elman
-    network of as many units (:func:`_through_elman`, a quarter of the time); neither says "no": that is left
-    to the direct encoding, which gets the rest."""
+    decompositions, a problem of :func:`~automata_rnn.solver.decompose.decide` (the Elman cell and the GRU in
+    its three conventions) is decided by it, whose "no" carries its certificate; other problems go to the
+    direct encoding."""
     t = time.monotonic()
     counted = counting_exclusion(p)
     if counted is not None:
@@ -296,33 +291,8 @@ def _search_size(p: Problem, timeout: float | None, search: str) -> tuple[SizeRe
         if d.certificate is not None:
             exclusion = Exclusion(p.units, "certificate", d.certificate, d.checked)
         return SizeResult(p.units, d.verdict, time.monotonic() - t, d.weights, exclusion, d.reason), False
-    if search.startswith("decompose") and p.cell.name in ELMAN_INSIDE:
-        if search == "decompose" and gated_applies(p):  # its "no" excludes nothing: the direct encoding follows
-            weights = gated_search(p, None if timeout is None else timeout * 3 / 4).weights
-        else:
-            weights = _through_elman(p, None if timeout is None else timeout / 4, search)
-        if weights is not None:
-            return SizeResult(p.units, Verdict.SAT, time.monotonic() - t, weights), False
-        timeout = None if timeout is None else max(0.5, timeout - (time.monotonic() - t))
     verdict, weights, reason, _ = find_weights(p, timeout)
     return SizeResult(p.units, verdict, time.monotonic() - t, weights, reason=reason), verdict == Verdict.UNSAT
-
-
-def _through_elman(p: Problem, timeout: float | None, search: str) -> dict | None:
-    """Weights for a GRU problem from an Elman network of as many units that the decomposition finds within
-    ``timeout`` (:func:`~automata_rnn.solver.construction.gated_from_elman`), verified by an exact run of
-    the GRU; None when there is none (which proves nothing: a GRU may need fewer units than an Elman cell)."""
-    elman = dataclasses.replace(p, cell=get_cell("rnn"))
-    if not decomposes(elman):
-        return None
-    d = decide(elman, timeout, sat="z3" if search == "decompose-z3" else "cadical")
-    if d.verdict != Verdict.SAT or d.weights is None:
-        return None
-    for weights in gated_from_elman(p, d.weights):
-        run = _verified(p, weights)
-        if run is not None and run.implements:
-            return weights
-    return None
 
 
 @one_question
@@ -331,9 +301,8 @@ def minimize(problem: Problem, max_hidden: int = 4, timeout: float | None = None
     """Try 1, 2, ... units up to ``max_hidden``; the first size with verified weights, with n - 1 excluded.
     ``search``: 'decompose' (for an Elman cell with a threshold read-out under the indicator semantics, up
     to :data:`decompose.MAX_UNITS` units, :mod:`automata_rnn.solver.decompose` with CaDiCaL as its SAT core,
-    for the GRU with the reset before the product as well; for ``gru-after``, :mod:`automata_rnn.solver.gated`
-    looks for weights first, then the direct encoding; other problems and larger sizes use the direct
-    encoding), 'decompose-z3' (the same with z3's SAT core, ``gru-after`` looked for through an Elman network)
+    for the GRU in its three conventions as well; other problems and larger sizes use the direct encoding),
+    'decompose-z3' (the same with z3's SAT core)
     or 'direct' (the direct encoding at every size); a size with more states than codes is excluded by the
     counting certificate first, whatever the search.
     Either way the size below the answer is excluded by a certificate (the decomposition's own, or

@@ -3,12 +3,12 @@
 For an Elman cell under the indicator semantics with a threshold read-out (one layer; the clauses are in
 :mod:`automata_rnn.exact.labelling`), a network is a labelling of codes {0,1}^n with states of the
 minimal automaton, a successor code per (code, symbol) and a read-out bit per code, such that each unit's
-bit and the read-out's bit are threshold functions.  For a GRU with the reset before the product
-(:mod:`automata_rnn.exact.gru_labelling`) the threshold functions are each unit's selection, reset gate and
-candidate, which give the successor code.  A SAT solver searches labellings; for each one it proposes, one
-exact LP per threshold function (and one for the read-out) over the (code, input) points either gives its
-weights or proves that no threshold unit gives these bits: then Farkas multipliers over a few points
-(checked exactly), which become a lemma clause for every unit and threshold family (a CEGAR loop).  The lemmas of two
+bit and the read-out's bit are threshold functions.  For a GRU (:mod:`automata_rnn.exact.gru_labelling`)
+the threshold functions are each unit's selection, reset gate and candidate, which give the successor
+code.  A SAT solver searches labellings; for each one it proposes, one exact LP per threshold function (and
+one for the read-out) over its points either gives its weights or proves that no threshold unit gives these
+bits: then Farkas multipliers over a few points (checked exactly), which become a lemma clause for every
+unit and threshold family that the points speak of (a CEGAR loop).  The lemmas of two
 asummability (on at two points, off at two others with the same sum) are given from the start.
 
 Two SAT cores (:data:`SAT_CORES`): CaDiCaL 1.5.3 through PySAT (the default), incremental (each lemma's
@@ -41,12 +41,11 @@ import z3
 from pysat.solvers import Solver
 
 from automata_rnn.exact.checker import FORMAT, check
-from automata_rnn.exact.gru_labelling import LABELLINGS, GruLabelling
-from automata_rnn.exact.labelling import Clause, Invalid, Labelling, check_lemma
+from automata_rnn.exact.gru_labelling import LABELLINGS, GruAfterLabelling, GruLabelling
+from automata_rnn.exact.labelling import Clause, Invalid, Labelling, LemmaPoint, check_lemma
 from automata_rnn.exact.run import TooLarge, verify_weights
 from automata_rnn.model.automata import minimize
 from automata_rnn.model.problem import Problem, encode_symbol
-from automata_rnn.solver.construction import ELMAN_INSIDE
 from automata_rnn.solver.context import context, one_question
 from automata_rnn.solver.counting import access_words
 from automata_rnn.solver.prove import SEED, integer_multipliers
@@ -81,8 +80,8 @@ states, built in about a second); past it, building them alone would outlast any
 
 
 def applies(problem: Problem) -> bool:
-    """Whether the decomposition speaks of the problem: an Elman cell or a GRU with the reset before the
-    product (a cell of :data:`~automata_rnn.exact.gru_labelling.LABELLINGS`), one layer of at most
+    """Whether the decomposition speaks of the problem: an Elman cell or a GRU (a cell of
+    :data:`~automata_rnn.exact.gru_labelling.LABELLINGS`), one layer of at most
     :data:`MAX_UNITS` units, a threshold read-out, the indicator semantics without margin, no fixed weights
     and no weight bound."""
     return problem.cell.name in LABELLINGS and speaks_of(problem)
@@ -111,14 +110,12 @@ class Decided:
     lemmas: list = field(default_factory=list)
 
 
-def labelling(problem: Problem, reset_open: bool = False) -> Labelling:
+def labelling(problem: Problem) -> Labelling:
     """The labelling problem of the problem's minimal automaton at the problem's size, for its cell
-    (:data:`~automata_rnn.exact.gru_labelling.LABELLINGS`; ``reset_open``: also ``gru-after``, whose step
-    with the reset gate open is the GRU's)."""
-    kind = GruLabelling if reset_open and problem.cell.name in ELMAN_INSIDE else LABELLINGS.get(problem.cell.name)
+    (:data:`~automata_rnn.exact.gru_labelling.LABELLINGS`)."""
+    kind = LABELLINGS.get(problem.cell.name)
     if kind is None:
-        raise Unsupported(f"no labelling clauses describe the cell {problem.cell.name!r}"
-                          + (" with its reset gate open" if reset_open else ""))
+        raise Unsupported(f"no labelling clauses describe the cell {problem.cell.name!r}")
     a = minimize(problem.automaton)
     return kind(a, problem.units, {s: encode_symbol(a, s) for s in a.alphabet})
 
@@ -172,7 +169,7 @@ class Threshold:
         return integer_multipliers([Fraction(m.eval(x, model_completion=True).as_string()) for x in lam])
 
 
-def summable_lemmas(lab: Labelling) -> list[list[tuple[int, str | None, int, Fraction]]]:
+def summable_lemmas(lab: Labelling) -> list[Lemma]:
     """The lemmas "no threshold unit is on at two points and off at two others with the same sum" (two-
     asummability: the XOR pattern and its relatives), for the units and for the read-out."""
     out = []
@@ -192,16 +189,16 @@ def summable_lemmas(lab: Labelling) -> list[list[tuple[int, str | None, int, Fra
     return out
 
 
-Lemma = list[tuple[int, str | None, int, Fraction]]
+Lemma = list[LemmaPoint]
 """A Farkas lemma: points (code, symbol or None for the read-out, bit, multiplier)."""
 
 
-def fit(lab: Labelling, lp: Threshold, pts: Sequence[tuple[int, str | None, int]], lemmas: list[Lemma]
+def fit(lab: Labelling, lp: Threshold, pts: Sequence[tuple[int | None, str | None, int]], lemmas: list[Lemma]
         ) -> list[Fraction] | None:
     """The weights of one threshold unit that gives the bits ``pts`` (code, symbol or None, bit); None, with
     the Farkas lemma that no unit gives them appended to ``lemmas`` (checked exactly: InternalCheckFailed if
     the check fails)."""
-    vecs = [(lab.point_vector(c, a), bit) for c, a, bit in pts]
+    vecs = list(zip(lab.vectors([(c, a) for c, a, _ in pts]), [bit for _, _, bit in pts]))
     w = lp.weights(vecs)
     if w is not None:
         return w
@@ -342,32 +339,23 @@ SAT_CORES: dict[str, type[Cadical] | type[Z3Sat]] = {"cadical": Cadical, "z3": Z
 
 
 class Search:
-    """The CEGAR loop at one size (see the module docstring); :meth:`run` decides it within a deadline.
+    """The CEGAR loop at one size (see the module docstring); :meth:`run` decides it within a deadline."""
 
-    Restrictions (for a GRU's upper bounds: an ``unsat`` under them excludes nothing and carries no
-    certificate): ``one_code``, every state reached with at most one code (a minimal automaton may need two
-    codes for a state); ``reset_open``, the reset gate open at every (code, symbol)."""
-
-    def __init__(self, problem: Problem, sat: str = "cadical", one_code: bool = False, reset_open: bool = False):
+    def __init__(self, problem: Problem, sat: str = "cadical"):
         self.problem = problem
         self.sat = SAT_CORES[sat]
-        self.lab = lab = labelling(problem, reset_open)
+        self.lab = lab = labelling(problem)
         self.words = symmetry_words(lab)
         self.inputs: list[Clause] = lab.base() + lab.symmetry(self.words)
-        self.restricted, self.reset_open = one_code or reset_open, reset_open
-        if one_code:
-            self.inputs += lab.one_code()
-        if reset_open and isinstance(lab, GruLabelling):
-            self.inputs += lab.reset_open()
         self.lemmas = summable_lemmas(lab)
         for points in self.lemmas:
             self.inputs += lab.lemma_clauses(points)
         self.units_lp = Threshold(problem.inputs + lab.units + 1)
         self.readout_lp = Threshold(lab.units + 1)
+        self.candidate_lp = Threshold(problem.inputs + lab.units + 2)
 
     def run(self, deadline: float | None) -> Decided:
-        """sat (weights re-verified) / unsat (the clauses are unsatisfiable; a certificate when unrestricted)
-        / unknown (time)."""
+        """sat (weights re-verified) / unsat (the clauses are unsatisfiable) / unknown (time)."""
         lab = self.lab
         core = self.sat(self.inputs)
         rounds = 0
@@ -377,9 +365,6 @@ class Search:
                 found = core.solve(deadline)
                 if found is None:
                     return Decided(Verdict.UNKNOWN, reason=core.reason, rounds=rounds, lemmas=self.lemmas)
-                if not found and self.restricted:
-                    return Decided(Verdict.UNSAT, reason="no network under the restriction", rounds=rounds,
-                                   lemmas=self.lemmas)
                 if not found:
                     cert, checked = self.certificate(core, deadline)
                     reason = "" if cert else core.reason or "no proof of unsatisfiability was accepted in time"
@@ -407,15 +392,21 @@ class Search:
         lemmas of the functions that no threshold unit gives."""
         lab = self.lab
         lemmas: list[Lemma] = []
+        after = isinstance(lab, GruAfterLabelling)
         rows = [[fit(lab, self.units_lp, [(c, a, int(value[var(c, a, j)])) for c in range(lab.codes)
                                            for a in lab.symbols], lemmas) for j in range(lab.units)]
-                for var in lab.families()]
+                for var in (lab.families()[:2] if after else lab.families())]
+        if isinstance(lab, GruAfterLabelling):  # the candidate over its own points (x(a), r c, r, 1)
+            rows.append([fit(lab, self.candidate_lp, [(c, a, int(value[lab.K(c, a, j)])) for c in range(lab.codes)
+                                                      for a in lab.symbols]
+                             + [(None, a, int(value[lab.K0(a, j)])) for a in lab.symbols], lemmas)
+                         for j in range(lab.units)])
         wy = fit(lab, self.readout_lp, [(c, None, int(value[lab.O(c)])) for c in range(lab.codes)], lemmas)
         if lemmas or wy is None:
             return lemmas
         if isinstance(lab, GruLabelling):
             selects, resets, candidates = rows
-            return gru_weights(self.problem, selects, None if self.reset_open else resets, candidates, wy)
+            return gru_weights(self.problem, selects, resets, candidates, wy)
         return network_weights(self.problem, rows[0], wy)
 
     def certificate(self, core: Cadical | Z3Sat, deadline: float | None) -> tuple[dict | None, str]:
@@ -489,7 +480,7 @@ def decide(problem: Problem, timeout: float | None = None, sat: str = "cadical")
     (:func:`applies`)."""
     if not applies(problem):
         raise Unsupported("the decomposition is for one layer of at most "
-                          f"{MAX_UNITS} Elman or GRU (reset before the product) units with a threshold read-out "
+                          f"{MAX_UNITS} Elman or GRU units with a threshold read-out "
                           "under the indicator semantics, without margin, fixed weights or weight bound")
     deadline = None if timeout is None else time.monotonic() + timeout
     return Search(problem, sat).run(deadline)

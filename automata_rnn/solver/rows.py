@@ -46,18 +46,18 @@ def network_weights(problem: Problem, rows: list, readout: list[Fraction]) -> di
     return {**_gate_weights(problem, "h", rows), **_readout_weights(problem, readout)}
 
 
-def gru_weights(problem: Problem, selects: list, resets: list | None, candidates: list,
+def gru_weights(problem: Problem, selects: list, resets: list, candidates: list,
                 readout: list[Fraction]) -> dict[str, Fraction]:
     """A GRU's weights from each unit's selection row ("takes its candidate"), reset row and candidate row
     and the read-out's row: the update gate is the selection (``keeps`` 0) or its complement, the negated
-    row (``keeps`` 1); with ``resets`` None the reset gate is open (bias 1, other weights 0); ``b_hn``, where
-    the cell has it, is 0."""
+    row (``keeps`` 1).  A candidate row of ``gru-after`` is over its points (x(a), r c, r, 1) and gives U_h,
+    W_h, b_hn and b_h."""
     sign = 1 if problem.cell.keeps == 0 else -1
-    w = {**_gate_weights(problem, "h", candidates), **_readout_weights(problem, readout),
+    after = problem.cell.name == "gru-after"
+    cand = [row[:-2] + row[-1:] for row in candidates] if after else candidates
+    w = {**_gate_weights(problem, "h", cand), **_readout_weights(problem, readout),
          **_gate_weights(problem, "z", [[sign * v for v in row] for row in selects])}
-    if resets is not None:
-        w.update(_gate_weights(problem, "r", resets))
-    for name in problem.parameter_names():
-        if name not in w:  # the open reset gate and b_hn
-            w[name] = Fraction(int(name.split("[")[0] == "b_r"))
+    w.update(_gate_weights(problem, "r", resets))
+    if after:
+        w.update({_name(problem.parameters()["b_hn"][j]): row[-2] for j, row in enumerate(candidates)})
     return w

@@ -1,6 +1,5 @@
-"""The GRU's own-gate search (reset gate open): its networks run by an independent GRU written here, its
-verdicts the same as z3's on the direct encoding with the reset gate fixed open, its minima those of the
-direct search, and its "no" never taken for an exclusion."""
+"""The decomposition for the GRU in its three conventions: its networks run by an independent GRU written here,
+its verdicts at every size the same as z3's on the direct encoding, each "no" with a certificate."""
 
 import dataclasses
 from fractions import Fraction
@@ -13,21 +12,19 @@ from strategies import automata
 from automata_rnn.exact.labelling import check_lemma
 from automata_rnn.interop.automata_files import load_automaton
 from automata_rnn.model import families
-from automata_rnn.model.automata import Automaton, random_minimal
+from automata_rnn.model.automata import Automaton
 from automata_rnn.model.cells import get_cell
 from automata_rnn.model.problem import Problem, encode_symbol
-from automata_rnn.questions import sizes
 from automata_rnn.questions.sizes import find_weights
 from automata_rnn.questions.sizes import minimize as minimal_units
 from automata_rnn.solver.construction import ELMAN_INSIDE
-from automata_rnn.solver.decompose import Search, fit
-from automata_rnn.solver.gated import Gated, applies, search
+from automata_rnn.solver.decompose import Search, applies, decide, fit
 from automata_rnn.verdicts import Verdict
 
 TOMITA = [f"tomita{k}" for k in range(1, 8)]
 
 #: A minimal 4-state automaton (the census's random sample, seed 0) that GRUs of 2 units implement only with
-#: the reset gate at work: the gated search finds no network at 2 units, the direct encoding finds one.
+#: the reset gate at work: none of 2 units with the reset gate fixed open, by the direct encoding.
 NEEDS_RESET = {"name": "dfa4-12210330-0110", "alphabet": ["0", "1"], "states": ["q0", "q1", "q2", "q3"],
                "start": "q0", "transitions": {"q0": {"0": "q1", "1": "q2"}, "q1": {"0": "q2", "1": "q1"},
                                               "q2": {"0": "q0", "1": "q3"}, "q3": {"0": "q3", "1": "q0"}},
@@ -89,44 +86,35 @@ def run_by_hand(p: Problem, w: dict, max_length: int) -> dict[str, set]:
     return codes
 
 
-def gated_minimum(aut: Automaton, cell: str, up_to: int) -> tuple[int | None, dict | None]:
+def decided_minimum(aut: Automaton, cell: str, up_to: int) -> tuple[int | None, dict | None]:
     for n in range(1, up_to + 1):
-        g = search(gru(aut, cell, n))
-        if g.verdict == Verdict.SAT:
-            return n, g.weights
+        d = decide(gru(aut, cell, n))
+        if d.verdict == Verdict.SAT:
+            return n, d.weights
     return None, None
 
 
 @pytest.mark.parametrize("cell", ELMAN_INSIDE)
-def test_networks_found_run_right_by_an_independent_gru_with_the_reset_gate_open(cell):
+def test_networks_found_run_right_by_an_independent_gru(cell):
     for name in ["latch", "toggle", "parity"] + TOMITA:
         aut = load_automaton(name)
-        n, w = gated_minimum(aut, cell, 3)
+        n, w = decided_minimum(aut, cell, 3)
         assert n is not None, name
-        p = gru(aut, cell, n)
-        run_by_hand(p, w, 6)
-        assert all(v == (1 if k.startswith("b_r") else 0) for k, v in w.items()
-                   if k.split("[")[0] in ("U_r", "W_r", "b_r", "b_hn"))
+        run_by_hand(gru(aut, cell, n), w, 6)
 
 
-def same_verdicts(aut: Automaton, cell: str, up_to: int, minimum: bool = True) -> None:
-    """At each size up to the first that works: the gated search's "no" is z3's on the direct encoding with
-    the reset gate fixed open (both decide the same family of networks), and with ``minimum`` z3's on the
-    full direct encoding too (so the first size found is the GRU's minimum); the network found keeps its
-    reset gate open and runs right by :func:`run_by_hand`."""
+def same_verdicts(aut: Automaton, cell: str, up_to: int) -> None:
+    """At each size up to the first that works: decide's "no" is z3's on the direct encoding and carries a
+    certificate; the network found runs right by :func:`run_by_hand`."""
     for n in range(1, up_to + 1):
         p = gru(aut, cell, n)
-        mine = search(p)
+        mine = decide(p)
         if mine.verdict == Verdict.SAT:
-            assert all(v == int(k.startswith("b_r")) for k, v in mine.weights.items()
-                       if k.split("[")[0] in ("U_r", "W_r", "b_r", "b_hn"))
             run_by_hand(p, mine.weights, 5)
             return
-        assert mine.verdict == Verdict.UNSAT
-        assert find_weights(reset_open(p)).verdict == Verdict.UNSAT, (aut.name, cell, n)
-        if minimum:
-            assert find_weights(p).verdict == Verdict.UNSAT, (aut.name, cell, n)
-    raise AssertionError(f"{aut.name}: no {cell} of {up_to} units with the reset gate open")
+        assert mine.verdict == Verdict.UNSAT and mine.certificate is not None
+        assert find_weights(p).verdict == Verdict.UNSAT, (aut.name, cell, n)
+    raise AssertionError(f"{aut.name}: no {cell} of {up_to} units")
 
 
 @pytest.mark.parametrize("cell", ELMAN_INSIDE)
@@ -141,38 +129,29 @@ def test_three_state_machines_have_the_minimum_of_the_direct_search(aut, cell):
     same_verdicts(aut, cell, 2)
 
 
-def test_four_state_machines_get_the_verdicts_of_the_direct_encoding_with_the_reset_gate_open():
+def test_four_state_machines_have_the_minimum_of_the_direct_search():
     for k, aut in enumerate(families.random_minimal(4, 12, 1)):
-        same_verdicts(aut, ELMAN_INSIDE[k % 3], 3, minimum=False)
+        same_verdicts(aut, ELMAN_INSIDE[k % 3], 3)
 
 
-def test_a_network_that_needs_its_reset_gate_is_found_by_the_direct_encoding():
-    """The gated search's "no" at 2 units is not an exclusion: minimize goes on to the direct encoding, whose
-    gru-after of 2 units uses its reset gate, and excludes 1 unit by counting codes."""
+@pytest.mark.parametrize("cell", ELMAN_INSIDE)
+def test_a_network_that_needs_its_reset_gate_is_found(cell):
+    """No GRU of 2 units implements this machine with its reset gate open (the direct encoding says so);
+    minimize finds one of 2 units that uses it, and excludes 1 unit by counting codes."""
     aut = Automaton.from_json(NEEDS_RESET)
-    p = gru(aut, "gru-after", 2)
-    assert search(p).verdict == Verdict.UNSAT
-    assert find_weights(reset_open(p)).verdict == Verdict.UNSAT
-    m = minimal_units(gru(aut, "gru-after", 1), 3)
+    assert find_weights(reset_open(gru(aut, cell, 2))).verdict == Verdict.UNSAT
+    m = minimal_units(gru(aut, cell, 1), 3)
     assert m.minimal == 2 and [s.verdict for s in m.sizes] == [Verdict.UNSAT, Verdict.SAT]
     assert "counting" in m.lower_bound.certificate["tree"]
     run_by_hand(m.problem, m.weights, 7)
-
-
-def test_a_gated_no_is_never_an_exclusion(monkeypatch):
-    """With the gated search answering "no" at every size, minimize still finds Tomita 4's gru-after of 2 units
-    (by the direct encoding) and excludes 1 unit by a certificate, never by that "no"."""
-    monkeypatch.setattr(sizes, "gated_search", lambda p, timeout=None: Gated(Verdict.UNSAT))
-    m = minimal_units(gru(load_automaton("tomita4"), "gru-after", 1), 3)
-    assert m.minimal == 2 and m.lower_bound.method == "certificate"
-    run_by_hand(m.problem, m.weights, 7)
+    assert any(v for k, v in m.weights.items() if k.startswith(("U_r", "W_r")))
 
 
 def test_a_gate_is_fitted_by_weights_or_refuted_by_a_checked_lemma():
     """One gate's bits over every (code, symbol) at 2 units: [unit 0 and input] gets weights on the right
     side of 0 by at least 1 at every point; unit 0 XOR input gets no weights but a lemma that passes the
     exact check and whose clauses exclude these bits for every gate."""
-    s = Search(gru(load_automaton("tomita3"), "gru", 2), reset_open=True)
+    s = Search(gru(load_automaton("tomita3"), "gru", 2))
     points = [(c, a) for c in range(4) for a in "01"]
     lemmas: list = []
     conj = [(c, a, (c & 1) & int(a)) for c, a in points]
@@ -190,22 +169,10 @@ def test_a_gate_is_fitted_by_weights_or_refuted_by_a_checked_lemma():
                    if abs(lit) in {v(c, a, j) for v in s.lab.families() for j in (0, 1)})
 
 
-def test_with_one_code_per_state_every_state_is_reached_with_one_code():
-    """The restricted first search (12 states, 4 units: 16 codes) gives a network whose run reaches every
-    state with exactly one code; the codes are distinct, as the automaton is minimal."""
-    aut = random_minimal(12, 0)
-    p = gru(aut, "gru", 4)
-    found = Search(p, one_code=True, reset_open=True).run(None)
-    assert found.verdict == Verdict.SAT
-    codes = run_by_hand(p, found.weights, 8)
-    assert set(codes) == set(aut.states) and all(len(c) == 1 for c in codes.values())
-    assert len({c for cs in codes.values() for c in cs}) == len(aut.states)
-
-
 def test_what_it_speaks_of():
     aut = load_automaton("tomita4")
-    assert applies(gru(aut, "gru", 2)) and applies(gru(aut, "gru-after", 5))
-    assert not applies(gru(aut, "rnn", 2)) and not applies(gru(aut, "gru", 6))
+    assert applies(gru(aut, "gru", 2)) and applies(gru(aut, "gru-after", 5)) and applies(gru(aut, "rnn", 2))
+    assert not applies(gru(aut, "lstm", 2)) and not applies(gru(aut, "gru", 6))
     assert not applies(Problem(aut, get_cell("gru"), 1, output="state"))
     assert not applies(gru(aut, "gru", 2, fixed={"b_r[0]": Fraction(1)}))
 
