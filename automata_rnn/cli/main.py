@@ -43,8 +43,8 @@ def one_line(message: object) -> str:
 SEARCH_CHOICES = ("direct", "decompose", "decompose-z3")  # questions.sizes.SEARCHES, without importing z3
 SEARCH_HELP = ("how each size is searched: 'decompose' (default; for an Elman cell or a GRU with a threshold read-out "
                "under the indicator semantics, up to 5 units: code labellings by SAT (CaDiCaL), each threshold "
-               "function by an exact LP, sizes it refutes certified except for gru-after; other problems use the "
-               "direct encoding), 'decompose-z3' (the same with z3's SAT core) or 'direct' (the direct encoding)")
+               "function by an exact LP, sizes it refutes certified; other problems use the direct encoding), "
+               "'decompose-z3' (the same with z3's SAT core) or 'direct' (the direct encoding)")
 
 
 def _problem_args(p: argparse.ArgumentParser, fix: bool = True) -> None:

@@ -125,10 +125,9 @@ class GruAfterLabelling(GruLabelling):
         and (x(a), 0, 0, 1) for a point without a code."""
         if all(c is not None for c, _ in points):
             return super().vectors(points)
-        zero = (Fraction(0),) * self.units
-        return [tuple(self.inputs[a]) + ((zero + (Fraction(0),)) if c is None else
-                                         (self.point_vector(c, a)[len(self.inputs[a]):-1] + (Fraction(1),)))
-                + (Fraction(1),) for c, a in points]
+        off = (Fraction(0),) * (self.units + 1) + (Fraction(1),)
+        return [tuple(self.inputs[a]) + off if c is None else self.point_vector(c, a) + (Fraction(1),)
+                for c, a in points]
 
     def lemma_clauses(self, points: list[LemmaPoint]) -> list[Clause]:
         """A lemma with a point without a code: one clause per unit over K and K0; any other as the GRU's."""

@@ -84,15 +84,9 @@ def applies(problem: Problem) -> bool:
     :data:`~automata_rnn.exact.gru_labelling.LABELLINGS`), one layer of at most
     :data:`MAX_UNITS` units, a threshold read-out, the indicator semantics without margin, no fixed weights
     and no weight bound."""
-    return problem.cell.name in LABELLINGS and speaks_of(problem)
-
-
-def speaks_of(problem: Problem) -> bool:
-    """One layer of at most :data:`MAX_UNITS` units, a threshold read-out, the indicator semantics without
-    margin, no fixed weights and no weight bound: what the labelling clauses assume beside the cell."""
-    return (len(problem.layers) == 1 and problem.units <= MAX_UNITS and problem.output == "readout"
-            and problem.semantics.name == "indicator" and not problem.semantics.margin and not problem.fixed
-            and problem.bound is None)
+    return (problem.cell.name in LABELLINGS and len(problem.layers) == 1 and problem.units <= MAX_UNITS
+            and problem.output == "readout" and problem.semantics.name == "indicator"
+            and not problem.semantics.margin and not problem.fixed and problem.bound is None)
 
 
 @dataclass
@@ -352,7 +346,8 @@ class Search:
             self.inputs += lab.lemma_clauses(points)
         self.units_lp = Threshold(problem.inputs + lab.units + 1)
         self.readout_lp = Threshold(lab.units + 1)
-        self.candidate_lp = Threshold(problem.inputs + lab.units + 2)
+        self.candidate_lp = (Threshold(problem.inputs + lab.units + 2) if isinstance(lab, GruAfterLabelling)
+                             else None)  # gru-after's candidate: (x(a), r c, r, 1)
 
     def run(self, deadline: float | None) -> Decided:
         """sat (weights re-verified) / unsat (the clauses are unsatisfiable) / unknown (time)."""
@@ -396,7 +391,7 @@ class Search:
         rows = [[fit(lab, self.units_lp, [(c, a, int(value[var(c, a, j)])) for c in range(lab.codes)
                                            for a in lab.symbols], lemmas) for j in range(lab.units)]
                 for var in (lab.families()[:2] if after else lab.families())]
-        if isinstance(lab, GruAfterLabelling):  # the candidate over its own points (x(a), r c, r, 1)
+        if isinstance(lab, GruAfterLabelling) and self.candidate_lp is not None:  # its own points
             rows.append([fit(lab, self.candidate_lp, [(c, a, int(value[lab.K(c, a, j)])) for c in range(lab.codes)
                                                       for a in lab.symbols]
                              + [(None, a, int(value[lab.K0(a, j)])) for a in lab.symbols], lemmas)

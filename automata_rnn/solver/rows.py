@@ -56,8 +56,8 @@ def gru_weights(problem: Problem, selects: list, resets: list, candidates: list,
     after = problem.cell.name == "gru-after"
     cand = [row[:-2] + row[-1:] for row in candidates] if after else candidates
     w = {**_gate_weights(problem, "h", cand), **_readout_weights(problem, readout),
-         **_gate_weights(problem, "z", [[sign * v for v in row] for row in selects])}
-    w.update(_gate_weights(problem, "r", resets))
+         **_gate_weights(problem, "z", [[sign * v for v in row] for row in selects]),
+         **_gate_weights(problem, "r", resets)}
     if after:
         w.update({_name(problem.parameters()["b_hn"][j]): row[-2] for j, row in enumerate(candidates)})
     return w
