@@ -1,17 +1,20 @@
-"""Labelling refutations: CaDiCaL 1.5.3's DRAT proof (before) beside the trimmed proof with hints (now).
+"""Labelling refutations: a DRAT proof (before) beside the trimmed proof with hints (now).
 
-For each automaton, the decomposition's search (`decompose.Search`, CaDiCaL 1.5.3) runs at the given size
-until its clauses are refuted; then both certificates are made from the same clauses and checked: before,
-the DRAT proof read through PySAT's get_proof, every added clause replayed by the checker (RUP, else RAT);
-now, `Cadical.refutation` (CaDiCaL 1.9.5 refutes the clauses again writing LRAT, trimmed to what the empty
-clause depends on, each step checked from its hints).  Printed: clauses in the proof, certificate JSON
-bytes, producer seconds (reading / re-solving and trimming), checker seconds.
+For each automaton, the decomposition's search (`decompose.Search`) runs at the given size until its
+clauses are refuted; then both certificates are made from the same clauses and checked: before, CaDiCaL
+1.5.3 refutes them again and its DRAT proof is read through PySAT's get_proof, every added clause replayed
+by the checker (RUP, else RAT); now, `Cadical.refutation` (the search's own LRAT proof from CaDiCaL 1.9.5,
+trimmed to what the empty clause depends on, each step checked from its hints).  Printed: clauses in the
+proof, certificate JSON bytes, producer seconds (re-solving and reading / reading and trimming), checker
+seconds.
 Usage: python benchmarks/proofs.py [--cases 16:0:4 8:0:3 8:1:3 8:2:3 7:5:3] [--no-before-check-above N]
 """
 
 import argparse
 import json
 import time
+
+from pysat.solvers import Solver
 
 from automata_rnn.exact.checker import FORMAT, check
 from automata_rnn.model.automata import random_minimal
@@ -32,7 +35,10 @@ def measure(search: Search, core, limit: int) -> None:
     with paused_gc():
         t = time.perf_counter()
         steps: list = [{"inputs": len(search.inputs)}]
-        for line in core.solver.get_proof():
+        drat = Solver(name="cadical153", bootstrap_with=search.inputs, with_proof=True)
+        if drat.solve():
+            raise SystemExit("CaDiCaL 1.5.3 satisfies refuted clauses")
+        for line in drat.get_proof():
             parts = line.split()
             if parts[:1] != ["d"]:
                 steps.append([int(x) for x in parts[:-1]])

@@ -20,8 +20,9 @@ from automata_rnn.model.cells import get_cell
 from automata_rnn.model.problem import Problem, encode_symbol
 from automata_rnn.questions.sizes import find_weights
 from automata_rnn.questions.sizes import minimize as minimal_units
+from automata_rnn.solver import decompose
 from automata_rnn.solver.construction import ELMAN_INSIDE, gated_from_elman
-from automata_rnn.solver.decompose import MAX_PROOF_STEPS, decide, labelling, summable_lemmas, symmetry_words
+from automata_rnn.solver.decompose import decide, labelling, summable_lemmas, symmetry_words
 from automata_rnn.verdicts import Verdict
 
 
@@ -97,7 +98,7 @@ def test_z3s_core_refutes_with_a_drat_proof_the_checker_accepts():
 
 def test_cadicals_refutation_is_trimmed_with_hints_the_checker_accepts():
     """CaDiCaL's certificate holds hinted steps whose hints name only the clauses before them (inputs first),
-    ending with the empty clause, fewer than the conflicts CaDiCaL needed to refute the clauses again."""
+    ending with the empty clause."""
     p = elman(Automaton.from_json(RANDOM7), 3)
     d = decide(p)
     assert d.verdict == Verdict.UNSAT and d.certificate is not None, d.checked
@@ -108,7 +109,16 @@ def test_cadicals_refutation_is_trimmed_with_hints_the_checker_accepts():
     steps, inputs = leaf["hinted"], input_count(p, d)
     assert steps[-1][0] == [] and all(clause for clause, _ in steps[:-1])
     assert all(1 <= h <= inputs + k for k, (_, hints) in enumerate(steps) for h in hints)
-    assert 1 < len(steps) <= MAX_PROOF_STEPS
+    assert 1 < len(steps)
+
+
+def test_a_proof_too_large_for_the_memory_is_not_read(monkeypatch):
+    """Refuted clauses whose proof would take more memory to read than allowed: unsat without a certificate,
+    and the reason names the proof's size."""
+    monkeypatch.setattr(decompose, "MAX_PROOF_MEMORY", 1000)
+    d = decide(elman(Automaton.from_json(RANDOM7), 3))
+    assert d.verdict == Verdict.UNSAT and d.certificate is None
+    assert "too large to read" in d.reason
 
 
 def input_count(p, d) -> int:

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from automata_rnn.exact.clauses import check_hinted
 from automata_rnn.exact.labelling import Invalid
-from automata_rnn.solver.trim import binary_lrat, refute, trim_lrat
+from automata_rnn.solver.trim import ProvingCadical, binary_lrat, trim_lrat
 
 XOR = [(1, 2), (1, -2), (-1, 2), (-1, -2)]  # ids 1-4
 # [1] from ids 1 (1 2: 2 is unit) and 2 (1 -2: false); then [] from 5 ([1]: 1), 3 (-1 2: 2), 4 (-1 -2: false)
@@ -85,11 +85,12 @@ def lrat_bytes(lines) -> bytes:
 
 def test_binary_lrat_reads_what_an_independent_writer_wrote():
     lines = [(7, [1, -200, 70000], [1, 2, 300000]), ("d", [1, 7]), (8, [], [7, 5]), (9, [-3], [])]
-    assert binary_lrat(lrat_bytes(lines)) == [line for line in lines if line[0] != "d"]
-    assert binary_lrat(b"") == []
+    assert list(binary_lrat(lrat_bytes(lines))) == [line for line in lines if line[0] != "d"]
+    assert list(binary_lrat(b"")) == []
 
 
-@pytest.mark.parametrize("data", [b"x\2\0\0", b"a\4\2\0\2", b"a\4\2\0", b"d\4", b"a\x82", b"a\0\0"])
+@pytest.mark.parametrize("data", [b"x\2\0\0", b"a\4\2\0\2", b"a\4\2\0", b"d\4", b"a\x82", b"a\0\0",
+                                  b"a\4\x82\0\0", b"a\4\2\0\x86\0", b"a\4\x82\x82\x82\x82\2\0\0"])
 def test_a_damaged_binary_lrat_is_a_value_error(data):
     with pytest.raises(ValueError):
         binary_lrat(data)
@@ -99,7 +100,7 @@ def test_trimming_keeps_what_the_empty_clause_uses_and_numbers_inputs_between_ad
     """CaDiCaL numbers the inputs in order among its own additions: here the inputs are ids 1, 3, 4, 5."""
     inputs = [(-1, 2), (1, 2), (1, -2), (-1, -2)]
     proof = [(2, [2, -1], [1]), (6, [2], [1]), (7, [1], [3, 4]), (8, [], [7, 2, 5])]  # 6 is not used
-    steps = trim_lrat(4, proof)
+    steps = trim_lrat(4, binary_lrat(lrat_bytes(proof)))
     assert steps == [[[2, -1], [1]], [[1], [2, 3]], [[], [6, 5, 4]]]
     assert check_hinted(inputs, steps) == 3
 
@@ -110,11 +111,11 @@ def test_trimming_keeps_what_the_empty_clause_uses_and_numbers_inputs_between_ad
     [(5, [1], [1, 6]), (6, [], [5, 3, 4])],  # a hint to a later clause
 ])
 def test_trimming_refuses_what_it_cannot_turn_into_hinted_steps(proof):
-    assert trim_lrat(4, proof) is None
+    assert trim_lrat(4, binary_lrat(lrat_bytes(proof))) is None
 
 
 def test_trimming_stops_at_the_first_empty_clause():
-    assert trim_lrat(4, [(5, [1], [1, 2]), (6, [], [5, 3, 4]), (7, [], [1])]) == XOR_STEPS
+    assert trim_lrat(4, binary_lrat(lrat_bytes([(5, [1], [1, 2]), (6, [], [5, 3, 4]), (7, [], [1])]))) == XOR_STEPS
 
 
 def pigeons(n: int) -> list[tuple[int, ...]]:
@@ -125,8 +126,13 @@ def pigeons(n: int) -> list[tuple[int, ...]]:
 
 
 def refuted(inputs):
-    steps, why = refute(inputs, None, 10**6, 5)  # a look every 5 conflicts: the proof goes on across calls
-    assert steps is not None, why
+    solver = ProvingCadical(inputs)
+    try:
+        assert solver.solve(None, 5) is False  # a look every 5 conflicts: the proof goes on across calls
+        steps = solver.refutation()
+    finally:
+        solver.close()
+    assert steps is not None
     return inputs, steps
 
 
@@ -147,3 +153,31 @@ def test_trimmed_refutations_of_random_clauses_are_accepted(clauses):
     _, steps = refuted(inputs)
     assert check_hinted(inputs, steps) == len(steps) and steps[-1][0] == []
     assert all(h <= len(inputs) + k for k, (_, hints) in enumerate(steps) for h in hints)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(1, 5).flatmap(lambda v: st.sampled_from([v, -v])), min_size=1, max_size=3),
+                min_size=10, max_size=40), st.lists(st.integers(0, 40), max_size=3))
+def test_clauses_given_between_solves_are_numbered_in_order(clauses, cuts):
+    """The solver searches, is given more clauses, searches again (as the decomposition's CEGAR loop does):
+    a refutation at the end is accepted over all inputs in the order they were given, CaDiCaL's own
+    clauses from the earlier solves among them."""
+    inputs = [tuple(c) for c in clauses]
+    if satisfiable(inputs, 5):
+        return
+    solver = ProvingCadical()
+    try:
+        at = 0
+        for cut in sorted(set(cuts)) + [len(inputs)]:
+            solver.add(inputs[at:max(at, cut)])
+            at = max(at, cut)
+            found = solver.solve(None, 1)
+            assert found is (not (at == len(inputs) or not satisfiable(inputs[:at], 5)))
+            if not found:
+                break
+        solver.add(inputs[at:])
+        steps = solver.refutation()
+    finally:
+        solver.close()
+    assert steps is not None
+    assert check_hinted(inputs, steps) == len(steps)

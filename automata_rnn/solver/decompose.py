@@ -11,8 +11,8 @@ bits: then Farkas multipliers over a few points (checked exactly), which become 
 unit and threshold family that the points speak of (a CEGAR loop).  The lemmas of two
 asummability (on at two points, off at two others with the same sum) are given from the start.
 
-Two SAT cores (:data:`SAT_CORES`): CaDiCaL 1.5.3 through PySAT (the default), incremental (each lemma's
-clauses are added to the running solver; a refutation is repeated by CaDiCaL 1.9.5 writing an LRAT proof);
+Two SAT cores (:data:`SAT_CORES`): CaDiCaL 1.9.5 through PySAT (the default), incremental (each lemma's
+clauses are added to the running solver), writing its proof with hints (LRAT) as it searches;
 or z3's SAT core (the search before CaDiCaL), which runs in checks of growing length, each with a new
 seed, and when the clauses become unsatisfiable refutes them once more in a fresh solver while writing a
 DRAT proof.
@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import resource
 import tempfile
 import threading
 import time
@@ -38,7 +39,6 @@ from fractions import Fraction
 from typing import Sequence
 
 import z3
-from pysat.solvers import Solver
 
 from automata_rnn.exact.checker import FORMAT, check
 from automata_rnn.exact.gru_labelling import LABELLINGS, GruAfterLabelling, GruLabelling
@@ -50,7 +50,7 @@ from automata_rnn.solver.context import context, one_question
 from automata_rnn.solver.counting import access_words
 from automata_rnn.solver.prove import SEED, integer_multipliers
 from automata_rnn.solver.rows import gru_weights, network_weights
-from automata_rnn.solver.trim import paused_gc, refute
+from automata_rnn.solver.trim import MEMORY_PER_PROOF_BYTE, ProvingCadical, paused_gc
 from automata_rnn.verdicts import InternalCheckFailed, Unsupported, Verdict
 
 #: z3 takes the DRAT file from a global parameter: one proof of its SAT core is written at a time.
@@ -69,10 +69,14 @@ check that runs out is followed by one twice as long."""
 CONFLICTS = 5_000
 """CaDiCaL's conflicts between two looks at the deadline (well under a second on a 2026 server core)."""
 
-MAX_PROOF_STEPS = 500_000
-"""The most conflicts of CaDiCaL 1.9.5 refuting the clauses again with hints (each adds a clause; its
-proof is read, trimmed and checked at about 10,000 clauses a second and takes about 10 kB a clause in
-memory); a longer refutation is left to the other exclusions of ``minimize``."""
+MAX_PROOF_MEMORY = 8 * 2**30
+"""The most memory that reading a refutation's proof with hints may take (at
+:data:`~automata_rnn.solver.trim.MEMORY_PER_PROOF_BYTE`: a proof of 680 MB, about 4 million conflicts); a
+longer refutation is left to the other exclusions of ``minimize``."""
+
+PROOF_BYTES_A_SECOND = 3_000_000
+"""About how fast a proof with hints is read, trimmed and checked, in bytes of binary LRAT a second (227 MB,
+1.1 million steps: about 75 s on a 2026 server core)."""
 
 MAX_UNITS = 5
 """The largest size searched by decomposition: the clauses grow as 4^n |Sigma| |Q| (at 5 units, 75,000 for 16
@@ -207,49 +211,62 @@ def fit(lab: Labelling, lp: Threshold, pts: Sequence[tuple[int | None, str | Non
 
 
 class Cadical:
-    """CaDiCaL 1.5.3 through PySAT: an incremental SAT core; a refutation's proof is written by a second
-    solve (:meth:`refutation`)."""
+    """CaDiCaL 1.9.5 through PySAT (:class:`~automata_rnn.solver.trim.ProvingCadical`): an incremental SAT
+    core that writes its proof with hints as it searches, so that a refutation is read from it at once."""
 
     def __init__(self, clauses: list[Clause]):
-        self.solver = Solver(name="cadical153", bootstrap_with=clauses)
+        self.solver = ProvingCadical(clauses)
         self.reason = ""
 
     def add(self, clauses: list[Clause]) -> None:
-        for c in clauses:
-            self.solver.add_clause(c)
+        self.solver.add(clauses)
 
     def solve(self, deadline: float | None) -> bool | None:
         """Whether the clauses so far are satisfiable; None when the deadline passes first (checked after
-        every :data:`CONFLICTS` conflicts: PySAT cannot interrupt CaDiCaL)."""
-        if deadline is None:
-            return self.solver.solve()
-        while time.monotonic() < deadline:
-            self.solver.conf_budget(CONFLICTS)
-            found = self.solver.solve_limited()
-            if found is not None:
-                return found
-        self.reason = "timeout"
-        return None
+        every :data:`CONFLICTS` conflicts)."""
+        found = self.solver.solve(deadline, CONFLICTS)
+        if found is None:
+            self.reason = "timeout"
+        return found
 
     def model(self, count: int) -> list[bool]:
         """The values of variables 1..count in the last model (index 0 unused)."""
         value = [False] * (count + 1)
-        for lit in self.solver.get_model():
+        for lit in self.solver.model():
             if 0 < lit <= count:
                 value[lit] = True
         return value
 
     def refutation(self, inputs: list[Clause], count: int, deadline: float | None) -> dict | None:
         """The proof that ``inputs`` (every clause given to the solver, in order) are unsatisfiable, as
-        ``{"hinted": steps}``: CaDiCaL 1.9.5 refutes them once more writing an LRAT proof (the search's core,
-        CaDiCaL 1.5.3, writes no proof), trimmed to the clauses the empty clause depends on
-        (:func:`automata_rnn.solver.trim.refute`).  None (and :attr:`reason`) when it takes more than
-        :data:`MAX_PROOF_STEPS` conflicts or passes the deadline."""
-        steps, self.reason = refute(inputs, deadline, MAX_PROOF_STEPS, CONFLICTS)
-        return None if steps is None else {"hinted": steps}
+        ``{"hinted": steps}``: the search's own proof, trimmed to the clauses the empty clause depends on
+        (:func:`automata_rnn.solver.trim.trim_lrat`).  None (and :attr:`reason`) when reading it would take
+        more than :func:`proof_memory` or, at :data:`PROOF_BYTES_A_SECOND`, outlast the deadline."""
+        size = self.solver.proof_bytes()
+        if size * MEMORY_PER_PROOF_BYTE > proof_memory():
+            self.reason = (f"the proof with hints ({size / 2**20:.0f} MB) is too large to read within "
+                           f"{proof_memory() / 2**30:.1f} GiB")
+            return None
+        if deadline is not None and time.monotonic() + size / PROOF_BYTES_A_SECOND > deadline:
+            self.reason = f"no time left to read and check the proof with hints ({size / 2**20:.0f} MB)"
+            return None
+        if self.solver.inputs != len(inputs):
+            raise InternalCheckFailed("the SAT core was not given every clause of the refutation")
+        steps = self.solver.refutation()
+        if steps is None:
+            self.reason = "CaDiCaL 1.9.5's proof does not refute the clauses by hinted RUP steps"
+            return None
+        return {"hinted": steps}
 
     def close(self) -> None:
-        self.solver.delete()
+        self.solver.close()
+
+
+def proof_memory() -> int:
+    """The memory a refutation's proof may take while it is read: half of this process's address-space
+    limit, or :data:`MAX_PROOF_MEMORY` when there is none (or it is larger)."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    return MAX_PROOF_MEMORY if soft == resource.RLIM_INFINITY else min(MAX_PROOF_MEMORY, soft // 2)
 
 
 class Z3Sat:
