@@ -1,10 +1,11 @@
-"""Refutations by the decomposition at one size: an earlier commit beside the working tree, in one run.
+"""The decomposition at one size (refutations, and networks found): an earlier commit beside the working tree,
+in one run.
 
 For each case (random minimal DFA over {0,1}, Elman cell, threshold read-out, one size), `decide` runs in a
 fresh process, first from a copy of the earlier commit (``git archive``), then from the working tree; the
 two alternate case by case.  Printed for each: the verdict, whether its certificate was accepted (and its
 proof steps), wall seconds, and the process's peak memory.
-Usage: python benchmarks/refutations.py [--before 0932b78] [--cases 10:0:4 10:2:4 16:0:4 8:0:3]
+Usage: python benchmarks/refutations.py [--before 646200f] [--cases 10:0:4 10:2:4 16:0:4 8:0:3 10:0:5 10:2:5]
                                         [--timeout 900] [--before-max-proof-steps N]
 """
 
@@ -55,14 +56,15 @@ def measure(tree: Path, case: str, timeout: int, steps: int) -> str:
         last = (errors.strip().splitlines() or ["?"])[-1]
         return f"failed (status {status}): {last[:100]} after {wall:.1f} s, {peak / 2**30:.2f} GiB"
     r = json.loads(text.strip().splitlines()[-1])
-    cert = f"certified, {r['steps']:,} steps" if r["certified"] else f"no certificate: {r['reason'][:70]}"
+    cert = ("network, re-verified" if r["verdict"] == "sat" else f"certified, {r['steps']:,} steps"
+            if r["certified"] else f"no certificate: {r['reason'][:70]}")
     return f"{r['verdict']:>7} {cert:<55} {wall:7.1f} s {peak / 2**30:6.2f} GiB"
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--before", default="0932b78", help="the earlier commit")
-    ap.add_argument("--cases", nargs="+", default=["8:0:3", "16:0:4", "10:0:4", "10:2:4"],
+    ap.add_argument("--before", default="646200f", help="the earlier commit")
+    ap.add_argument("--cases", nargs="+", default=["8:0:3", "16:0:4", "10:0:4", "10:2:4", "10:0:5", "10:2:5"],
                     help="states:seed:units of random_minimal automata")
     ap.add_argument("--timeout", type=int, default=900)
     ap.add_argument("--before-max-proof-steps", type=int, default=0,

@@ -396,11 +396,13 @@ def test_a_labelling_with_hypotheses_is_refused(labelling_cert):
     [], "labelling", {"lemmas": [], "proof": []}, {"symmetry_words": [], "proof": []},
     {"symmetry_words": [], "lemmas": []}, {"symmetry_words": "01", "lemmas": [], "proof": []},
     {"symmetry_words": [], "lemmas": [], "proof": [], "hinted": []},
-    {"symmetry_words": [], "lemmas": [], "hinted": {}}])
+    {"symmetry_words": [], "lemmas": [], "hinted": {}},
+    {"symmetry_words": [], "lemmas": [], "proof": [], "directions": "yes"},
+    {"symmetry_words": [], "lemmas": [], "proof": [], "directions": 1}])
 def test_a_malformed_labelling_leaf_is_refused_by_name(labelling_cert, leaf):
     labelling_cert["tree"]["labelling"] = leaf
     assert reason(labelling_cert) == ("a labelling leaf is {symmetry_words, lemmas, proof} or "
-                                      "{symmetry_words, lemmas, hinted}")
+                                      "{symmetry_words, lemmas, hinted}, and directions true or false if given")
 
 
 @pytest.mark.parametrize("words", [["1"], [[], "1"], [[], [1]], [[], ["1", 0]]])

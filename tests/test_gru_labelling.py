@@ -11,6 +11,7 @@ import random
 from fractions import Fraction
 
 import pytest
+from test_decompose import lemma_certificate
 from test_gru_decompose import NEEDS_RESET, gru, run_by_hand
 
 from automata_rnn.exact.checker import check
@@ -104,8 +105,19 @@ def test_the_checker_refuses_a_gru_certificate_for_a_cell_its_clauses_do_not_spe
         assert not ok and "labelling refutation is for" in why, why
 
 
-def test_the_checker_refuses_a_gru_certificate_without_a_lemma_it_needs():
+def test_the_checker_refuses_a_gru_certificate_without_its_direction_clauses():
     cert = refuted()
+    assert check(cert)[0]
+    cert["tree"]["labelling"]["directions"] = False
+    ok, why = check(cert)
+    assert not ok and "hints" in why, why
+
+
+def test_the_checker_refuses_a_gru_certificate_without_a_lemma_it_needs():
+    """A certificate of listed two-asummability lemmas (no direction clauses) for the same GRU question."""
+    aut = next(a for a in families.minimal_machines(4) if a.name == "dfa4-12300321-0001")
+    cert = lemma_certificate(resized(problem_of(aut, "gru"), 2))
+    assert check(cert)[0]
     lemmas = cert["tree"]["labelling"]["lemmas"]
     rejected = 0
     for k in range(len(lemmas)):

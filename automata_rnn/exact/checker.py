@@ -30,14 +30,15 @@ Leaves:
   every later code are functions of the code); but each unit's code takes only
   the values the cell's semantics allows (:meth:`Cell.code_values`), so n units
   have at most ``values ** n`` codes, fewer than k;
-* ``{"labelling": {"symmetry_words", "lemmas", "proof" or "hinted"}}`` (claim ``refutes``,
+* ``{"labelling": {"symmetry_words", "directions", "lemmas", "proof" or "hinted"}}`` (claim ``refutes``,
   no hypotheses; an Elman cell or a GRU (any of its three conventions), with a
   threshold read-out under the indicator semantics, one layer, no margin, fixed
   weights or bound): the clauses that every such network satisfies
   (:mod:`automata_rnn.exact.labelling`, :mod:`automata_rnn.exact.gru_labelling`,
   built here from the problem's minimal automaton), with the symmetry clauses of
-  the words and one clause per unit and threshold family (or for the read-out)
-  of each lemma, are refuted by
+  the words, the direction clauses when ``directions`` is true (optional, false
+  by default) and one clause per unit and threshold family (or for the read-out)
+  of each lemma, in that order, are refuted by
   the DRAT proof or the hinted steps (:mod:`automata_rnn.exact.clauses`:
   ``check_refutation``, ``check_hinted``); each lemma's multipliers are
   checked to balance its points, so that no threshold unit gives its bits.
@@ -231,8 +232,10 @@ def _check_labelling(node, problem: Problem, facts: dict) -> str:
         raise Rejected("a labelling refutation is for one layer of Elman or GRU units under the indicator "
                        "semantics with a threshold read-out, no margin, no fixed weights and no weight bound")
     if not (isinstance(node, dict) and all(isinstance(node.get(k), list) for k in ("symmetry_words", "lemmas"))
-            and len([k for k in ("proof", "hinted") if isinstance(node.get(k), list)]) == 1):
-        raise Rejected("a labelling leaf is {symmetry_words, lemmas, proof} or {symmetry_words, lemmas, hinted}")
+            and len([k for k in ("proof", "hinted") if isinstance(node.get(k), list)]) == 1
+            and isinstance(node.get("directions", False), bool)):
+        raise Rejected("a labelling leaf is {symmetry_words, lemmas, proof} or {symmetry_words, lemmas, hinted}, "
+                       "and directions true or false if given")
     a = minimize(problem.automaton)
     try:
         lab = kind(a, problem.units, {s: encode_symbol(a, s) for s in a.alphabet})
@@ -240,6 +243,8 @@ def _check_labelling(node, problem: Problem, facts: dict) -> str:
         if not all(isinstance(w, list) and all(isinstance(s, str) for s in w) for w in words):
             raise Invalid("a symmetry word is a list of symbols")
         inputs = lab.base() + lab.symmetry(words)
+        if node.get("directions", False):
+            inputs += lab.directions()
         for k, lemma in enumerate(node["lemmas"]):
             try:
                 points = _lemma_points(lemma)
@@ -253,7 +258,8 @@ def _check_labelling(node, problem: Problem, facts: dict) -> str:
             added = check_refutation(inputs, node["proof"])
     except Invalid as err:
         raise Rejected(str(err)) from None
-    return f"{len(node['lemmas'])} Farkas lemmas, {added} proof clauses"
+    directions = "direction clauses, " if node.get("directions", False) else ""
+    return f"{directions}{len(node['lemmas'])} Farkas lemmas, {added} proof clauses"
 
 
 def _lemma_points(lemma) -> list:

@@ -8,8 +8,9 @@ the threshold functions are each unit's selection, reset gate and candidate, whi
 code.  A SAT solver searches labellings; for each one it proposes, one exact LP per threshold function (and
 one for the read-out) over its points either gives its weights or proves that no threshold unit gives these
 bits: then Farkas multipliers over a few points (checked exactly), which become a lemma clause for every
-unit and threshold family that the points speak of (a CEGAR loop).  The lemmas of two
-asummability (on at two points, off at two others with the same sum) are given from the start.
+unit and threshold family that the points speak of (a CEGAR loop).  The direction clauses of every threshold
+function (:meth:`Labelling.directions`: what the lemmas of two-asummability say, on at two points and off at
+two others with the same sum) are given from the start.
 
 Two SAT cores (:data:`SAT_CORES`): CaDiCaL 1.9.5 through PySAT (the default), incremental (each lemma's
 clauses are added to the running solver), writing its proof with hints (LRAT) as it searches;
@@ -18,8 +19,8 @@ seed, and when the clauses become unsatisfiable refutes them once more in a fres
 DRAT proof.
 
 Every network found is re-verified by the exhaustive exact run.  When the clauses become unsatisfiable,
-the proof (in our variable numbering), the lemmas with their multipliers and the symmetry words form a
-``labelling`` certificate, returned only if the independent checker accepts it.
+the proof (in our variable numbering), the lemmas with their multipliers, the symmetry words and the direction
+clauses' mark form a ``labelling`` certificate, returned only if the independent checker accepts it.
 
 Symmetry breaking: the start code is 0 (h(0) = 0), at most one state per code, and the units are sorted by
 their bits after the breadth-first access words of the states (:meth:`Labelling.symmetry`).
@@ -165,26 +166,6 @@ class Threshold:
             raise InternalCheckFailed("an infeasible threshold LP has no Farkas multipliers")
         m = s.model()
         return integer_multipliers([Fraction(m.eval(x, model_completion=True).as_string()) for x in lam])
-
-
-def summable_lemmas(lab: Labelling) -> list[Lemma]:
-    """The lemmas "no threshold unit is on at two points and off at two others with the same sum" (two-
-    asummability: the XOR pattern and its relatives), for the units and for the read-out."""
-    out = []
-    for symbols in (lab.symbols, [None]):
-        points = [(c, a) for c in range(lab.codes) for a in symbols]
-        groups: dict[tuple, list] = {}
-        for i, p in enumerate(points):
-            for q in points[i + 1:]:
-                key = tuple(x + y for x, y in zip(lab.point_vector(*p), lab.point_vector(*q)))
-                groups.setdefault(key, []).append((p, q))
-        for pairs in groups.values():
-            for on in pairs:
-                for off in pairs:
-                    if on != off:
-                        out.append([(c, a, 1, Fraction(1)) for c, a in on] +
-                                   [(c, a, 0, Fraction(1)) for c, a in off])
-    return out
 
 
 Lemma = list[LemmaPoint]
@@ -357,10 +338,8 @@ class Search:
         self.sat = SAT_CORES[sat]
         self.lab = lab = labelling(problem)
         self.words = symmetry_words(lab)
-        self.inputs: list[Clause] = lab.base() + lab.symmetry(self.words)
-        self.lemmas = summable_lemmas(lab)
-        for points in self.lemmas:
-            self.inputs += lab.lemma_clauses(points)
+        self.inputs: list[Clause] = lab.base() + lab.symmetry(self.words) + lab.directions()
+        self.lemmas: list[Lemma] = []
         self.units_lp = Threshold(problem.inputs + lab.units + 1)
         self.readout_lp = Threshold(lab.units + 1)
         self.candidate_lp = (Threshold(problem.inputs + lab.units + 2) if isinstance(lab, GruAfterLabelling)
@@ -433,7 +412,7 @@ class Search:
                 return None, ""
             proof = found if isinstance(found, dict) else {"proof": found}  # Z3Sat gives DRAT steps
             cert = {"format": FORMAT, "claim": "refutes", "problem": self.problem.to_json(), "hypotheses": [],
-                    "tree": {"labelling": {"symmetry_words": [list(w) for w in self.words],
+                    "tree": {"labelling": {"symmetry_words": [list(w) for w in self.words], "directions": True,
                                            "lemmas": [lemma_json(p) for p in self.lemmas], **proof}}}
             ok, why = check(cert)
         return (cert, why) if ok else (None, why)
