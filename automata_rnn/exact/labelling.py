@@ -37,8 +37,8 @@ function's weights (without the bias): off at p and on at q give w.p + b <= 0 < 
 and off at q give w.v < 0.  Resolving on D gives back the lemmas of two-asummability (on at two points, off at
 two others with the same sum: the XOR pattern and its relatives); on the cube {0,1}^d for d <= 4 the
 functions they admit are exactly the threshold functions (the tests count them).  They are far fewer than those
-lemmas, and the SAT core reasons with the directions themselves: at 5 units it finds networks several times
-faster.
+lemmas (4,208 clauses against 5,960 lemmas at 4 units over {0,1}), and the SAT core reasons with the directions
+themselves.
 
 Symmetry (:meth:`Labelling.symmetry`): permuting the units of a network gives a network (start code 0 is
 kept), so if any network exists, one has its units sorted: the columns (bit of unit j after each symmetry
