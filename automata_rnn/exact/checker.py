@@ -242,9 +242,8 @@ def _check_labelling(node, problem: Problem, facts: dict) -> str:
         words = node["symmetry_words"]
         if not all(isinstance(w, list) and all(isinstance(s, str) for s in w) for w in words):
             raise Invalid("a symmetry word is a list of symbols")
-        inputs = lab.base() + lab.symmetry(words)
-        if node.get("directions", False):
-            inputs += lab.directions()
+        directions = node.get("directions", False)
+        inputs = lab.base() + lab.symmetry(words) + (lab.directions() if directions else [])
         for k, lemma in enumerate(node["lemmas"]):
             try:
                 points = _lemma_points(lemma)
@@ -258,8 +257,7 @@ def _check_labelling(node, problem: Problem, facts: dict) -> str:
             added = check_refutation(inputs, node["proof"])
     except Invalid as err:
         raise Rejected(str(err)) from None
-    directions = "direction clauses, " if node.get("directions", False) else ""
-    return f"{directions}{len(node['lemmas'])} Farkas lemmas, {added} proof clauses"
+    return f"{'direction clauses, ' if directions else ''}{len(node['lemmas'])} Farkas lemmas, {added} proof clauses"
 
 
 def _lemma_points(lemma) -> list:

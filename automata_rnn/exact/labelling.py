@@ -206,23 +206,19 @@ class Labelling:
     def directions(self) -> list[Clause]:
         """The direction clauses of every threshold function of the labelling (see the module docstring):
         units' points (x(a), c) for each unit of each of :meth:`families`, in that order, then the read-out's
-        (c); pairs of points in order.  Numbers the direction variables, each at its first use: call it after
-        :meth:`symmetry`, as the certificates' checker does."""
-        functions = [[(var(c, a, j), self.point_vector(c, a)[:-1]) for c in range(self.codes) for a in self.symbols]
-                     for var in self.families() for j in range(self.units)]
-        functions.append([(self.O(c), self.point_vector(c, None)[:-1]) for c in range(self.codes)])
+        (c); pairs of points in order.  Numbers each function's direction variables in the order of their
+        first use: call it after :meth:`symmetry`, as the certificates' checker does."""
+        points = [(c, a) for c in range(self.codes) for a in self.symbols]
+        units = oriented_pairs([self.point_vector(c, a)[:-1] for c, a in points])
+        functions = [([var(c, a, j) for c, a in points], units) for var in self.families() for j in range(self.units)]
+        functions.append(([self.O(c) for c in range(self.codes)],
+                          oriented_pairs([self.point_vector(c, None)[:-1] for c in range(self.codes)])))
         out: list[Clause] = []
-        for points in functions:
-            variable: dict[tuple[Fraction, ...], int] = {}
-            for (f, p), (g, q) in itertools.combinations(points, 2):
-                v = tuple(y - x for x, y in zip(p, q))
-                if next(x for x in v if x) < 0:
-                    (f, p), (g, q), v = (g, q), (f, p), tuple(-x for x in v)
-                d = variable.get(v)
-                if d is None:
-                    d = variable[v] = self._block(1)
-                out.append((f, -g, d))
-                out.append((-f, g, -d))
+        for variables, (pairs, differences) in functions:
+            first = self._block(differences)
+            for p, q, k in pairs:
+                out.append((variables[p], -variables[q], first + k))
+                out.append((-variables[p], variables[q], -(first + k)))
         return out
 
     def point_vector(self, c: int, a: str | None) -> tuple[Fraction, ...]:
@@ -239,6 +235,20 @@ class Labelling:
     def valid_code(self, c, a: str | None) -> bool:
         """Whether ``c`` names a code at this size (for a point of symbol ``a``)."""
         return isinstance(c, int) and not isinstance(c, bool) and 0 <= c < self.codes
+
+
+def oriented_pairs(vectors: Sequence[tuple[Fraction, ...]]) -> tuple[list[tuple[int, int, int]], int]:
+    """Each pair of the vectors, in order, as (p, q, k): q - p is the k-th difference (numbered at its first
+    appearance) and has its first non-zero coordinate positive (else the pair is turned around); and how many
+    differences there are."""
+    index: dict[tuple[Fraction, ...], int] = {}
+    pairs = []
+    for p, q in itertools.combinations(range(len(vectors)), 2):
+        v = tuple(y - x for x, y in zip(vectors[p], vectors[q]))
+        if next(x for x in v if x) < 0:
+            p, q, v = q, p, tuple(-x for x in v)
+        pairs.append((p, q, index.setdefault(v, len(index))))
+    return pairs, len(index)
 
 
 def check_lemma(lab: Labelling, points: list[LemmaPoint]) -> None:
