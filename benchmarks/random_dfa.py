@@ -2,8 +2,8 @@
 
 For 8, 16 and 32 states (three seeds each, alphabet {0,1}, Elman cell, threshold read-out):
 the time to reach the minimal n (first size with verified weights, the size below excluded),
-or how far the search got within the time limit (the upper bound may be Minsky's network, verified when no
-size searched has one), for each search of `minimize` given (by default the
+or how far the search got within the time limit (the upper bound may be the constructed network of one unit per
+state, Minsky's refined, verified when no size searched has one), for each search of `minimize` given (by default the
 decomposition with z3's SAT core, as before, and with CaDiCaL), one after the other on the same automaton.
 ``--cell`` asks the same of another cell (a GRU: ``gru``, ``gru-chung``, ``gru-after``); Elman is the default.
 Usage: python benchmarks/random_dfa.py [--limit SECONDS] [--sizes 8 10 16] [--search decompose-z3 decompose direct]

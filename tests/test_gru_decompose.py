@@ -190,11 +190,12 @@ def test_a_lemma_over_the_units_points_is_a_clause_for_every_selection_reset_gat
 
 
 @pytest.mark.parametrize("cell", ELMAN_INSIDE)
-def test_minskys_network_copied_into_a_gru_bounds_the_size_past_the_sizes_searched(cell):
+def test_constructed_network_copied_into_a_gru_bounds_the_size_past_the_sizes_searched(cell):
     """With one unit searched (Tomita 3 has 5 states: counted out), minimize still answers with a verified GRU
-    of |Q| |Sigma| = 10 units, Minsky's Elman network in the candidate, which the GRU written here runs right."""
+    of 7 units (one per state, two for the states clean and marked: tests/test_counting.py), the constructed
+    Elman network in the candidate, which the GRU written here runs right."""
     m = minimal_units(gru(load_automaton("tomita3"), cell, 1), 1)
     assert m.minimal is None and m.construction is not None
     sized, weights = m.construction
-    assert sized.units == 10 and sized.cell.name == cell
+    assert sized.units == 7 and sized.cell.name == cell
     run_by_hand(sized, weights, 7)

@@ -38,7 +38,7 @@ from automata_rnn.model.automata import Automaton
 from automata_rnn.model.automata import minimize as minimal_machine
 from automata_rnn.model.cells import get_cell
 from automata_rnn.model.problem import Problem
-from automata_rnn.questions.sizes import CERTIFICATE_NODES, Exclusion, Minimal, exclude, minimize, resized
+from automata_rnn.questions.sizes import CERTIFICATE_NODES, CONSTRUCTION, Exclusion, Minimal, exclude, minimize, resized
 from automata_rnn.verdicts import BadInput, InternalCheckFailed, Verdict
 
 FORMAT = "automata-rnn-census/1"
@@ -140,7 +140,7 @@ def _record(automaton: Automaton, cell: str, settings: Settings, size: Size, sec
                  "exact run", "weights": weights_json(m.weights, m.problem.parameter_names())}
     elif m.construction is not None:
         built, weights = m.construction
-        upper = {"units": built.units, "method": "Minsky's construction, verified by an exhaustive exact run",
+        upper = {"units": built.units, "method": f"{CONSTRUCTION}, verified by an exhaustive exact run",
                  "weights": weights_json(weights, built.parameter_names())}
     exact = upper is not None and upper["units"] == lower["units"]
     return {"record": _about(automaton, cell, settings, seconds) | {

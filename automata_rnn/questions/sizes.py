@@ -25,7 +25,7 @@ from automata_rnn.interop.weights import weights_json
 from automata_rnn.model.cells import get_cell
 from automata_rnn.model.problem import Problem
 from automata_rnn.questions.cases import solve_by_cases
-from automata_rnn.solver.construction import ELMAN_INSIDE, gated_from_elman, minsky_weights
+from automata_rnn.solver.construction import ELMAN_INSIDE, gated_from_elman, state_unit_weights
 from automata_rnn.solver.context import one_question
 from automata_rnn.solver.counting import counting_tree
 from automata_rnn.solver.cvc5 import cvc5_verdict
@@ -243,7 +243,7 @@ def minimal_json(m: Minimal) -> dict:
         "upper_bound": next((s.units for s in m.sizes if s.verdict == Verdict.SAT),
                             None if m.construction is None else m.construction[0].units),
         "construction": None if m.construction is None else {
-            "method": "Minsky: one unit per (state, symbol) of the minimal automaton",
+            "method": CONSTRUCTION,
             "units": m.construction[0].units,
             "weights": weights_json(m.construction[1], m.construction[0].parameter_names())},
         "excluded_up_to": max((s.units for s in m.sizes if s.verdict == Verdict.UNSAT), default=0),
@@ -347,7 +347,8 @@ def minimize(problem: Problem, max_hidden: int = 4, timeout: float | None = None
                            "or by two solvers (install automata-rnn[cvc5])")
         return Minimal(p, n, weights, excl, sizes)
     built = _construction(problem)
-    more = "" if built is None else (f"; Minsky's construction gives a network of {built[0].units} units, "
+    more = "" if built is None else (f"; a construction with one unit per state (one per entering symbol "
+                                     f"where its transitions need it) gives a network of {built[0].units} units, "
                                      "re-verified by exhaustive exact simulation")
     if sizes and sizes[-1].verdict == Verdict.UNKNOWN and deadline is not None and time.monotonic() >= deadline:
         return Minimal(problem, None, None, None, sizes, "timeout" + more, built)
@@ -356,19 +357,26 @@ def minimize(problem: Problem, max_hidden: int = 4, timeout: float | None = None
                    (f"no network found with up to {tried}" if sizes else "timeout") + more, built)
 
 
+CONSTRUCTION = ("one unit per state of the minimal automaton, one per (state, symbol) where its transitions "
+                "need them (Minsky's construction refined)")
+"""How the network of :func:`_construction` is made, as the JSON answers name it."""
+
+
 def _construction(problem: Problem) -> tuple[Problem, dict] | None:
-    """Minsky's network for the problem's automaton, when it applies and verifies (it always should); for a
-    GRU (:data:`ELMAN_INSIDE`), Minsky's Elman network copied into the GRU's candidate with the update gate
-    on the candidate and the reset gate open (:func:`~automata_rnn.solver.construction.gated_from_elman`)."""
+    """A network for the problem's automaton that always exists, when a construction applies and verifies (it
+    always should): :func:`~automata_rnn.solver.construction.state_unit_weights`, at most Minsky's |Q| |Sigma|
+    units; for a GRU (:data:`ELMAN_INSIDE`), that Elman network copied into the GRU's candidate with the
+    update gate on the candidate and the reset gate open
+    (:func:`~automata_rnn.solver.construction.gated_from_elman`)."""
     gru = problem.cell.name in ELMAN_INSIDE
-    built = minsky_weights(dataclasses.replace(problem, cell=get_cell("rnn")) if gru else problem)
+    built = state_unit_weights(dataclasses.replace(problem, cell=get_cell("rnn")) if gru else problem)
     if built is None:
         return None
     sized = dataclasses.replace(built[0], cell=problem.cell)
     for weights in gated_from_elman(sized, built[1]) if gru else [built[1]]:
         if verify_weights(sized, weights).implements:
             return sized, weights
-    raise InternalCheckFailed("Minsky's construction failed exact re-verification")
+    raise InternalCheckFailed("the constructed network failed exact re-verification")
 
 
 def _job(args) -> dict:
