@@ -28,7 +28,7 @@ import dataclasses
 from fractions import Fraction
 
 from automata_rnn.model.automata import Automaton, minimize
-from automata_rnn.model.problem import Problem, encode_symbol
+from automata_rnn.model.problem import Problem
 
 
 def _applies(problem: Problem) -> bool:
@@ -59,29 +59,28 @@ def minsky_weights(problem: Problem) -> tuple[Problem, dict[str, Fraction]] | No
     index = {u: j for j, u in enumerate(units)}
     first = {s: a.step(a.start, s) for s in symbols}
     w: dict[str, Fraction] = {}
-
-    def name(block: str, i: int, j: int | None = None) -> str:
-        return _name(sized, block, i, j)
-
-    inputs = sized.inputs
     for (q, s), j in index.items():
         starts = int(first[s] == q)
         # recurrent weights: +1 from each predecessor (p, b) with delta(p, s) = q; -1 from every unit when q is
         # where the start state goes on s (the "1 - sum of all units" term)
         for (p, _), i in index.items():
-            w[name("W_h", i, j)] = Fraction(int(a.step(p, s) == q) - starts)
-        # the input term [symbol = s] as an affine function of the encoded input
-        code = encode_symbol(a, s)
-        if inputs == 1:  # the binary digit: [x = 1] = x, [x = 0] = 1 - x
-            w[name("U_h", 0, j)] = Fraction(1 if code[0] == 1 else -1)
-            constant = Fraction(0 if code[0] == 1 else 1)
-        else:  # one-hot
-            for i in range(inputs):
-                w[name("U_h", i, j)] = code[i]
-            constant = Fraction(0)
-        w[name("b_h", j)] = constant + starts - Fraction(3, 2)
+            w[_name(sized, "W_h", i, j)] = Fraction(int(a.step(p, s) == q) - starts)
+        constant = _input_term(w, sized, a, j, {b: Fraction(int(b == s)) for b in symbols})  # [symbol = s]
+        w[_name(sized, "b_h", j)] = constant + starts - Fraction(3, 2)
     _read_out(w, sized, a, [q for q, _ in units])
     return sized, w
+
+
+def _input_term(w: dict[str, Fraction], sized: Problem, a: Automaton, j: int, value: dict[str, Fraction]
+                ) -> Fraction:
+    """Unit j's input weights giving ``value[a]`` for each symbol a, up to the constant returned (to be added
+    to its bias): for the binary digit x, value = U x + K (K returned); for one-hot inputs, U_a = value[a]."""
+    if sized.inputs == 1:
+        w[_name(sized, "U_h", 0, j)] = value["1"] - value["0"]
+        return value["0"]
+    for i, s in enumerate(a.alphabet):
+        w[_name(sized, "U_h", i, j)] = value[s]
+    return Fraction(0)
 
 
 def _read_out(w: dict[str, Fraction], sized: Problem, a: Automaton, unit_states: list[str]) -> None:
@@ -131,10 +130,10 @@ def state_unit_weights(problem: Problem) -> tuple[Problem, dict[str, Fraction]] 
     if not _applies(problem):
         return None
     a = minimize(problem.automaton)
-    states, symbols = a.reachable(), list(a.alphabet)
+    symbols = list(a.alphabet)
     units = state_units(a)
     sized = _sized(problem, a, len(units))
-    entered = [q for q in states if any(q == u for u, _ in units)]
+    entered = list(dict.fromkeys(q for q, _ in units))  # the states with units: those some transition enters
     w: dict[str, Fraction] = {}
     for j, (q, group) in enumerate(units):
         rows = _rows(a, entered, q, group)
@@ -142,14 +141,7 @@ def state_unit_weights(problem: Problem) -> tuple[Problem, dict[str, Fraction]] 
         order = sorted(symbols, key=lambda s: -held[s])
         value = {s: Fraction(-2 * (i + 1)) for i, s in enumerate(order)}
         base = {p: Fraction(2 * len(row) + 1) for p, row in rows.items()}
-        if sized.inputs == 1:  # the binary digit x: value = U x + K
-            w[_name(sized, "U_h", 0, j)] = value["1"] - value["0"]
-            constant = value["0"]
-        else:  # one-hot
-            for i, s in enumerate(a.alphabet):
-                w[_name(sized, "U_h", i, j)] = value[s]
-            constant = Fraction(0)
-        w[_name(sized, "b_h", j)] = constant + base[None]
+        w[_name(sized, "b_h", j)] = _input_term(w, sized, a, j, value) + base[None]
         for i, (p, _) in enumerate(units):
             w[_name(sized, "W_h", i, j)] = base[p] - base[None]
     _read_out(w, sized, a, [q for q, _ in units])
